@@ -1,0 +1,27 @@
+"""The pure analysis core: text in, a Report out. Every front end calls :func:`analyze`."""
+
+from __future__ import annotations
+
+from notelint.decide import decide
+from notelint.findings import Report
+from notelint.kb import KnowledgeBase
+from notelint.match import find_sides, match_evidence
+from notelint.note import SectionVocabulary, parse_note
+from notelint.settings import Settings
+
+
+def _vocabulary(kb: KnowledgeBase) -> SectionVocabulary:
+    cached = kb.cache.get("sections")
+    if isinstance(cached, SectionVocabulary):
+        return cached
+    vocabulary = SectionVocabulary(kb.sections)
+    kb.cache["sections"] = vocabulary
+    return vocabulary
+
+
+def analyze(text: str, kb: KnowledgeBase, settings: Settings | None = None) -> Report:
+    """Analyse one note. Pure: no files, no globals beyond the knowledge base's compiled cache."""
+    note = parse_note(text, _vocabulary(kb))
+    evidence = match_evidence(note, kb)
+    sides = find_sides(note, kb)
+    return decide(note, evidence, sides, kb, settings or Settings())

@@ -1,0 +1,116 @@
+"""Project configuration: ``[tool.notelint]`` in pyproject.toml or a notelint.toml, found upward.
+
+Errors name the config file and line. Paths in a config file are relative to that file.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from notelint.findings import Severity
+from notelint.kb.tomlpos import key_lines, line_of
+from notelint.settings import Settings
+
+CONFIG_FILES = ("notelint.toml", "pyproject.toml")
+
+
+class ConfigError(Exception):
+    def __init__(self, file: str, line: int, message: str) -> None:
+        super().__init__(f"{file}:{line}: {message}")
+
+
+class _ConfigModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    profile: Literal["cpt", "ash"] | None = None
+    select: list[str] | None = None
+    ignore: list[str] | None = None
+    extend_select: list[str] = Field(default_factory=list, alias="extend-select")
+    severity: dict[str, Literal["error", "warning", "information", "hint"]] = Field(default_factory=dict)
+    fail_on: Literal["error", "warning", "information", "hint", "never"] | None = Field(default=None, alias="fail-on")
+    rules: list[str] = Field(default_factory=list)  # extra rule folders
+    max_file_size: int | None = Field(default=None, alias="max-file-size", ge=1024)
+
+
+@dataclass(frozen=True)
+class Config:
+    """Settings for analysis plus run options, as merged from a config file and the command line."""
+
+    settings: Settings = field(default_factory=Settings)
+    fail_on: str = "warning"
+    rule_dirs: tuple[str, ...] = ()
+    max_file_size: int | None = None
+    path: str | None = None  # the config file, if any
+
+
+def find_config(start: Path) -> Path | None:
+    """The nearest config file at or above ``start`` (a pyproject.toml counts only with [tool.notelint])."""
+    directory = start if start.is_dir() else start.parent
+    for folder in (directory.resolve(), *directory.resolve().parents):
+        for name in CONFIG_FILES:
+            candidate = folder / name
+            if candidate.is_file() and (name != "pyproject.toml" or _has_tool_table(candidate)):
+                return candidate
+    return None
+
+
+def _has_tool_table(path: Path) -> bool:
+    try:
+        return "[tool.notelint" in path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+
+
+@cache
+def load_config(path: Path, known_rules: frozenset[str]) -> Config:
+    name = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+        data = tomllib.loads(text)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(name, 1, f"cannot read config ({type(exc).__name__})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(name, 1, f"invalid TOML: {exc}") from None
+    prefix: tuple[str, ...] = ()
+    table: Any = data
+    if path.name == "pyproject.toml":
+        prefix = ("tool", "notelint")
+        table = data.get("tool", {}).get("notelint", {})
+    lines = key_lines(text)
+    try:
+        model = _ConfigModel.model_validate(table)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = tuple(str(p) for p in err["loc"])
+        raise ConfigError(name, line_of(lines, (*prefix, *loc)), f"{'.'.join(loc)}: {err['msg']}") from None
+    _check_rules(model, name, lines, prefix, known_rules)
+    select = tuple(model.select) if model.select is not None else ("NL",)
+    settings = Settings(
+        profile=model.profile or "cpt",
+        select=select + tuple(model.extend_select),
+        ignore=tuple(model.ignore or ()),
+        severity={rule: Severity.parse(sev) for rule, sev in model.severity.items()},
+    )
+    dirs = tuple(str((path.parent / d).resolve()) for d in model.rules)
+    return Config(settings, model.fail_on or "warning", dirs, model.max_file_size, name)
+
+
+def _check_rules(
+    model: _ConfigModel, name: str, lines: dict[Any, int], prefix: tuple[str, ...], known: frozenset[str]
+) -> None:
+    for key in ("select", "ignore", "extend_select"):
+        for code in getattr(model, key) or ():
+            if not any(rule.startswith(code) for rule in known):
+                raise ConfigError(name, line_of(lines, (*prefix, key.replace("_", "-"))), f"{key}: no rule matches {code!r}")
+    for rule in model.severity:
+        if rule not in known:
+            raise ConfigError(name, line_of(lines, (*prefix, "severity", rule)), f"severity: unknown rule {rule!r}")
+    both = set(model.select or ()) & set(model.ignore or ())
+    if both:
+        raise ConfigError(name, line_of(lines, (*prefix, "ignore")), f"rules both selected and ignored: {sorted(both)}")

@@ -1,0 +1,80 @@
+"""Assertion context in the NegEx/ConText tradition: negated, hypothetical, historical.
+
+Triggers are data (``rules/context.toml``). A forward trigger governs what follows it within
+its window of words, a backward trigger what precedes it; a terminator or the sentence end
+closes the scope; pseudo-triggers ("negative aspiration", "prior to") mask look-alikes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import regex
+
+from notelint.kb.models import Assertion, Trigger
+
+_WORD = regex.compile(r"\w+")
+_PUNCT_TERMINATOR = regex.compile(r"[;:]|\s[-–—]\s")
+_PRIORITY: dict[str, int] = {"negated": 3, "hypothetical": 2, "historical": 1}
+
+
+@dataclass(frozen=True, slots=True)
+class TriggerHit:
+    start: int
+    end: int
+    assertion: str
+    direction: str
+    window: int
+
+
+class ContextMatcher:
+    def __init__(self, triggers: list[Trigger]) -> None:
+        self._compiled: list[tuple[regex.Pattern[str], Trigger]] = []
+        for trigger in triggers:
+            words = sorted(trigger.phrases, key=len, reverse=True)
+            alternation = "|".join(_phrase(p) for p in words)
+            self._compiled.append((regex.compile(rf"(?<!\w)(?:{alternation})(?!\w)", regex.IGNORECASE), trigger))
+
+    def hits(self, text: str, start: int, end: int) -> list[TriggerHit]:
+        """Trigger occurrences within text[start:end], pseudo-triggers already masking others."""
+        found: list[TriggerHit] = []
+        for pattern, trigger in self._compiled:
+            for m in pattern.finditer(text, start, end):
+                found.append(TriggerHit(m.start(), m.end(), trigger.assertion, trigger.direction, trigger.window))
+        for m in _PUNCT_TERMINATOR.finditer(text, start, end):
+            found.append(TriggerHit(m.start(), m.end(), "terminate", "both", 0))
+        pseudo = [h for h in found if h.assertion == "pseudo"]
+        return [
+            h
+            for h in found
+            if h.assertion != "pseudo" and not any(p.start <= h.start and h.end <= p.end for p in pseudo)
+        ]
+
+    def assertion(self, text: str, hits: list[TriggerHit], start: int, end: int) -> Assertion:
+        """The assertion of a mention at text[start:end] given its sentence's trigger hits."""
+        best = "present"
+        terminators = [h for h in hits if h.assertion == "terminate"]
+        for hit in hits:
+            if hit.assertion == "terminate" or _PRIORITY[hit.assertion] <= _PRIORITY.get(best, 0):
+                continue
+            if _governs(text, hit, start, end, terminators):
+                best = hit.assertion
+        return best  # type: ignore[return-value]
+
+
+def _governs(text: str, hit: TriggerHit, start: int, end: int, terminators: list[TriggerHit]) -> bool:
+    if start <= hit.start and hit.end <= end:
+        return True  # "images were not saved": the trigger sits inside the mention
+    if hit.end <= start and hit.direction in ("forward", "both"):
+        gap = (hit.end, start)
+    elif hit.start >= end and hit.direction in ("backward", "both"):
+        gap = (end, hit.start)
+    else:
+        return False
+    if any(gap[0] <= t.start and t.end <= gap[1] for t in terminators):
+        return False
+    return len(_WORD.findall(text, gap[0], gap[1])) <= hit.window
+
+
+def _phrase(phrase: str) -> str:
+    return r"\s+".join(regex.escape(part) for part in phrase.split())

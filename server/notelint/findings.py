@@ -1,0 +1,118 @@
+"""What the analysis produces: findings, fixes, code suggestions. Plain data, no I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum
+
+from notelint.positions import LineIndex
+
+
+class Severity(IntEnum):
+    HINT = 1
+    INFORMATION = 2
+    WARNING = 3
+    ERROR = 4
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, value: str) -> Severity:
+        try:
+            return cls[value.strip().upper()]
+        except KeyError:
+            names = ", ".join(s.label for s in cls)
+            raise ValueError(f"unknown severity {value!r} (expected one of: {names})") from None
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class TextEdit:
+    span: Span
+    new_text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Fix:
+    title: str
+    kind: str  # "template" (inserts a placeholder to fill), "code" or "modifier"
+    edits: tuple[TextEdit, ...]
+
+    @property
+    def asserts_nothing(self) -> bool:
+        """Safe to apply unattended: code and modifier edits, never documentation templates."""
+        return self.kind in {"code", "modifier"}
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRef:
+    document: str
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Related:
+    span: Span
+    message: str
+
+
+@dataclass(slots=True)
+class Finding:
+    rule: str
+    name: str
+    category: str
+    severity: Severity
+    message: str
+    span: Span
+    source: SourceRef
+    code: str | None = None
+    element: str | None = None
+    fixes: tuple[Fix, ...] = ()
+    related: tuple[Related, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CodeMention:
+    code: str
+    modifiers: tuple[str, ...]
+    units: int
+    span: Span
+    modifier_spans: tuple[Span, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    code: str
+    modifiers: tuple[str, ...]
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChecklistItem:
+    element: str
+    label: str
+    satisfied: bool
+    evidence: Span | None
+
+
+@dataclass(slots=True)
+class Report:
+    """The result of analysing one note."""
+
+    text: str
+    findings: list[Finding] = field(default_factory=list)
+    reported: list[CodeMention] = field(default_factory=list)
+    suggested: list[Suggestion] = field(default_factory=list)
+    checklists: dict[str, list[ChecklistItem]] = field(default_factory=dict)
+    sections: list[tuple[str, str, Span]] = field(default_factory=list)  # (kind, heading, span)
+
+    def line_index(self, encoding: str = "utf-16") -> LineIndex:
+        assert encoding in ("utf-16", "utf-8", "utf-32")
+        return LineIndex(self.text, encoding)  # type: ignore[arg-type]

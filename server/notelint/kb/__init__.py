@@ -1,0 +1,17 @@
+"""The knowledge base: rules as data, validated on load."""
+
+from notelint.kb.loader import (
+    KnowledgeBase,
+    KnowledgeBaseError,
+    RuleFileError,
+    builtin_rules_dir,
+    load_knowledge_base,
+)
+
+__all__ = [
+    "KnowledgeBase",
+    "KnowledgeBaseError",
+    "RuleFileError",
+    "builtin_rules_dir",
+    "load_knowledge_base",
+]

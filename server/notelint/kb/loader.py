@@ -1,0 +1,283 @@
+"""Load and validate the knowledge base from TOML files, reporting errors by file and line."""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import regex
+from pydantic import BaseModel, ValidationError
+
+from notelint.kb.models import (
+    Code,
+    Concept,
+    Element_,
+    Modifier,
+    Policy,
+    PrimaryProcedure,
+    Rule,
+    SourceDocument,
+    Trigger,
+    UnitLimit,
+)
+from notelint.kb.tomlpos import Path as KeyPath
+from notelint.kb.tomlpos import key_lines, line_of
+
+_TOML_LINE = regex.compile(r"\(at line (\d+), column (\d+)\)")
+
+
+class RuleFileError(Exception):
+    """One problem in one rule file, located by line."""
+
+    def __init__(self, file: str, line: int, message: str) -> None:
+        super().__init__(f"{file}:{line}: {message}")
+        self.file = file
+        self.line = line
+        self.message = message
+
+
+class KnowledgeBaseError(Exception):
+    def __init__(self, errors: list[RuleFileError]) -> None:
+        super().__init__("\n".join(str(e) for e in errors))
+        self.errors = errors
+
+
+@dataclass
+class KnowledgeBase:
+    sources: dict[str, SourceDocument] = field(default_factory=dict)
+    rules: dict[str, Rule] = field(default_factory=dict)
+    concepts: dict[str, Concept] = field(default_factory=dict)
+    elements: dict[str, Element_] = field(default_factory=dict)
+    codes: dict[str, Code] = field(default_factory=dict)
+    procedures: list[PrimaryProcedure] = field(default_factory=list)
+    policies: list[Policy] = field(default_factory=list)
+    unit_limits: list[UnitLimit] = field(default_factory=list)
+    modifiers: dict[str, Modifier] = field(default_factory=dict)
+    triggers: list[Trigger] = field(default_factory=list)
+    sections: dict[str, list[str]] = field(default_factory=dict)
+    # Where each item was defined, for messages about references: (kind, id) -> (file, line).
+    origins: dict[tuple[str, str], tuple[str, int]] = field(default_factory=dict)
+    # Compiled forms built by the matching layer, keyed by purpose.
+    cache: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
+
+
+_MAPPED: Mapping[str, tuple[str, type[BaseModel]]] = {
+    "source": ("sources", SourceDocument),
+    "rule": ("rules", Rule),
+    "concept": ("concepts", Concept),
+    "element": ("elements", Element_),
+    "code": ("codes", Code),
+    "modifier": ("modifiers", Modifier),
+}
+_LISTED: Mapping[str, tuple[str, type[BaseModel]]] = {
+    "procedure": ("procedures", PrimaryProcedure),
+    "policy": ("policies", Policy),
+    "unit_limit": ("unit_limits", UnitLimit),
+    "trigger": ("triggers", Trigger),
+}
+
+
+def builtin_rules_dir() -> Path:
+    packaged = Path(__file__).resolve().parent.parent / "rules"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[3] / "rules"
+
+
+def load_knowledge_base(extra_dirs: Iterable[Path | str] = (), builtin: bool = True) -> KnowledgeBase:
+    """Load the bundled rules plus any extra rule folders; raise KnowledgeBaseError on problems."""
+    dirs = [builtin_rules_dir()] if builtin else []
+    dirs.extend(Path(d) for d in extra_dirs)
+    return _load_cached(tuple(str(d) for d in dirs))
+
+
+@cache
+def _load_cached(dirs: tuple[str, ...]) -> KnowledgeBase:
+    kb = KnowledgeBase()
+    errors: list[RuleFileError] = []
+    for directory in dirs:
+        path = Path(directory)
+        if not path.is_dir():
+            errors.append(RuleFileError(directory, 1, "rule folder not found"))
+            continue
+        for file in sorted(path.rglob("*.toml")):
+            errors.extend(_load_file(kb, file))
+    if not errors:
+        errors.extend(check_references(kb))
+    if errors:
+        raise KnowledgeBaseError(errors)
+    return kb
+
+
+def _display(file: Path) -> str:
+    try:
+        return str(file.relative_to(Path.cwd()))
+    except ValueError:
+        return str(file)
+
+
+def _load_file(kb: KnowledgeBase, file: Path) -> list[RuleFileError]:
+    name = _display(file)
+    try:
+        text = file.read_text(encoding="utf-8")
+        data = tomllib.loads(text)
+    except UnicodeDecodeError:
+        return [RuleFileError(name, 1, "rule file is not valid UTF-8")]
+    except OSError as exc:
+        return [RuleFileError(name, 1, f"cannot read rule file ({exc.strerror})")]
+    except tomllib.TOMLDecodeError as exc:
+        found = _TOML_LINE.search(str(exc))
+        line = int(found.group(1)) if found else 1
+        return [RuleFileError(name, line, f"invalid TOML: {_TOML_LINE.sub('', str(exc)).strip()}")]
+    lines = key_lines(text)
+    errors: list[RuleFileError] = []
+    for top, value in data.items():
+        if top in _MAPPED:
+            errors.extend(_load_mapped(kb, top, value, name, lines))
+        elif top in _LISTED:
+            errors.extend(_load_listed(kb, top, value, name, lines))
+        elif top == "section":
+            errors.extend(_load_sections(kb, value, name, lines))
+        else:
+            known = ", ".join(sorted([*_MAPPED, *_LISTED, "section"]))
+            errors.append(RuleFileError(name, line_of(lines, (top,)), f"unknown table [{top}] (expected one of: {known})"))
+    return errors
+
+
+def _validation_errors(exc: ValidationError, name: str, lines: dict[KeyPath, int], prefix: KeyPath) -> list[RuleFileError]:
+    out = []
+    for err in exc.errors():
+        loc = tuple(err["loc"])
+        where = ".".join(str(p) for p in (*prefix, *loc))
+        out.append(RuleFileError(name, line_of(lines, (*prefix, *loc)), f"{where}: {err['msg']}"))
+    return out
+
+
+def _load_mapped(kb: KnowledgeBase, top: str, value: Any, name: str, lines: dict[KeyPath, int]) -> list[RuleFileError]:
+    attr, model = _MAPPED[top]
+    if not isinstance(value, dict):
+        return [RuleFileError(name, line_of(lines, (top,)), f"[{top}] must be a table of named entries")]
+    target: dict[str, Any] = getattr(kb, attr)
+    errors: list[RuleFileError] = []
+    for key, body in value.items():
+        where = (top, key)
+        line = line_of(lines, where)
+        if key in target:
+            first_file, first_line = kb.origins[(top, key)]
+            errors.append(RuleFileError(name, line, f"duplicate {top} {key!r} (first defined at {first_file}:{first_line})"))
+            continue
+        try:
+            target[key] = model.model_validate(body)
+        except ValidationError as exc:
+            errors.extend(_validation_errors(exc, name, lines, where))
+            continue
+        kb.origins[(top, key)] = (name, line)
+    return errors
+
+
+def _load_listed(kb: KnowledgeBase, top: str, value: Any, name: str, lines: dict[KeyPath, int]) -> list[RuleFileError]:
+    attr, model = _LISTED[top]
+    if not isinstance(value, list):
+        return [RuleFileError(name, line_of(lines, (top,)), f"{top} entries must be written as [[{top}]] tables")]
+    target: list[Any] = getattr(kb, attr)
+    errors: list[RuleFileError] = []
+    for index, body in enumerate(value):
+        try:
+            item = model.model_validate(body)
+        except ValidationError as exc:
+            errors.extend(_validation_errors(exc, name, lines, (top, index)))
+            continue
+        kb.origins[(top, f"{len(target)}")] = (name, line_of(lines, (top, index)))
+        target.append(item)
+    return errors
+
+
+def _load_sections(kb: KnowledgeBase, value: Any, name: str, lines: dict[KeyPath, int]) -> list[RuleFileError]:
+    errors: list[RuleFileError] = []
+    if not isinstance(value, dict):
+        return [RuleFileError(name, line_of(lines, ("section",)), "[section] must be a table of section kinds")]
+    for kind, body in value.items():
+        headings = body.get("headings") if isinstance(body, dict) else None
+        if not isinstance(headings, list) or not all(isinstance(h, str) for h in headings):
+            errors.append(RuleFileError(name, line_of(lines, ("section", kind)), f"section.{kind}.headings must be a list of strings"))
+            continue
+        kb.sections.setdefault(kind, []).extend(h.lower() for h in headings)
+        kb.origins.setdefault(("section", kind), (name, line_of(lines, ("section", kind))))
+    return errors
+
+
+def check_references(kb: KnowledgeBase) -> list[RuleFileError]:
+    """Cross-file checks: every id a rule file names must exist, and nothing may contradict."""
+    errors: list[RuleFileError] = []
+
+    def err(kind: str, key: str, message: str) -> None:
+        file, line = kb.origins.get((kind, key), ("<rules>", 1))
+        errors.append(RuleFileError(file, line, message))
+
+    def need(kind: str, key: str, what: str, ref: str, known: Mapping[str, object]) -> None:
+        if ref not in known:
+            err(kind, key, f"{kind} {key!r} names unknown {what} {ref!r}")
+
+    section_kinds = {*kb.sections, "body", "title", "other"}
+    for key, concept in kb.concepts.items():
+        for section in (*concept.sections, *concept.exclude_sections):
+            if section not in section_kinds:
+                err("concept", key, f"concept {key!r} names unknown section kind {section!r}")
+        both = set(concept.sections) & set(concept.exclude_sections)
+        if both:
+            err("concept", key, f"concept {key!r} both includes and excludes sections {sorted(both)}")
+    for key, element in kb.elements.items():
+        need("element", key, "rule", element.rule, kb.rules)
+        for ref in element.evidence:
+            need("element", key, "concept", ref, kb.concepts)
+    for key, code in kb.codes.items():
+        need("code", key, "document", code.source.document, kb.sources)
+        for group in code.supported_by.all:
+            for ref in group:
+                need("code", key, "concept", ref, kb.concepts)
+        for ref in code.supported_by.none:
+            need("code", key, "concept", ref, kb.concepts)
+        overlap = {c for g in code.supported_by.all for c in g} & set(code.supported_by.none)
+        if overlap:
+            err("code", key, f"code {key!r} both requires and excludes {sorted(overlap)}")
+        for modifier in code.modifiers:
+            need("code", key, "modifier", modifier, kb.modifiers)
+        for req in code.requires:
+            need("code", key, "element", req.element, kb.elements)
+            need("code", key, "document", req.source.document, kb.sources)
+            if req.rule:
+                need("code", key, "rule", req.rule, kb.rules)
+            for ref in req.evidence or ():
+                need("code", key, "concept", ref, kb.concepts)
+    included: dict[str, tuple[str, frozenset[str]]] = {}
+    for index, proc in enumerate(kb.procedures):
+        key = str(index)
+        need("procedure", key, "concept", proc.concept, kb.concepts)
+        for code_id in proc.expanded_codes():
+            modalities = frozenset(proc.includes_guidance)
+            seen = included.get(code_id)
+            if seen and seen[1] != modalities:
+                err("procedure", key, f"procedure code {code_id} is listed twice with different included guidance")
+            included[code_id] = (proc.concept, modalities)
+    for index, policy in enumerate(kb.policies):
+        key = str(index)
+        need("policy", key, "rule", policy.rule, kb.rules)
+        need("policy", key, "document", policy.source.document, kb.sources)
+        for code_id in policy.codes:
+            need("policy", key, "code", code_id, kb.codes)
+        for ref in (*policy.if_any, *policy.unless_any):
+            need("policy", key, "concept", ref, kb.concepts)
+    for index, limit in enumerate(kb.unit_limits):
+        need("unit_limit", str(index), "rule", limit.rule, kb.rules)
+        need("unit_limit", str(index), "document", limit.source.document, kb.sources)
+    for key, modifier in kb.modifiers.items():
+        for ref in (*modifier.evidence, *modifier.unless_any, *modifier.also_requires):
+            need("modifier", key, "concept", ref, kb.concepts)
+    for key, rule in kb.rules.items():
+        for citation in rule.sources:
+            need("rule", key, "document", citation.document, kb.sources)
+    return errors

@@ -1,0 +1,276 @@
+"""Parse a note as written: sections, fields, sentences, placeholders and code mentions.
+
+Pure: text in, a :class:`Note` out. Offsets are Python string offsets into the original text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import regex
+
+from notelint.findings import CodeMention, Span
+
+_MARKDOWN_HEADING = regex.compile(r"^[ \t]{0,3}#{1,6}[ \t]+(?P<label>.+?)[ \t]*#*[ \t]*$")
+# "Label: value" or "Label:" alone; optional list marker or numbering before the label.
+_LABEL_LINE = regex.compile(
+    r"^(?P<lead>[ \t]*(?:[-*•>]+[ \t]*)*(?:\(?\d{1,2}[.)][ \t]+|[A-Z][.)][ \t]+)?)"
+    r"(?P<label>[A-Za-z][A-Za-z0-9 /&'(),.#-]{0,48}?)[ \t]*:(?:[ \t]+(?P<value>\S.*?))?[ \t]*$"
+)
+_ALL_CAPS = regex.compile(r"^[ \t]*(?P<label>[A-Z][A-Z0-9 /&,()'-]{2,60}?)[ \t]*$")
+_LIST_ITEM = regex.compile(r"^[ \t]*(?:[-*•]|\d{1,2}[.)]|[A-Z][.)])[ \t]+")
+_SENTENCE_END = regex.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
+_ABBREVIATION = regex.compile(
+    r"(?:\b(?:Dr|Mr|Mrs|Ms|St|vs|approx|e\.g|i\.e|No|Fig|cf|etc|incl|M\.D|D\.O|Ph\.D)|\b[A-Z])\.$"
+)
+_MENU_WORD = r"(?:yes|no|none|nil|minimal|mild|moderate|severe|good|fair|poor|left|right|bilateral|done|not done|n/a)"
+_PLACEHOLDER = regex.compile(
+    r"\[[^\[\]\n]{0,120}\]|\{\{[^{}\n]{0,120}\}\}|_{3,}|\*{3,}|\bX{3,}\b|<<[^<>\n]{0,60}>>"
+    rf"|\b{_MENU_WORD}(?:,[ \t]*{_MENU_WORD})?(?:[ \t]*/[ \t]*{_MENU_WORD}\b(?:,[ \t]*{_MENU_WORD}\b)?)+",
+    regex.IGNORECASE,
+)
+_NEGATIVE_VALUE = regex.compile(r"^(?:none|no|nil|n/?a|not (?:done|obtained|performed|applicable|available)|-+)\.?$", regex.IGNORECASE)
+
+_CODE = r"(?:\d{5}|\d{4}[TFU]|[A-V]\d{4})"
+_CODING_LABEL = regex.compile(
+    r"^(?:cpt|hcpcs|cpt/hcpcs|cpt ?codes?|procedure codes?|billing(?: codes?)?|codes?|coding|charges?|cpt\(s\))$",
+    regex.IGNORECASE,
+)
+_CODE_MENTION = regex.compile(
+    rf"(?<![\w.-])(?P<code>{_CODE})(?P<mods>(?:[ \t]*-[ \t]?[0-9A-Z]{{2}}\b)*)"
+    r"(?:[ \t]*(?:[x×][ \t]*(?P<units>\d{1,3})\b|\([ \t]*(?P<units2>\d{1,3})[ \t]*units?[ \t]*\)|[ \t]+(?P<units3>\d{1,3})[ \t]*units?\b))?",
+)
+_PREFIXED_CODE = regex.compile(rf"\b(?:CPT|HCPCS)(?:[ \t]*codes?)?[ \t]*[:#]?[ \t]*(?={_CODE}(?![\w]))")
+_MODIFIER = regex.compile(r"-[ \t]?([0-9A-Z]{2})\b")
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    kind: str
+    heading: str
+    heading_span: Span
+    span: Span  # the heading line through the end of the section's content
+    content_span: Span
+    empty: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    span: Span
+    section: int
+    is_field: bool = False
+    label_span: Span | None = None
+    value_span: Span | None = None
+    # A template field with no real value: empty, a placeholder, or a menu of choices.
+    is_template: bool = False
+    negative_value: bool = False
+
+
+@dataclass(slots=True)
+class Note:
+    text: str
+    sections: list[Section] = field(default_factory=list)
+    sentences: list[Sentence] = field(default_factory=list)
+    placeholders: list[Span] = field(default_factory=list)
+    codes: list[CodeMention] = field(default_factory=list)
+    coding_lines: list[Span] = field(default_factory=list)
+
+    def section_of(self, sentence: Sentence) -> Section:
+        return self.sections[sentence.section]
+
+    def in_placeholder(self, start: int, end: int) -> bool:
+        return any(p.start < end and start < p.end for p in self.placeholders)
+
+
+@dataclass(frozen=True, slots=True)
+class _Line:
+    start: int
+    end: int
+    text: str
+
+
+def _lines(text: str) -> list[_Line]:
+    out, pos = [], 0
+    for raw in text.split("\n"):
+        out.append(_Line(pos, pos + len(raw), raw.rstrip("\r")))
+        pos += len(raw) + 1
+    return out
+
+
+class SectionVocabulary:
+    """Heading text -> section kind, from the knowledge base's [section] tables."""
+
+    def __init__(self, headings: Mapping[str, list[str]]) -> None:
+        self._kinds = {h: kind for kind, hs in headings.items() for h in hs}
+
+    def kind(self, label: str) -> str | None:
+        key = regex.sub(r"[\s_]+", " ", label.strip().strip("#*:").lower()).strip()
+        key = regex.sub(r"^\d+[.)]\s*", "", key)
+        return self._kinds.get(key)
+
+
+def parse_note(text: str, vocabulary: SectionVocabulary) -> Note:
+    note = Note(text=text)
+    note.placeholders = [Span(m.start(), m.end()) for m in _PLACEHOLDER.finditer(text)]
+    lines = _lines(text)
+    heads = _find_headings(lines, vocabulary)
+    _build_sections(note, lines, heads)
+    for index, section in enumerate(note.sections):
+        _split_sentences(note, lines, section, index)
+    _find_codes(note, lines)
+    return note
+
+
+@dataclass(frozen=True, slots=True)
+class _Heading:
+    line: int
+    kind: str
+    label: str
+    label_span: Span
+    inline_value: Span | None  # "INDICATION: knee pain" keeps its content on the heading line
+
+
+def _find_headings(lines: list[_Line], vocabulary: SectionVocabulary) -> list[_Heading]:
+    heads: list[_Heading] = []
+    for number, line in enumerate(lines):
+        heading = _heading(line, vocabulary)
+        if heading:
+            heads.append(_Heading(number, *heading))
+    return heads
+
+
+def _heading(line: _Line, vocabulary: SectionVocabulary) -> tuple[str, str, Span, Span | None] | None:
+    text = line.text
+    if not text.strip():
+        return None
+    markdown = _MARKDOWN_HEADING.match(text)
+    if markdown:
+        label = markdown.group("label").strip("*: ")
+        span = Span(line.start + markdown.start("label"), line.start + markdown.end("label"))
+        return vocabulary.kind(label) or "other", label, span, None
+    labelled = _LABEL_LINE.match(text)
+    if labelled:
+        label = labelled.group("label").strip()
+        kind = vocabulary.kind(label)
+        span = Span(line.start + labelled.start("label"), line.start + labelled.end("label"))
+        if kind:
+            value = labelled.group("value")
+            inline = Span(line.start + labelled.start("value"), line.start + labelled.end("value")) if value else None
+            return kind, label, span, inline
+        if labelled.group("value") is None and len(label.split()) <= 6 and not labelled.group("lead").strip():
+            return "other", label, span, None
+        return None
+    caps = _ALL_CAPS.match(text)
+    if caps and sum(c.isalpha() for c in caps.group("label")) >= 3 and len(caps.group("label").split()) <= 8:
+        label = caps.group("label")
+        span = Span(line.start + caps.start("label"), line.start + caps.end("label"))
+        return vocabulary.kind(label) or "other", label, span, None
+    return None
+
+
+def _build_sections(note: Note, lines: list[_Line], heads: list[_Heading]) -> None:
+    end_of_text = len(note.text)
+    if not heads or heads[0].line > 0:
+        first = heads[0].line if heads else len(lines)
+        end = lines[first].start if first < len(lines) else end_of_text
+        note.sections.append(_section(note, "body", "", Span(0, 0), Span(0, end), Span(0, end)))
+    for i, head in enumerate(heads):
+        line = lines[head.line]
+        next_start = lines[heads[i + 1].line].start if i + 1 < len(heads) else end_of_text
+        content_start = head.inline_value.start if head.inline_value else min(line.end + 1, end_of_text)
+        content = Span(content_start, max(content_start, next_start))
+        note.sections.append(_section(note, head.kind, head.label, head.label_span, Span(line.start, next_start), content))
+
+
+def _section(note: Note, kind: str, heading: str, heading_span: Span, span: Span, content: Span) -> Section:
+    body = note.text[content.start : content.end]
+    empty = not _PLACEHOLDER.sub("", body).strip(" \t\r\n:.-")
+    return Section(kind, heading, heading_span, span, content, empty)
+
+
+def _split_sentences(note: Note, lines: list[_Line], section: Section, index: int) -> None:
+    paragraph: list[_Line] = []
+
+    def flush() -> None:
+        if paragraph:
+            _sentences_in(note, paragraph[0].start, paragraph[-1].end, index)
+            paragraph.clear()
+
+    for line in lines:
+        start, end = max(line.start, section.content_span.start), min(line.end, section.content_span.end)
+        if end <= start or start < section.content_span.start or line.start >= section.content_span.end:
+            continue
+        piece = _Line(start, end, note.text[start:end])
+        if not piece.text.strip():
+            flush()
+            continue
+        labelled = _LABEL_LINE.match(piece.text) if start == line.start else None
+        if labelled:
+            flush()
+            note.sentences.append(_field_sentence(note, piece, labelled, index))
+            continue
+        if _LIST_ITEM.match(piece.text):
+            flush()
+        paragraph.append(piece)
+    flush()
+
+
+def _field_sentence(note: Note, line: _Line, match: regex.Match[str], section: int) -> Sentence:
+    label = Span(line.start + match.start("label"), line.start + match.end("label"))
+    if match.group("value") is None:
+        return Sentence(Span(line.start, line.end), section, True, label, None, is_template=True)
+    value = Span(line.start + match.start("value"), line.start + match.end("value"))
+    raw = note.text[value.start : value.end]
+    template = not _PLACEHOLDER.sub("", raw).strip(" \t.,;:-")
+    negative = bool(_NEGATIVE_VALUE.match(raw.strip()))
+    return Sentence(Span(line.start, line.end), section, True, label, value, template, negative)
+
+
+def _sentences_in(note: Note, start: int, end: int, section: int) -> None:
+    text = note.text[start:end]
+    pos = 0
+    for boundary in _SENTENCE_END.finditer(text):
+        if _ABBREVIATION.search(text[pos : boundary.start()]):
+            continue
+        _add_sentence(note, start + pos, start + boundary.start(), section)
+        pos = boundary.end()
+    _add_sentence(note, start + pos, end, section)
+
+
+def _add_sentence(note: Note, start: int, end: int, section: int) -> None:
+    while end > start and note.text[end - 1].isspace():
+        end -= 1
+    if end > start:
+        note.sentences.append(Sentence(Span(start, end), section))
+
+
+def _find_codes(note: Note, lines: list[_Line]) -> None:
+    """Codes written in the note: on coding lines and sections, or prefixed with CPT/HCPCS."""
+    coding_sections = [s.content_span for s in note.sections if s.kind == "coding"]
+    for line in lines:
+        labelled = _LABEL_LINE.match(line.text)
+        is_coding = bool(labelled and _CODING_LABEL.match(labelled.group("label").strip()))
+        in_section = any(s.start <= line.start < s.end for s in coding_sections)
+        if is_coding or in_section:
+            note.coding_lines.append(Span(line.start, line.end))
+            offset = line.start + (labelled.start("value") if labelled and labelled.group("value") else 0)
+            _mentions(note, offset, line.end)
+        else:
+            for prefix in _PREFIXED_CODE.finditer(line.text):
+                _mentions(note, line.start + prefix.end(), line.end, only_first=True)
+
+
+def _mentions(note: Note, start: int, end: int, only_first: bool = False) -> None:
+    for match in _CODE_MENTION.finditer(note.text, start, end):
+        mods = match.group("mods") or ""
+        mod_base = match.start("mods")
+        modifiers = tuple(m.group(1) for m in _MODIFIER.finditer(mods))
+        mod_spans = tuple(Span(mod_base + m.start(1), mod_base + m.end(1)) for m in _MODIFIER.finditer(mods))
+        units_text = match.group("units") or match.group("units2") or match.group("units3")
+        units = int(units_text) if units_text else 1
+        note.codes.append(
+            CodeMention(match.group("code"), modifiers, units, Span(match.start(), match.end()), mod_spans)
+        )
+        if only_first:
+            return

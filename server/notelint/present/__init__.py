@@ -1,0 +1,1 @@
+"""Presenters: turn Reports into text, JSON and other formats. No analysis here."""

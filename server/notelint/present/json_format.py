@@ -1,0 +1,70 @@
+"""The JSON contract (version 1) that other tools read. Positions are 0-based, UTF-16, LSP style."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from notelint.findings import Finding, Fix, Report
+from notelint.positions import LineIndex, Range
+
+VERSION = 1
+
+
+def range_json(r: Range) -> dict[str, Any]:
+    return {
+        "start": {"line": r.start.line, "character": r.start.character},
+        "end": {"line": r.end.line, "character": r.end.character},
+    }
+
+
+def fix_json(fix: Fix, index: LineIndex) -> dict[str, Any]:
+    return {
+        "title": fix.title,
+        "kind": fix.kind,
+        "asserts_nothing": fix.asserts_nothing,
+        "edits": [
+            {"range": range_json(index.range(e.span.start, e.span.end)), "new_text": e.new_text} for e in fix.edits
+        ],
+    }
+
+
+def finding_json(finding: Finding, index: LineIndex) -> dict[str, Any]:
+    return {
+        "rule": finding.rule,
+        "name": finding.name,
+        "category": finding.category,
+        "severity": finding.severity.label,
+        "code": finding.code,
+        "element": finding.element,
+        "message": finding.message,
+        "range": range_json(index.range(finding.span.start, finding.span.end)),
+        "source": {"document": finding.source.document, "line": finding.source.line},
+        "fixes": [fix_json(f, index) for f in finding.fixes],
+        "related": [
+            {"range": range_json(index.range(r.span.start, r.span.end)), "message": r.message} for r in finding.related
+        ],
+    }
+
+
+def file_json(path: str, report: Report) -> dict[str, Any]:
+    index = report.line_index("utf-16")
+    return {
+        "path": path,
+        "findings": [finding_json(f, index) for f in report.findings],
+        "codes": {
+            "reported": [{"code": c.code, "modifiers": list(c.modifiers), "units": c.units} for c in report.reported],
+            "suggested": [{"code": s.code, "modifiers": list(s.modifiers), "reason": s.reason} for s in report.suggested],
+        },
+    }
+
+
+def summary_json(files: list[dict[str, Any]], errors: int = 0) -> dict[str, Any]:
+    findings = [f for file in files for f in file["findings"]]
+    return {
+        "files": len(files),
+        "findings": len(findings),
+        "unreadable": errors,
+        "by_severity": dict(Counter(f["severity"] for f in findings)),
+        "by_rule": dict(sorted(Counter(f["rule"] for f in findings).items())),
+    }

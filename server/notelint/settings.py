@@ -1,0 +1,26 @@
+"""Analysis settings shared by every front end: profile, rule selection, severity overrides."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from notelint.findings import Severity
+
+PROFILES = ("cpt", "ash")
+
+
+@dataclass(frozen=True)
+class Settings:
+    profile: str = "cpt"
+    select: tuple[str, ...] = ("NL",)
+    ignore: tuple[str, ...] = ()
+    severity: dict[str, Severity] = field(default_factory=dict)
+
+    def enabled(self, rule_id: str) -> bool:
+        """Ruff-style prefix selection: the longest matching prefix of select/ignore wins."""
+        chosen = max((len(p) for p in self.select if rule_id.startswith(p)), default=-1)
+        ignored = max((len(p) for p in self.ignore if rule_id.startswith(p)), default=-1)
+        return chosen >= 0 and chosen > ignored
+
+    def __hash__(self) -> int:
+        return hash((self.profile, self.select, self.ignore, tuple(sorted(self.severity.items()))))
