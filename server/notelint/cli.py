@@ -52,6 +52,13 @@ def build_parser() -> argparse.ArgumentParser:
     rules.add_argument("--format", choices=["text", "json"], default="text")
     rules.add_argument("--rules", action="append", default=[], metavar="DIR")
 
+    serve = sub.add_parser("server", help="run the language server (stdio unless --tcp or --ws)")
+    where = serve.add_mutually_exclusive_group()
+    where.add_argument("--stdio", action="store_true", help="speak LSP over standard input/output (default)")
+    where.add_argument("--tcp", metavar="HOST:PORT", help="listen for LSP over TCP")
+    where.add_argument("--ws", metavar="HOST:PORT", help="listen for LSP over WebSocket (binds 127.0.0.1 unless a host is given)")
+    serve.add_argument("--log-level", choices=["error", "warning", "info", "debug"], default="warning")
+
     explain = sub.add_parser("explain", help="print a rule's documentation")
     explain.add_argument("rule", metavar="RULE", help="rule id (NL102) or name (missing-permanent-images)")
     explain.add_argument("--rules", action="append", default=[], metavar="DIR")
@@ -63,6 +70,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "check":
             return _check(args)
+        if args.command == "server":
+            from notelint.lsp import run  # the server's dependencies load only when it runs
+
+            return run(args)
         kb = load_knowledge_base(args.rules)
         if args.command == "rules":
             return _rules(kb, args.format)

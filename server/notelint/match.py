@@ -12,7 +12,7 @@ from notelint.context import ContextMatcher, TriggerHit
 from notelint.findings import Span
 from notelint.kb import KnowledgeBase
 from notelint.kb.models import Assertion, Concept
-from notelint.note import Note, Sentence
+from notelint.note import NEGATIVE_VALUE, Note, Sentence
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,12 +102,18 @@ def match_evidence(note: Note, kb: KnowledgeBase) -> EvidenceIndex:
 
 
 def _with_headings(note: Note) -> list[Sentence]:
-    """Sentences plus each heading label as a sentence of its own section (titles name procedures)."""
-    headings = [
-        Sentence(section.heading_span, number)
-        for number, section in enumerate(note.sections)
-        if section.heading_span.end > section.heading_span.start
-    ]
+    """Sentences plus each heading label as a sentence of its own section (titles name procedures).
+
+    A heading asserts only what its content does: an empty heading is a template that
+    satisfies nothing, and a heading whose content is "none" is negated.
+    """
+    headings = []
+    for number, section in enumerate(note.sections):
+        if section.heading_span.end <= section.heading_span.start:
+            continue
+        content = note.text[section.content_span.start : section.content_span.end].strip()
+        negative = bool(NEGATIVE_VALUE.match(content))
+        headings.append(Sentence(section.heading_span, number, is_template=section.empty, negative_value=negative))
     return sorted([*note.sentences, *headings], key=lambda s: s.span.start)
 
 

@@ -30,7 +30,7 @@ _PLACEHOLDER = regex.compile(
     rf"|\b{_MENU_WORD}(?:,[ \t]*{_MENU_WORD})?(?:[ \t]*/[ \t]*{_MENU_WORD}\b(?:,[ \t]*{_MENU_WORD}\b)?)+",
     regex.IGNORECASE,
 )
-_NEGATIVE_VALUE = regex.compile(r"^(?:none|no|nil|n/?a|not (?:done|obtained|performed|applicable|available)|-+)\.?$", regex.IGNORECASE)
+NEGATIVE_VALUE = regex.compile(r"^(?:none|no|nil|n/?a|not (?:done|obtained|performed|applicable|available)|-+)\.?$", regex.IGNORECASE)
 
 _CODE = r"(?:\d{5}|\d{4}[TFU]|[A-V]\d{4})"
 _CODING_LABEL = regex.compile(
@@ -223,7 +223,7 @@ def _field_sentence(note: Note, line: _Line, match: regex.Match[str], section: i
     value = Span(line.start + match.start("value"), line.start + match.end("value"))
     raw = note.text[value.start : value.end]
     template = not _PLACEHOLDER.sub("", raw).strip(" \t.,;:-")
-    negative = bool(_NEGATIVE_VALUE.match(raw.strip()))
+    negative = bool(NEGATIVE_VALUE.match(raw.strip()))
     return Sentence(Span(line.start, line.end), section, True, label, value, template, negative)
 
 
