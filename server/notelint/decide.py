@@ -52,6 +52,7 @@ class _Context:
     report: Report
     status: dict[str, CodeStatus] = field(default_factory=dict)
     reported: dict[str, list[CodeMention]] = field(default_factory=dict)
+    explained: set[str] = field(default_factory=set)  # reported codes a policy finding already explains
 
     def add(
         self,
@@ -122,8 +123,8 @@ def decide(note: Note, ev: EvidenceIndex, sides: list[SideMention], kb: Knowledg
         suggested = status.supported and kb.codes[code_id].suggest
         if suggested or (status.reported and status.base and not status.included_by):
             _check_documentation(ctx, code_id, kb.codes[code_id], status)
-    _check_reported(ctx)
     _check_policies(ctx)
+    _check_reported(ctx)
     _check_units(ctx)
     _check_modifiers(ctx)
     _check_laterality(ctx)
@@ -151,7 +152,12 @@ def _evaluate_support(ctx: _Context) -> None:
         base = all(ctx.ev.has_any(group) for group in code.supported_by.all) and not ctx.ev.has_any(
             code.supported_by.none
         )
-        included = [(p, how) for p, how in primaries if code.modality in p.includes_guidance]
+        # A procedure known only from the wording includes this guidance only if the guidance is documented.
+        included = [
+            (p, how)
+            for p, how in primaries
+            if code.modality in p.includes_guidance and (how in ctx.reported or base)
+        ]
         anchor = ctx.ev.first(code.supported_by.all[0])
         ctx.status[code_id] = CodeStatus(code_id, base, included, anchor, ctx.reported.get(code_id, []))
 
@@ -298,7 +304,7 @@ def _check_reported(ctx: _Context) -> None:
                     (TextEdit(Span(mention.span.start, mention.span.start + len(code_id)), sibling),),
                 )
                 ctx.add("NL204", mention.span, source=code.source, code=code_id, fixes=[replace], other=sibling)
-            else:
+            elif code_id not in ctx.explained:
                 ctx.add("NL201", mention.span, source=code.source, code=code_id, fixes=[remove], missing=_missing_support(ctx, code))
 
 
@@ -332,14 +338,7 @@ def _check_policies(ctx: _Context) -> None:
             continue
         with_codes = expand_code_ranges(policy.with_reported_any)
         for code_id in policy.codes:
-            status = ctx.status[code_id]
-            reported = bool(status.reported) and not status.included_by
-            applies = {
-                "reported": reported,
-                "supported": status.supported,
-                "either": reported or status.supported,
-            }[policy.when]
-            if not applies:
+            if not _policy_applies(ctx, policy.when, code_id):
                 continue
             if policy.if_any and not ctx.ev.has_any(policy.if_any):
                 continue
@@ -349,7 +348,20 @@ def _check_policies(ctx: _Context) -> None:
                 continue
             trigger = ctx.ev.first(policy.if_any)
             related = [Related(trigger.span, ctx.kb.concepts[trigger.concept].description)] if trigger else []
-            ctx.add(policy.rule, _anchor_span(ctx, status), source=policy.source, code=code_id, related=related, detail=policy.detail)
+            status = ctx.status.get(code_id)
+            span = _anchor_span(ctx, status) if status else ctx.reported[code_id][0].span
+            before = len(ctx.report.findings)
+            ctx.add(policy.rule, span, source=policy.source, code=code_id, related=related, detail=policy.detail)
+            if len(ctx.report.findings) > before and code_id in ctx.reported:
+                ctx.explained.add(code_id)
+
+
+def _policy_applies(ctx: _Context, when: str, code_id: str) -> bool:
+    """Reported codes count even when bundled; primary codes outside the code table count when reported."""
+    reported = code_id in ctx.reported
+    status = ctx.status.get(code_id)
+    supported = bool(status and status.supported)
+    return {"reported": reported, "supported": supported, "either": reported or supported}[when]
 
 
 def _check_units(ctx: _Context) -> None:

@@ -113,7 +113,12 @@ def _with_headings(note: Note) -> list[Sentence]:
             continue
         content = note.text[section.content_span.start : section.content_span.end].strip()
         negative = bool(NEGATIVE_VALUE.match(content))
-        headings.append(Sentence(section.heading_span, number, is_template=section.empty, negative_value=negative))
+        # "Performed by: Jane Roe, PA-C" reads as one statement: the heading runs to its line's end.
+        line_end = note.text.find("\n", section.heading_span.end)
+        line_end = len(note.text) if line_end < 0 else line_end
+        end = line_end if section.content_span.start < line_end else section.heading_span.end
+        span = Span(section.heading_span.start, end)
+        headings.append(Sentence(span, number, is_template=section.empty, negative_value=negative))
     return sorted([*note.sentences, *headings], key=lambda s: s.span.start)
 
 

@@ -179,6 +179,15 @@ def _build_sections(note: Note, lines: list[_Line], heads: list[_Heading]) -> No
         line = lines[head.line]
         next_start = lines[heads[i + 1].line].start if i + 1 < len(heads) else end_of_text
         content_start = head.inline_value.start if head.inline_value else min(line.end + 1, end_of_text)
+        if head.kind == "coding" and head.inline_value:
+            # "CPT: 76942-26" is one line; the narrative after it continues the section before it.
+            line_end = min(line.end + 1, next_start)
+            note.sections.append(_section(note, "coding", head.label, head.label_span, Span(line.start, line_end), Span(content_start, line.end)))
+            if line_end < next_start:
+                previous = next((s.kind for s in reversed(note.sections) if s.kind != "coding"), "body")
+                rest = Span(line_end, next_start)
+                note.sections.append(_section(note, previous, "", Span(line_end, line_end), rest, rest))
+            continue
         content = Span(content_start, max(content_start, next_start))
         note.sections.append(_section(note, head.kind, head.label, head.label_span, Span(line.start, next_start), content))
 

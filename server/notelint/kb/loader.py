@@ -268,7 +268,8 @@ def check_references(kb: KnowledgeBase) -> list[RuleFileError]:
         need("policy", key, "rule", policy.rule, kb.rules)
         need("policy", key, "document", policy.source.document, kb.sources)
         for code_id in policy.codes:
-            need("policy", key, "code", code_id, kb.codes)
+            if code_id not in kb.codes and code_id not in included:
+                err("policy", key, f"policy {key!r} names code {code_id!r}, which is neither a guidance code nor a primary procedure")
         for ref in (*policy.if_any, *policy.unless_any):
             need("policy", key, "concept", ref, kb.concepts)
     for index, limit in enumerate(kb.unit_limits):

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 import regex
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 Profile = Literal["cpt", "ash"]
 Assertion = Literal["present", "negated", "hypothetical", "historical"]
@@ -78,20 +78,18 @@ def _check_pattern(pattern: str) -> str:
     return pattern
 
 
+Pattern = Annotated[str, AfterValidator(_check_pattern)]
+
+
 class Concept(Strict):
     description: str
-    patterns: list[str] = Field(min_length=1)
+    patterns: list[Pattern] = Field(min_length=1)
     # Section kinds where a mention counts; empty means every section not excluded.
     sections: list[str] = Field(default_factory=list)
     exclude_sections: list[str] = Field(default_factory=list)
     # Which assertion contexts make a mention count as evidence.
     counts_when: list[Assertion] = Field(default_factory=lambda: ["present"])
     case_sensitive: bool = False
-
-    @field_validator("patterns")
-    @classmethod
-    def _patterns_compile(cls, patterns: list[str]) -> list[str]:
-        return [_check_pattern(p) for p in patterns]
 
 
 class Element_(Strict):

@@ -1,0 +1,136 @@
+"""The knowledge base validates, and every error names a file and line."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from notelint.analysis import analyze
+from notelint.kb import KnowledgeBase, KnowledgeBaseError, load_knowledge_base
+from notelint.settings import Settings
+
+
+def _errors(tmp_path: Path, body: str) -> list[str]:
+    (tmp_path / "org.toml").write_text(textwrap.dedent(body), encoding="utf-8")
+    with pytest.raises(KnowledgeBaseError) as caught:
+        load_knowledge_base([tmp_path])
+    return [str(e) for e in caught.value.errors]
+
+
+def test_builtin_knowledge_base_is_complete(kb: KnowledgeBase) -> None:
+    assert {"76942", "77002", "77012", "76940", "77013", "0686T", "76000", "76496"} <= set(kb.codes)
+    for code in kb.codes.values():
+        for req in code.requires:
+            assert req.source.line >= 1 and req.source.passage
+    for rule_id, rule in kb.rules.items():
+        assert rule.why and rule.fix and rule.summary, rule_id
+
+
+def test_invalid_toml_names_line(tmp_path: Path) -> None:
+    errors = _errors(tmp_path, '[concept."x.y"]\ndescription = "ok"\npatterns = [\n')
+    assert errors and errors[0].startswith(f"{tmp_path / 'org.toml'}:") and "invalid TOML" in errors[0]
+
+
+def test_bad_pattern_names_line(tmp_path: Path) -> None:
+    errors = _errors(
+        tmp_path,
+        """
+        [concept."org.bad"]
+        description = "bad"
+        patterns = ['(unclosed']
+        """,
+    )
+    assert len(errors) == 1
+    assert errors[0].startswith(f"{tmp_path / 'org.toml'}:4: concept.org.bad.patterns.0:")
+    assert "invalid regular expression '(unclosed'" in errors[0]
+
+
+def test_unknown_reference_and_missing_field(tmp_path: Path) -> None:
+    errors = _errors(
+        tmp_path,
+        """
+        [[policy]]
+        rule = "NL501"
+        codes = ["76942"]
+        if_any = ["context.nonexistent"]
+        detail = "x"
+        source = { document = "ash", line = 1, passage = "p" }
+
+        [[unit_limit]]
+        rule = "NL401"
+        codes = ["76942"]
+        source = { document = "ash", line = 1, passage = "p" }
+        """,
+    )
+    joined = "\n".join(errors)
+    assert ":9: unit_limit.0.max_units: Field required" in joined  # the [[unit_limit]] header
+
+
+def test_unknown_concept_reported_after_schema_passes(tmp_path: Path) -> None:
+    errors = _errors(
+        tmp_path,
+        """
+        [[policy]]
+        rule = "NL501"
+        codes = ["76942"]
+        if_any = ["context.nonexistent"]
+        detail = "x"
+        source = { document = "ash", line = 1, passage = "p" }
+        """,
+    )
+    assert errors == [f"{tmp_path / 'org.toml'}:2: policy '{len(load_knowledge_base().policies)}' names unknown concept 'context.nonexistent'"]
+
+
+def test_duplicate_id_points_at_both(tmp_path: Path) -> None:
+    errors = _errors(
+        tmp_path,
+        """
+        [concept."guidance.ultrasound"]
+        description = "again"
+        patterns = ['x']
+        """,
+    )
+    assert len(errors) == 1 and ":2: duplicate concept 'guidance.ultrasound' (first defined at " in errors[0]
+    assert "concepts.toml:" in errors[0]
+
+
+def test_contradictory_primary_procedure(tmp_path: Path) -> None:
+    errors = _errors(
+        tmp_path,
+        """
+        [[procedure]]
+        codes = ["20611"]
+        summary = "again, but without guidance"
+        includes_guidance = []
+        concept = "procedure.arthrocentesis_major"
+        verified = "test"
+        """,
+    )
+    assert any("20611 is listed twice with different included guidance" in e for e in errors)
+
+
+def test_organisation_rules_extend_the_knowledge_base(tmp_path: Path) -> None:
+    (tmp_path / "org.toml").write_text(
+        textwrap.dedent(
+            """
+            [concept."org.sedation"]
+            description = "moderate sedation"
+            patterns = ['\\bmoderate sedation\\b']
+
+            [[policy]]
+            rule = "NL601"
+            codes = ["76942"]
+            if_any = ["org.sedation"]
+            profiles = ["ash"]
+            detail = "our payer wants a physician for sedated cases"
+            source = { document = "ash", line = 77, passage = "organisation policy" }
+            """
+        ),
+        encoding="utf-8",
+    )
+    kb = load_knowledge_base([tmp_path])
+    text = "PROCEDURE: Ultrasound-guided liver biopsy under moderate sedation.\nCPT: 47000, 76942\n"
+    rules = {f.rule for f in analyze(text, kb, Settings(profile="ash")).findings}
+    assert "NL601" in rules
