@@ -7,7 +7,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from notelint.kb import KnowledgeBase, load_knowledge_base  # noqa: E402
+from notelint.kb import KnowledgeBase, load_knowledge_base
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,16 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 RULE_FIXTURES = ROOT / "fixtures" / "rules"
-VARIANTS = {"basic", "negated", "hypothetical", "historical", "placeholder", "empty-heading", "complete", "other"}
+VARIANTS = {
+    "basic",
+    "negated",
+    "hypothetical",
+    "historical",
+    "placeholder",
+    "empty-heading",
+    "complete",
+    "other",
+}
 
 
 @dataclass(frozen=True)

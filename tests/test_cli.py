@@ -12,7 +12,9 @@ import pytest
 
 from notelint.cli import main
 
-DEFICIENT = "PROCEDURE: Ultrasound-guided liver biopsy.\nThe needle was advanced.\nCPT: 47000, 76942 x2\n"
+DEFICIENT = (
+    "PROCEDURE: Ultrasound-guided liver biopsy.\nThe needle was advanced.\nCPT: 47000, 76942 x2\n"
+)
 CLEAN = "PROCEDURE: Knee injection by palpation.\nThe patient tolerated it well.\n"
 CANARY = "ZZCANARY-PATIENT-JANE-DOE"
 
@@ -37,11 +39,16 @@ def notes(tmp_path: Path) -> Path:
 def test_text_format_is_compiler_style(notes: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "check", str(notes / "a.txt"))
     assert code == 1
-    assert f"{notes / 'a.txt'}:3:13: NL401 76942 is reported 2 times; it is one unit per encounter" in out.splitlines()
+    assert (
+        f"{notes / 'a.txt'}:3:13: NL401 76942 is reported 2 times; it is one unit per encounter"
+        in out.splitlines()
+    )
     assert any(line.startswith(f"{notes / 'a.txt'}:3:13: NL101 ") for line in out.splitlines())
 
 
-def test_folders_are_walked_recursively_and_non_notes_skipped(notes: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_folders_are_walked_recursively_and_non_notes_skipped(
+    notes: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, out, _ = run(capsys, "check", "--format", "json", str(notes))
     data = json.loads(out)
     paths = [f["path"] for f in data["files"]]
@@ -55,10 +62,27 @@ def test_json_contract(notes: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert data["version"] == 1
     file = data["files"][0]
     finding = next(f for f in file["findings"] if f["rule"] == "NL102")
-    assert set(finding) >= {"rule", "name", "category", "severity", "code", "element", "message", "range", "source", "fixes"}
+    assert set(finding) >= {
+        "rule",
+        "name",
+        "category",
+        "severity",
+        "code",
+        "element",
+        "message",
+        "range",
+        "source",
+        "fixes",
+    }
     assert finding["element"] == "permanent_images" and finding["category"] == "documentation"
-    assert finding["range"] == {"start": {"line": 2, "character": 12}, "end": {"line": 2, "character": 20}}
-    assert finding["source"] == {"document": "guideline-ash-us-fluoro-needle-guidance.txt", "line": 91}
+    assert finding["range"] == {
+        "start": {"line": 2, "character": 12},
+        "end": {"line": 2, "character": 20},
+    }
+    assert finding["source"] == {
+        "document": "guideline-ash-us-fluoro-needle-guidance.txt",
+        "line": 91,
+    }
     template = finding["fixes"][0]
     assert template["kind"] == "template" and not template["asserts_nothing"]
     assert "[" in template["edits"][0]["new_text"]
@@ -87,8 +111,12 @@ def test_clean_note_exits_zero(notes: Path, capsys: pytest.CaptureFixture[str]) 
     assert code == 0 and out == ""
 
 
-def test_config_found_upward_from_each_file(notes: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    (notes / "deeper" / "notelint.toml").write_text('ignore = ["NL1"]\nseverity = { NL401 = "hint" }\n', encoding="utf-8")
+def test_config_found_upward_from_each_file(
+    notes: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (notes / "deeper" / "notelint.toml").write_text(
+        'ignore = ["NL1"]\nseverity = { NL401 = "hint" }\n', encoding="utf-8"
+    )
     _, out, _ = run(capsys, "check", "--format", "json", str(notes))
     files = {Path(f["path"]).name: f for f in json.loads(out)["files"]}
     assert {f["rule"] for f in files["c.note"]["findings"]} == {"NL401"}
@@ -96,10 +124,17 @@ def test_config_found_upward_from_each_file(notes: Path, capsys: pytest.CaptureF
     assert "NL101" in {f["rule"] for f in files["a.txt"]["findings"]}
 
 
-def test_pyproject_tool_table_and_profile(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\n\n[tool.notelint]\nprofile = "ash"\n', encoding="utf-8")
+def test_pyproject_tool_table_and_profile(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "x"\n\n[tool.notelint]\nprofile = "ash"\n', encoding="utf-8"
+    )
     note = tmp_path / "n.txt"
-    note.write_text("PROCEDURE: Ultrasound-guided trigger point injection.\nCPT: 20552, 76942\n", encoding="utf-8")
+    note.write_text(
+        "PROCEDURE: Ultrasound-guided trigger point injection.\nCPT: 20552, 76942\n",
+        encoding="utf-8",
+    )
     _, out, _ = run(capsys, "check", str(note))
     assert " NL501 " in out
 
@@ -108,12 +143,17 @@ def test_pyproject_tool_table_and_profile(tmp_path: Path, capsys: pytest.Capture
     ("config", "expected"),
     [
         ('profile = "medicare"\n', "notelint.toml:1: profile: Input should be 'cpt' or 'ash'"),
-        ('select = ["NL1"]\nignore = ["NL1"]\n', "notelint.toml:2: rules both selected and ignored: ['NL1']"),
-        ("severity = { NL999 = \"error\" }\n", "notelint.toml:1: severity: unknown rule 'NL999'"),
+        (
+            'select = ["NL1"]\nignore = ["NL1"]\n',
+            "notelint.toml:2: rules both selected and ignored: ['NL1']",
+        ),
+        ('severity = { NL999 = "error" }\n', "notelint.toml:1: severity: unknown rule 'NL999'"),
         ("select = [\n", "notelint.toml:1: invalid TOML"),
     ],
 )
-def test_bad_config_is_a_one_line_error(tmp_path: Path, capsys: pytest.CaptureFixture[str], config: str, expected: str) -> None:
+def test_bad_config_is_a_one_line_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], config: str, expected: str
+) -> None:
     (tmp_path / "notelint.toml").write_text(config, encoding="utf-8")
     (tmp_path / "n.txt").write_text(DEFICIENT, encoding="utf-8")
     code, out, err = run(capsys, "check", str(tmp_path / "n.txt"))
@@ -122,9 +162,13 @@ def test_bad_config_is_a_one_line_error(tmp_path: Path, capsys: pytest.CaptureFi
     assert len(err.strip().splitlines()) == 1
 
 
-def test_bad_input_is_reported_and_others_still_linted(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_input_is_reported_and_others_still_linted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     (tmp_path / "binary.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00" + CANARY.encode())
-    (tmp_path / "latin.txt").write_bytes(("PROCEDURE: Ultrasound-guided biopsy, 5 \xb5g lidocaine. " + CANARY).encode("cp1252"))
+    (tmp_path / "latin.txt").write_bytes(
+        ("PROCEDURE: Ultrasound-guided biopsy, 5 \xb5g lidocaine. " + CANARY).encode("cp1252")
+    )
     (tmp_path / "empty.txt").write_text("", encoding="utf-8")
     (tmp_path / "huge.txt").write_text(("x" * 1023 + "\n") * 10 * 1024, encoding="utf-8")  # 10 MB
     (tmp_path / "good.txt").write_text(DEFICIENT, encoding="utf-8")
@@ -171,7 +215,13 @@ def test_rules_and_explain(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0 and "NL102  missing-permanent-images" in out
     code, out, _ = run(capsys, "explain", "NL102")
     assert code == 0
-    for part in ("Why it matters", "What satisfies it", "guideline-ash-us-fluoro-needle-guidance.txt:91", "Example that fires", "Example that passes"):
+    for part in (
+        "Why it matters",
+        "What satisfies it",
+        "guideline-ash-us-fluoro-needle-guidance.txt:91",
+        "Example that fires",
+        "Example that passes",
+    ):
         assert part in out
     assert run(capsys, "explain", "missing-permanent-images")[1] == out
     code, _, err = run(capsys, "explain", "NL000")
@@ -181,5 +231,10 @@ def test_rules_and_explain(capsys: pytest.CaptureFixture[str]) -> None:
 def test_console_script_runs_on_a_fresh_process(tmp_path: Path) -> None:
     note = tmp_path / "n.txt"
     note.write_text(DEFICIENT, encoding="utf-8")
-    result = subprocess.run([sys.executable, "-m", "notelint.cli", "check", str(note)], capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "notelint.cli", "check", str(note)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 1 and "NL401" in result.stdout

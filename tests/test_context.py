@@ -42,7 +42,9 @@ def test_affirmative_images_count(kb: KnowledgeBase, sentence: str) -> None:
         "Images saved: {{images}}",
     ],
 )
-def test_negated_hypothetical_historical_and_placeholders_do_not_count(kb: KnowledgeBase, sentence: str) -> None:
+def test_negated_hypothetical_historical_and_placeholders_do_not_count(
+    kb: KnowledgeBase, sentence: str
+) -> None:
     assert "permanent_images" in _missing(kb, sentence)
 
 

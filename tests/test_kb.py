@@ -30,7 +30,9 @@ def test_builtin_knowledge_base_is_complete(kb: KnowledgeBase) -> None:
 
 def test_invalid_toml_names_line(tmp_path: Path) -> None:
     errors = _errors(tmp_path, '[concept."x.y"]\ndescription = "ok"\npatterns = [\n')
-    assert errors and errors[0].startswith(f"{tmp_path / 'org.toml'}:") and "invalid TOML" in errors[0]
+    assert (
+        errors and errors[0].startswith(f"{tmp_path / 'org.toml'}:") and "invalid TOML" in errors[0]
+    )
 
 
 def test_bad_pattern_names_line(tmp_path: Path) -> None:
@@ -80,7 +82,9 @@ def test_unknown_concept_reported_after_schema_passes(tmp_path: Path) -> None:
         source = { document = "ash", line = 1, passage = "p" }
         """,
     )
-    assert errors == [f"{tmp_path / 'org.toml'}:2: policy '{len(load_knowledge_base().policies)}' names unknown concept 'context.nonexistent'"]
+    assert errors == [
+        f"{tmp_path / 'org.toml'}:2: policy '{len(load_knowledge_base().policies)}' names unknown concept 'context.nonexistent'"
+    ]
 
 
 def test_duplicate_id_points_at_both(tmp_path: Path) -> None:
@@ -92,7 +96,10 @@ def test_duplicate_id_points_at_both(tmp_path: Path) -> None:
         patterns = ['x']
         """,
     )
-    assert len(errors) == 1 and ":2: duplicate concept 'guidance.ultrasound' (first defined at " in errors[0]
+    assert (
+        len(errors) == 1
+        and ":2: duplicate concept 'guidance.ultrasound' (first defined at " in errors[0]
+    )
     assert "concepts.toml:" in errors[0]
 
 

@@ -29,7 +29,9 @@ def test_sections_from_markdown_colon_and_caps_headings(kb: KnowledgeBase) -> No
     assert kinds[0] == ("procedure", "Procedure Note")
 
 
-def test_soft_wrapped_sentence_is_one_sentence_and_abbreviations_do_not_split(kb: KnowledgeBase) -> None:
+def test_soft_wrapped_sentence_is_one_sentence_and_abbreviations_do_not_split(
+    kb: KnowledgeBase,
+) -> None:
     note = _parse(NOTE, kb)
     texts = [NOTE[s.span.start : s.span.end] for s in note.sentences]
     assert "The needle was advanced into the\nsuprapatellar recess." in texts

@@ -11,7 +11,9 @@ TEXT = "Dose 5 µg at 37 °C\n2×3 cm “lesion” 😀 seen\nend"
 def test_utf16_counts_astral_characters_twice() -> None:
     index = LineIndex(TEXT, "utf-16")
     seen = TEXT.index("seen")
-    assert index.position(seen) == Position(1, len("2×3 cm “lesion” ") + 3)  # emoji is 2 units, then a space
+    assert index.position(seen) == Position(
+        1, len("2×3 cm “lesion” ") + 3
+    )  # emoji is 2 units, then a space
 
 
 def test_utf8_counts_bytes() -> None:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from fixture_cases import VARIANTS, Case, load_cases
 
+from fixture_cases import VARIANTS, Case, load_cases
 from notelint.analysis import analyze
 from notelint.kb import KnowledgeBase
 from notelint.settings import Settings
@@ -23,11 +23,17 @@ def _findings(case: Case, kb: KnowledgeBase) -> list[tuple[str, str | None, int]
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_fixture(case: Case, kb: KnowledgeBase) -> None:
-    hits = [h for h in _findings(case, kb) if h[0] == case.rule and (case.code is None or h[1] == case.code)]
+    hits = [
+        h
+        for h in _findings(case, kb)
+        if h[0] == case.rule and (case.code is None or h[1] == case.code)
+    ]
     if case.expect == "fires":
         assert hits, f"{case.rule} did not fire on {case.file.name}"
         if case.line is not None:
-            assert case.line in {h[2] for h in hits}, f"{case.rule} fired on lines {[h[2] for h in hits]}"
+            assert case.line in {h[2] for h in hits}, (
+                f"{case.rule} fired on lines {[h[2] for h in hits]}"
+            )
     else:
         assert not hits, f"{case.rule} fired on {case.file.name}: {hits}"
 

@@ -33,20 +33,38 @@ def _split(values: list[str] | None) -> tuple[str, ...] | None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="notelint", description="Lint procedure notes for image-guidance coding documentation.")
+    parser = argparse.ArgumentParser(
+        prog="notelint", description="Lint procedure notes for image-guidance coding documentation."
+    )
     parser.add_argument("--version", action="version", version=f"notelint {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    check = sub.add_parser("check", help="lint note files, folders (recursively) or - for standard input")
+    check = sub.add_parser(
+        "check", help="lint note files, folders (recursively) or - for standard input"
+    )
     check.add_argument("paths", nargs="+", metavar="PATH")
     check.add_argument("--format", choices=["text", "json"], default="text")
-    check.add_argument("--select", action="append", help="rule ids or prefixes to enable (comma-separated)")
-    check.add_argument("--ignore", action="append", help="rule ids or prefixes to disable (comma-separated)")
+    check.add_argument(
+        "--select", action="append", help="rule ids or prefixes to enable (comma-separated)"
+    )
+    check.add_argument(
+        "--ignore", action="append", help="rule ids or prefixes to disable (comma-separated)"
+    )
     check.add_argument("--profile", choices=PROFILES, help="requirement profile (default: cpt)")
-    check.add_argument("--fail-on", choices=["error", "warning", "information", "hint", "never"], help="lowest severity that makes the exit status 1 (default: warning)")
-    check.add_argument("--rules", action="append", default=[], metavar="DIR", help="extra rule folder (repeatable)")
-    check.add_argument("--config", metavar="FILE", help="use this config file instead of searching upward")
-    check.add_argument("--no-codes", action="store_true", help="text format: omit the supported-codes line")
+    check.add_argument(
+        "--fail-on",
+        choices=["error", "warning", "information", "hint", "never"],
+        help="lowest severity that makes the exit status 1 (default: warning)",
+    )
+    check.add_argument(
+        "--rules", action="append", default=[], metavar="DIR", help="extra rule folder (repeatable)"
+    )
+    check.add_argument(
+        "--config", metavar="FILE", help="use this config file instead of searching upward"
+    )
+    check.add_argument(
+        "--no-codes", action="store_true", help="text format: omit the supported-codes line"
+    )
 
     rules = sub.add_parser("rules", help="list the rules")
     rules.add_argument("--format", choices=["text", "json"], default="text")
@@ -54,13 +72,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser("server", help="run the language server (stdio unless --tcp or --ws)")
     where = serve.add_mutually_exclusive_group()
-    where.add_argument("--stdio", action="store_true", help="speak LSP over standard input/output (default)")
+    where.add_argument(
+        "--stdio", action="store_true", help="speak LSP over standard input/output (default)"
+    )
     where.add_argument("--tcp", metavar="HOST:PORT", help="listen for LSP over TCP")
-    where.add_argument("--ws", metavar="HOST:PORT", help="listen for LSP over WebSocket (binds 127.0.0.1 unless a host is given)")
-    serve.add_argument("--log-level", choices=["error", "warning", "info", "debug"], default="warning")
+    where.add_argument(
+        "--ws",
+        metavar="HOST:PORT",
+        help="listen for LSP over WebSocket (binds 127.0.0.1 unless a host is given)",
+    )
+    serve.add_argument(
+        "--log-level", choices=["error", "warning", "info", "debug"], default="warning"
+    )
 
     explain = sub.add_parser("explain", help="print a rule's documentation")
-    explain.add_argument("rule", metavar="RULE", help="rule id (NL102) or name (missing-permanent-images)")
+    explain.add_argument(
+        "rule", metavar="RULE", help="rule id (NL102) or name (missing-permanent-images)"
+    )
     explain.add_argument("--rules", action="append", default=[], metavar="DIR")
     return parser
 
@@ -73,7 +101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "server":
             from notelint.lsp import run  # the server's dependencies load only when it runs
 
-            return run(args)
+            return int(run(args))
         kb = load_knowledge_base(args.rules)
         if args.command == "rules":
             return _rules(kb, args.format)
@@ -114,13 +142,21 @@ class _Runner:
         return replace(config, settings=settings, fail_on=self.args.fail_on or config.fail_on)
 
     def kb_for(self, config: Config) -> KnowledgeBase:
-        return load_knowledge_base([*self.args.rules, *config.rule_dirs]) if config.rule_dirs else self.base
+        return (
+            load_knowledge_base([*self.args.rules, *config.rule_dirs])
+            if config.rule_dirs
+            else self.base
+        )
 
     def run(self, note: NoteInput, config: Config) -> Report:
         kb = self.kb_for(config)
-        report = analyze(note.text or "", kb, config.settings) if note.text is not None else Report(text="")
+        report = (
+            analyze(note.text or "", kb, config.settings)
+            if note.text is not None
+            else Report(text="")
+        )
         for rule_id, values in note.issues:
-            finding = make_finding(kb, config.settings, rule_id, Span(0, 0), **values)
+            finding = make_finding(kb, config.settings, rule_id, Span(0, 0), values=values)
             if finding:
                 report.findings.insert(0, finding)
         return report
@@ -150,17 +186,33 @@ def _check(args: argparse.Namespace) -> int:
                 print(line, file=out)
         else:
             files.append(json_format.file_json(shown, report))
-        if config.fail_on != "never" and any(f.severity >= Severity.parse(config.fail_on) for f in report.findings):
+        if config.fail_on != "never" and any(
+            f.severity >= Severity.parse(config.fail_on) for f in report.findings
+        ):
             worst_exit = EXIT_FINDINGS
     if args.format == "json":
-        json.dump({"version": json_format.VERSION, "files": files, "summary": json_format.summary_json(files, unreadable)}, out, indent=2)
+        json.dump(
+            {
+                "version": json_format.VERSION,
+                "files": files,
+                "summary": json_format.summary_json(files, unreadable),
+            },
+            out,
+            indent=2,
+        )
         out.write("\n")
     return EXIT_ERROR if unreadable else worst_exit
 
 
 def _rules(kb: KnowledgeBase, fmt: str) -> int:
     if fmt == "json":
-        rows = [{"rule": rid, **rule.model_dump(include={"name", "category", "severity", "summary", "profiles"})} for rid, rule in sorted(kb.rules.items())]
+        rows = [
+            {
+                "rule": rid,
+                **rule.model_dump(include={"name", "category", "severity", "summary", "profiles"}),
+            }
+            for rid, rule in sorted(kb.rules.items())
+        ]
         print(json.dumps(rows, indent=2))
         return EXIT_CLEAN
     for rid, rule in sorted(kb.rules.items()):
@@ -170,7 +222,10 @@ def _rules(kb: KnowledgeBase, fmt: str) -> int:
 
 
 def _explain(kb: KnowledgeBase, wanted: str) -> int:
-    rid = next((r for r, rule in kb.rules.items() if wanted.upper() == r or wanted.lower() == rule.name), None)
+    rid = next(
+        (r for r, rule in kb.rules.items() if wanted.upper() == r or wanted.lower() == rule.name),
+        None,
+    )
     if rid is None:
         print(f"notelint: unknown rule {wanted!r} (see `notelint rules`)", file=sys.stderr)
         return EXIT_ERROR
@@ -196,7 +251,14 @@ def explain_text(kb: KnowledgeBase, rid: str) -> str:
     if cited:
         lines += ["", "Source"]
         lines += [f"  {where}: {passage}" for where, passage in cited]
-    lines += ["", "Example that fires", _indent(rule.example_fires), "", "Example that passes", _indent(rule.example_passes)]
+    lines += [
+        "",
+        "Example that fires",
+        _indent(rule.example_fires),
+        "",
+        "Example that passes",
+        _indent(rule.example_passes),
+    ]
     return "\n".join(lines)
 
 
@@ -211,12 +273,21 @@ def _citations(kb: KnowledgeBase, rid: str) -> list[tuple[str, str]]:
                 out.append((where, f"({code_id}) {req.source.passage}"))
     for policy in kb.policies:
         if policy.rule == rid:
-            out.append((f"{kb.sources[policy.source.document].file}:{policy.source.line}", policy.source.passage))
+            out.append(
+                (
+                    f"{kb.sources[policy.source.document].file}:{policy.source.line}",
+                    policy.source.passage,
+                )
+            )
     for limit in kb.unit_limits:
         if limit.rule == rid:
-            out.append((f"{kb.sources[limit.source.document].file}:{limit.source.line}", limit.source.passage))
-    seen: set[tuple[str, str]] = set()
-    return [c for c in out if not (c in seen or seen.add(c))]
+            out.append(
+                (
+                    f"{kb.sources[limit.source.document].file}:{limit.source.line}",
+                    limit.source.passage,
+                )
+            )
+    return list(dict.fromkeys(out))  # in order, without repeats
 
 
 def _indent(block: str) -> str:

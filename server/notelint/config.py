@@ -32,8 +32,12 @@ class _ConfigModel(BaseModel):
     select: list[str] | None = None
     ignore: list[str] | None = None
     extend_select: list[str] = Field(default_factory=list, alias="extend-select")
-    severity: dict[str, Literal["error", "warning", "information", "hint"]] = Field(default_factory=dict)
-    fail_on: Literal["error", "warning", "information", "hint", "never"] | None = Field(default=None, alias="fail-on")
+    severity: dict[str, Literal["error", "warning", "information", "hint"]] = Field(
+        default_factory=dict
+    )
+    fail_on: Literal["error", "warning", "information", "hint", "never"] | None = Field(
+        default=None, alias="fail-on"
+    )
     rules: list[str] = Field(default_factory=list)  # extra rule folders
     max_file_size: int | None = Field(default=None, alias="max-file-size", ge=1024)
 
@@ -88,7 +92,9 @@ def load_config(path: Path, known_rules: frozenset[str]) -> Config:
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = tuple(str(p) for p in err["loc"])
-        raise ConfigError(name, line_of(lines, (*prefix, *loc)), f"{'.'.join(loc)}: {err['msg']}") from None
+        raise ConfigError(
+            name, line_of(lines, (*prefix, *loc)), f"{'.'.join(loc)}: {err['msg']}"
+        ) from None
     _check_rules(model, name, lines, prefix, known_rules)
     select = tuple(model.select) if model.select is not None else ("NL",)
     settings = Settings(
@@ -102,15 +108,31 @@ def load_config(path: Path, known_rules: frozenset[str]) -> Config:
 
 
 def _check_rules(
-    model: _ConfigModel, name: str, lines: dict[Any, int], prefix: tuple[str, ...], known: frozenset[str]
+    model: _ConfigModel,
+    name: str,
+    lines: dict[Any, int],
+    prefix: tuple[str, ...],
+    known: frozenset[str],
 ) -> None:
     for key in ("select", "ignore", "extend_select"):
         for code in getattr(model, key) or ():
             if not any(rule.startswith(code) for rule in known):
-                raise ConfigError(name, line_of(lines, (*prefix, key.replace("_", "-"))), f"{key}: no rule matches {code!r}")
+                raise ConfigError(
+                    name,
+                    line_of(lines, (*prefix, key.replace("_", "-"))),
+                    f"{key}: no rule matches {code!r}",
+                )
     for rule in model.severity:
         if rule not in known:
-            raise ConfigError(name, line_of(lines, (*prefix, "severity", rule)), f"severity: unknown rule {rule!r}")
+            raise ConfigError(
+                name,
+                line_of(lines, (*prefix, "severity", rule)),
+                f"severity: unknown rule {rule!r}",
+            )
     both = set(model.select or ()) & set(model.ignore or ())
     if both:
-        raise ConfigError(name, line_of(lines, (*prefix, "ignore")), f"rules both selected and ignored: {sorted(both)}")
+        raise ConfigError(
+            name,
+            line_of(lines, (*prefix, "ignore")),
+            f"rules both selected and ignored: {sorted(both)}",
+        )

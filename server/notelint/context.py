@@ -33,21 +33,28 @@ class ContextMatcher:
         for trigger in triggers:
             words = sorted(trigger.phrases, key=len, reverse=True)
             alternation = "|".join(_phrase(p) for p in words)
-            self._compiled.append((regex.compile(rf"(?<!\w)(?:{alternation})(?!\w)", regex.IGNORECASE), trigger))
+            self._compiled.append(
+                (regex.compile(rf"(?<!\w)(?:{alternation})(?!\w)", regex.IGNORECASE), trigger)
+            )
 
     def hits(self, text: str, start: int, end: int) -> list[TriggerHit]:
         """Trigger occurrences within text[start:end], pseudo-triggers already masking others."""
         found: list[TriggerHit] = []
         for pattern, trigger in self._compiled:
             for m in pattern.finditer(text, start, end):
-                found.append(TriggerHit(m.start(), m.end(), trigger.assertion, trigger.direction, trigger.window))
+                found.append(
+                    TriggerHit(
+                        m.start(), m.end(), trigger.assertion, trigger.direction, trigger.window
+                    )
+                )
         for m in _PUNCT_TERMINATOR.finditer(text, start, end):
             found.append(TriggerHit(m.start(), m.end(), "terminate", "both", 0))
         pseudo = [h for h in found if h.assertion == "pseudo"]
         return [
             h
             for h in found
-            if h.assertion != "pseudo" and not any(p.start <= h.start and h.end <= p.end for p in pseudo)
+            if h.assertion != "pseudo"
+            and not any(p.start <= h.start and h.end <= p.end for p in pseudo)
         ]
 
     def assertion(self, text: str, hits: list[TriggerHit], start: int, end: int) -> Assertion:
@@ -62,7 +69,9 @@ class ContextMatcher:
         return best  # type: ignore[return-value]
 
 
-def _governs(text: str, hit: TriggerHit, start: int, end: int, terminators: list[TriggerHit]) -> bool:
+def _governs(
+    text: str, hit: TriggerHit, start: int, end: int, terminators: list[TriggerHit]
+) -> bool:
     if start <= hit.start and hit.end <= end:
         return True  # "images were not saved": the trigger sits inside the mention
     if hit.end <= start and hit.direction in ("forward", "both"):

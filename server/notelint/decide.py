@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import regex
@@ -52,7 +52,9 @@ class _Context:
     report: Report
     status: dict[str, CodeStatus] = field(default_factory=dict)
     reported: dict[str, list[CodeMention]] = field(default_factory=dict)
-    explained: set[str] = field(default_factory=set)  # reported codes a policy finding already explains
+    explained: set[str] = field(
+        default_factory=set
+    )  # reported codes a policy finding already explains
 
     def add(
         self,
@@ -67,7 +69,16 @@ class _Context:
         **values: str,
     ) -> None:
         finding = make_finding(
-            self.kb, self.settings, rule_id, span, source=source, code=code, element=element, fixes=fixes, related=related, **values
+            self.kb,
+            self.settings,
+            rule_id,
+            span,
+            source=source,
+            code=code,
+            element=element,
+            fixes=fixes,
+            related=related,
+            values=values,
         )
         if finding:
             self.report.findings.append(finding)
@@ -84,15 +95,15 @@ def make_finding(
     element: str | None = None,
     fixes: Iterable[Fix] = (),
     related: Iterable[Related] = (),
-    **values: str,
+    values: Mapping[str, str] | None = None,
 ) -> Finding | None:
     """A finding of ``rule_id``, or None when the settings or profile switch the rule off."""
     rule = kb.rules[rule_id]
     if not settings.enabled(rule_id) or settings.profile not in rule.profiles:
         return None
     cited = source or (rule.sources[0] if rule.sources else None)
-    values.setdefault("code", code or "")
-    message = _PLACEHOLDER_FIELD.sub(lambda m: values.get(m.group(1), m.group(0)), rule.message)
+    fields = {"code": code or "", **(values or {})}
+    message = _PLACEHOLDER_FIELD.sub(lambda m: fields.get(m.group(1), m.group(0)), rule.message)
     return Finding(
         rule=rule_id,
         name=rule.name,
@@ -100,7 +111,9 @@ def make_finding(
         severity=settings.severity.get(rule_id, Severity.parse(rule.severity)),
         message=message,
         span=span,
-        source=SourceRef(kb.sources[cited.document].file, cited.line) if cited else SourceRef("", 0),
+        source=SourceRef(kb.sources[cited.document].file, cited.line)
+        if cited
+        else SourceRef("", 0),
         code=code,
         element=element,
         fixes=tuple(fixes),
@@ -108,7 +121,9 @@ def make_finding(
     )
 
 
-def decide(note: Note, ev: EvidenceIndex, sides: list[SideMention], kb: KnowledgeBase, settings: Settings) -> Report:
+def decide(
+    note: Note, ev: EvidenceIndex, sides: list[SideMention], kb: KnowledgeBase, settings: Settings
+) -> Report:
     ctx = _Context(note, ev, kb, settings, sides, Report(text=note.text))
     ctx.report.sections = [(s.kind, s.heading, s.span) for s in note.sections]
     ctx.report.reported = list(note.codes)
@@ -159,7 +174,9 @@ def _evaluate_support(ctx: _Context) -> None:
             if code.modality in p.includes_guidance and (how in ctx.reported or base)
         ]
         anchor = ctx.ev.first(code.supported_by.all[0])
-        ctx.status[code_id] = CodeStatus(code_id, base, included, anchor, ctx.reported.get(code_id, []))
+        ctx.status[code_id] = CodeStatus(
+            code_id, base, included, anchor, ctx.reported.get(code_id, [])
+        )
 
 
 def _suggest(ctx: _Context) -> None:
@@ -171,14 +188,18 @@ def _suggest(ctx: _Context) -> None:
                 for e in (ctx.ev.first(group) for group in code.supported_by.all)
                 if e
             )
-            ctx.report.suggested.append(Suggestion(code_id, tuple(_suggested_modifiers(ctx, code_id)), reason))
+            ctx.report.suggested.append(
+                Suggestion(code_id, tuple(_suggested_modifiers(ctx, code_id)), reason)
+            )
     # A primary code that includes the documented guidance, when the evidence picks exactly one.
     candidates: dict[str, list[tuple[str, str]]] = {}
     for proc in ctx.kb.procedures:
         guided = [m for m in proc.includes_guidance if ctx.ev.has(f"guidance.{m}")]
         if guided and ctx.ev.has(proc.concept):
             reason = f"{proc.summary}; its code includes the {guided[0]} guidance"
-            candidates.setdefault(proc.concept, []).extend((c, reason) for c in proc.expanded_codes())
+            candidates.setdefault(proc.concept, []).extend(
+                (c, reason) for c in proc.expanded_codes()
+            )
     for options in candidates.values():
         if len(options) == 1:
             ctx.report.suggested.append(Suggestion(options[0][0], (), options[0][1]))
@@ -220,7 +241,11 @@ def _check_documentation(ctx: _Context, code_id: str, code: Code, status: CodeSt
         element = ctx.kb.elements[req.element]
         evidence = ctx.ev.first(req.evidence or element.evidence)
         label = req.label or element.label
-        checklist.append(ChecklistItem(req.element, label, evidence is not None, evidence.span if evidence else None))
+        checklist.append(
+            ChecklistItem(
+                req.element, label, evidence is not None, evidence.span if evidence else None
+            )
+        )
         if evidence:
             continue
         template = req.template or element.template
@@ -246,7 +271,11 @@ def _template_fix(ctx: _Context, status: CodeStatus, template: str, label: str) 
         where = note.sections[_section_at(note, status.anchor.span.start)].span.end
     while where > 0 and note.text[where - 1].isspace():
         where -= 1
-    return Fix(f"Insert a placeholder for {label}", "template", (TextEdit(Span(where, where), "\n" + template),))
+    return Fix(
+        f"Insert a placeholder for {label}",
+        "template",
+        (TextEdit(Span(where, where), "\n" + template),),
+    )
 
 
 def _section_at(note: Note, offset: int) -> int:
@@ -270,7 +299,13 @@ def _check_reported(ctx: _Context) -> None:
                     line,
                     source=code.source,
                     code=code_id,
-                    fixes=[Fix(f"Add {code_id} to the coding line", "code", (TextEdit(Span(line.end, line.end), f", {code_id}"),))],
+                    fixes=[
+                        Fix(
+                            f"Add {code_id} to the coding line",
+                            "code",
+                            (TextEdit(Span(line.end, line.end), f", {code_id}"),),
+                        )
+                    ],
                     related=[Related(status.anchor.span, "evidence")] if status.anchor else [],
                 )
             continue
@@ -301,11 +336,29 @@ def _check_reported(ctx: _Context) -> None:
                 replace = Fix(
                     f"Replace {code_id} with {sibling}",
                     "code",
-                    (TextEdit(Span(mention.span.start, mention.span.start + len(code_id)), sibling),),
+                    (
+                        TextEdit(
+                            Span(mention.span.start, mention.span.start + len(code_id)), sibling
+                        ),
+                    ),
                 )
-                ctx.add("NL204", mention.span, source=code.source, code=code_id, fixes=[replace], other=sibling)
+                ctx.add(
+                    "NL204",
+                    mention.span,
+                    source=code.source,
+                    code=code_id,
+                    fixes=[replace],
+                    other=sibling,
+                )
             elif code_id not in ctx.explained:
-                ctx.add("NL201", mention.span, source=code.source, code=code_id, fixes=[remove], missing=_missing_support(ctx, code))
+                ctx.add(
+                    "NL201",
+                    mention.span,
+                    source=code.source,
+                    code=code_id,
+                    fixes=[remove],
+                    missing=_missing_support(ctx, code),
+                )
 
 
 def _missing_support(ctx: _Context, code: Code) -> str:
@@ -313,7 +366,9 @@ def _missing_support(ctx: _Context, code: Code) -> str:
         if not ctx.ev.has_any(group):
             return " or ".join(ctx.kb.concepts[c].description for c in group)
     present = [c for c in code.supported_by.none if ctx.ev.has(c)]
-    return "a context that excludes it: " + ", ".join(ctx.kb.concepts[c].description for c in present)
+    return "a context that excludes it: " + ", ".join(
+        ctx.kb.concepts[c].description for c in present
+    )
 
 
 def _remove_fix(ctx: _Context, mention: CodeMention) -> Fix:
@@ -347,11 +402,22 @@ def _check_policies(ctx: _Context) -> None:
             if with_codes and not any(c in ctx.reported for c in with_codes):
                 continue
             trigger = ctx.ev.first(policy.if_any)
-            related = [Related(trigger.span, ctx.kb.concepts[trigger.concept].description)] if trigger else []
+            related = (
+                [Related(trigger.span, ctx.kb.concepts[trigger.concept].description)]
+                if trigger
+                else []
+            )
             status = ctx.status.get(code_id)
             span = _anchor_span(ctx, status) if status else ctx.reported[code_id][0].span
             before = len(ctx.report.findings)
-            ctx.add(policy.rule, span, source=policy.source, code=code_id, related=related, detail=policy.detail)
+            ctx.add(
+                policy.rule,
+                span,
+                source=policy.source,
+                code=code_id,
+                related=related,
+                detail=policy.detail,
+            )
             if len(ctx.report.findings) > before and code_id in ctx.reported:
                 ctx.explained.add(code_id)
 
@@ -375,9 +441,19 @@ def _check_units(ctx: _Context) -> None:
                 continue
             first = mentions[0]
             keep = first.code + "".join(f"-{m}" for m in first.modifiers)
-            edits = [TextEdit(first.span, keep)] + [e for m in mentions[1:] for e in _remove_fix(ctx, m).edits]
+            edits = [TextEdit(first.span, keep)] + [
+                e for m in mentions[1:] for e in _remove_fix(ctx, m).edits
+            ]
             fix = Fix(f"Report {code_id} once", "code", tuple(edits))
-            ctx.add(limit.rule, first.span, source=limit.source, code=code_id, fixes=[fix], units=str(units), max=str(limit.max_units))
+            ctx.add(
+                limit.rule,
+                first.span,
+                source=limit.source,
+                code=code_id,
+                fixes=[fix],
+                units=str(units),
+                max=str(limit.max_units),
+            )
 
 
 _SIDE_MODIFIERS = {"RT": "right", "LT": "left", "50": "bilateral"}
@@ -396,9 +472,30 @@ def _check_modifiers(ctx: _Context) -> None:
             if name in mention.modifiers or name in _SIDE_MODIFIERS:
                 continue
             evidence = ctx.ev.first(ctx.kb.modifiers[name].evidence)
-            fix = Fix(f"Add modifier -{name} to {code_id}", "modifier", (TextEdit(Span(mention.span.start + len(code_id), mention.span.start + len(code_id)), f"-{name}"),))
-            related = [Related(evidence.span, ctx.kb.concepts[evidence.concept].description)] if evidence else []
-            ctx.add("NL701", mention.span, code=code_id, fixes=[fix], related=related, modifier=name, meaning=ctx.kb.modifiers[name].meaning)
+            fix = Fix(
+                f"Add modifier -{name} to {code_id}",
+                "modifier",
+                (
+                    TextEdit(
+                        Span(mention.span.start + len(code_id), mention.span.start + len(code_id)),
+                        f"-{name}",
+                    ),
+                ),
+            )
+            related = (
+                [Related(evidence.span, ctx.kb.concepts[evidence.concept].description)]
+                if evidence
+                else []
+            )
+            ctx.add(
+                "NL701",
+                mention.span,
+                code=code_id,
+                fixes=[fix],
+                related=related,
+                modifier=name,
+                meaning=ctx.kb.modifiers[name].meaning,
+            )
 
 
 def _check_mention_modifiers(ctx: _Context, mention: CodeMention, sides: set[str]) -> None:
@@ -406,7 +503,13 @@ def _check_mention_modifiers(ctx: _Context, mention: CodeMention, sides: set[str
         known = ctx.kb.modifiers.get(name)
         conflicts = [m for m in mention.modifiers if known and m in known.conflicts_with]
         if conflicts:
-            ctx.add("NL703", mention.modifier_spans[i], code=mention.code, modifier=name, other=conflicts[0])
+            ctx.add(
+                "NL703",
+                mention.modifier_spans[i],
+                code=mention.code,
+                modifier=name,
+                other=conflicts[0],
+            )
         side = _SIDE_MODIFIERS.get(name)
         if side and sides and side not in sides and "bilateral" not in sides:
             documented = " and ".join(sorted(sides))

@@ -109,5 +109,7 @@ def evaluate(pairs: Iterable[tuple[Mapping[str, Any], Report]]) -> Evaluation:
                 {p for p in missing if p[1] == element}, {g for g in gold if g[1] == element}
             )
         for code, element in missing ^ gold:
-            result.disagreements.append(Disagreement(name, "documentation", f"{code} {element}", (code, element) in missing))
+            result.disagreements.append(
+                Disagreement(name, "documentation", f"{code} {element}", (code, element) in missing)
+            )
     return result

@@ -94,8 +94,12 @@ def match_evidence(note: Note, kb: KnowledgeBase) -> EvidenceIndex:
             if start >= sentence.span.end or note.in_placeholder(start, end):
                 continue
             if position not in hits_cache:
-                hits_cache[position] = matcher.context.hits(text, sentence.span.start, sentence.span.end)
-            found.append(_evidence(note, item, sentence, position, start, end, hits_cache[position], matcher))
+                hits_cache[position] = matcher.context.hits(
+                    text, sentence.span.start, sentence.span.end
+                )
+            found.append(
+                _evidence(note, item, sentence, position, start, end, hits_cache[position], matcher)
+            )
         if found:
             index.mentions[item.id] = found
     return index
@@ -140,7 +144,9 @@ def _evidence(
     else:
         assertion = matcher.context.assertion(note.text, hits, start, end)
     concept = item.concept
-    in_section = (not concept.sections or kind in concept.sections) and kind not in concept.exclude_sections
+    in_section = (
+        not concept.sections or kind in concept.sections
+    ) and kind not in concept.exclude_sections
     counts = in_section and assertion in concept.counts_when and not sentence.is_template
     return Evidence(item.id, Span(start, end), position, kind, assertion, counts)
 
@@ -182,5 +188,7 @@ def find_sides(note: Note, kb: KnowledgeBase) -> list[SideMention]:
         site = (m.group("site") or m.group("site2")).lower().rstrip("s")
         position = bisect.bisect_right(starts, m.start()) - 1
         section = sentences[position].section if position >= 0 else 0
-        out.append(SideMention(_SIDE_NORMAL.get(side, side), site, Span(m.start(), m.end()), section))
+        out.append(
+            SideMention(_SIDE_NORMAL.get(side, side), site, Span(m.start(), m.end()), section)
+        )
     return out

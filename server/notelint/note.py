@@ -30,7 +30,10 @@ _PLACEHOLDER = regex.compile(
     rf"|\b{_MENU_WORD}(?:,[ \t]*{_MENU_WORD})?(?:[ \t]*/[ \t]*{_MENU_WORD}\b(?:,[ \t]*{_MENU_WORD}\b)?)+",
     regex.IGNORECASE,
 )
-NEGATIVE_VALUE = regex.compile(r"^(?:none|no|nil|n/?a|not (?:done|obtained|performed|applicable|available)|-+)\.?$", regex.IGNORECASE)
+NEGATIVE_VALUE = regex.compile(
+    r"^(?:none|no|nil|n/?a|not (?:done|obtained|performed|applicable|available)|-+)\.?$",
+    regex.IGNORECASE,
+)
 
 _CODE = r"(?:\d{5}|\d{4}[TFU]|[A-V]\d{4})"
 _CODING_LABEL = regex.compile(
@@ -41,7 +44,9 @@ _CODE_MENTION = regex.compile(
     rf"(?<![\w.-])(?P<code>{_CODE})(?P<mods>(?:[ \t]*-[ \t]?[0-9A-Z]{{2}}\b)*)"
     r"(?:[ \t]*(?:[x×][ \t]*(?P<units>\d{1,3})\b|\([ \t]*(?P<units2>\d{1,3})[ \t]*units?[ \t]*\)|[ \t]+(?P<units3>\d{1,3})[ \t]*units?\b))?",
 )
-_PREFIXED_CODE = regex.compile(rf"\b(?:CPT|HCPCS)(?:[ \t]*codes?)?[ \t]*[:#]?[ \t]*(?={_CODE}(?![\w]))")
+_PREFIXED_CODE = regex.compile(
+    rf"\b(?:CPT|HCPCS)(?:[ \t]*codes?)?[ \t]*[:#]?[ \t]*(?={_CODE}(?![\w]))"
+)
 _MODIFIER = regex.compile(r"-[ \t]?([0-9A-Z]{2})\b")
 
 
@@ -140,7 +145,9 @@ def _find_headings(lines: list[_Line], vocabulary: SectionVocabulary) -> list[_H
     return heads
 
 
-def _heading(line: _Line, vocabulary: SectionVocabulary) -> tuple[str, str, Span, Span | None] | None:
+def _heading(
+    line: _Line, vocabulary: SectionVocabulary
+) -> tuple[str, str, Span, Span | None] | None:
     text = line.text
     if not text.strip():
         return None
@@ -156,13 +163,25 @@ def _heading(line: _Line, vocabulary: SectionVocabulary) -> tuple[str, str, Span
         span = Span(line.start + labelled.start("label"), line.start + labelled.end("label"))
         if kind:
             value = labelled.group("value")
-            inline = Span(line.start + labelled.start("value"), line.start + labelled.end("value")) if value else None
+            inline = (
+                Span(line.start + labelled.start("value"), line.start + labelled.end("value"))
+                if value
+                else None
+            )
             return kind, label, span, inline
-        if labelled.group("value") is None and len(label.split()) <= 6 and not labelled.group("lead").strip():
+        if (
+            labelled.group("value") is None
+            and len(label.split()) <= 6
+            and not labelled.group("lead").strip()
+        ):
             return "other", label, span, None
         return None
     caps = _ALL_CAPS.match(text)
-    if caps and sum(c.isalpha() for c in caps.group("label")) >= 3 and len(caps.group("label").split()) <= 8:
+    if (
+        caps
+        and sum(c.isalpha() for c in caps.group("label")) >= 3
+        and len(caps.group("label").split()) <= 8
+    ):
         label = caps.group("label")
         span = Span(line.start + caps.start("label"), line.start + caps.end("label"))
         return vocabulary.kind(label) or "other", label, span, None
@@ -178,21 +197,42 @@ def _build_sections(note: Note, lines: list[_Line], heads: list[_Heading]) -> No
     for i, head in enumerate(heads):
         line = lines[head.line]
         next_start = lines[heads[i + 1].line].start if i + 1 < len(heads) else end_of_text
-        content_start = head.inline_value.start if head.inline_value else min(line.end + 1, end_of_text)
+        content_start = (
+            head.inline_value.start if head.inline_value else min(line.end + 1, end_of_text)
+        )
         if head.kind == "coding" and head.inline_value:
             # "CPT: 76942-26" is one line; the narrative after it continues the section before it.
             line_end = min(line.end + 1, next_start)
-            note.sections.append(_section(note, "coding", head.label, head.label_span, Span(line.start, line_end), Span(content_start, line.end)))
+            note.sections.append(
+                _section(
+                    note,
+                    "coding",
+                    head.label,
+                    head.label_span,
+                    Span(line.start, line_end),
+                    Span(content_start, line.end),
+                )
+            )
             if line_end < next_start:
-                previous = next((s.kind for s in reversed(note.sections) if s.kind != "coding"), "body")
+                previous = next(
+                    (s.kind for s in reversed(note.sections) if s.kind != "coding"), "body"
+                )
                 rest = Span(line_end, next_start)
-                note.sections.append(_section(note, previous, "", Span(line_end, line_end), rest, rest))
+                note.sections.append(
+                    _section(note, previous, "", Span(line_end, line_end), rest, rest)
+                )
             continue
         content = Span(content_start, max(content_start, next_start))
-        note.sections.append(_section(note, head.kind, head.label, head.label_span, Span(line.start, next_start), content))
+        note.sections.append(
+            _section(
+                note, head.kind, head.label, head.label_span, Span(line.start, next_start), content
+            )
+        )
 
 
-def _section(note: Note, kind: str, heading: str, heading_span: Span, span: Span, content: Span) -> Section:
+def _section(
+    note: Note, kind: str, heading: str, heading_span: Span, span: Span, content: Span
+) -> Section:
     body = note.text[content.start : content.end]
     empty = not _PLACEHOLDER.sub("", body).strip(" \t\r\n:.-")
     return Section(kind, heading, heading_span, span, content, empty)
@@ -207,8 +247,15 @@ def _split_sentences(note: Note, lines: list[_Line], section: Section, index: in
             paragraph.clear()
 
     for line in lines:
-        start, end = max(line.start, section.content_span.start), min(line.end, section.content_span.end)
-        if end <= start or start < section.content_span.start or line.start >= section.content_span.end:
+        start, end = (
+            max(line.start, section.content_span.start),
+            min(line.end, section.content_span.end),
+        )
+        if (
+            end <= start
+            or start < section.content_span.start
+            or line.start >= section.content_span.end
+        ):
             continue
         piece = _Line(start, end, note.text[start:end])
         if not piece.text.strip():
@@ -263,7 +310,9 @@ def _find_codes(note: Note, lines: list[_Line]) -> None:
         in_section = any(s.start <= line.start < s.end for s in coding_sections)
         if is_coding or in_section:
             note.coding_lines.append(Span(line.start, line.end))
-            offset = line.start + (labelled.start("value") if labelled and labelled.group("value") else 0)
+            offset = line.start + (
+                labelled.start("value") if labelled and labelled.group("value") else 0
+            )
             _mentions(note, offset, line.end)
         else:
             for prefix in _PREFIXED_CODE.finditer(line.text):
@@ -275,11 +324,15 @@ def _mentions(note: Note, start: int, end: int, only_first: bool = False) -> Non
         mods = match.group("mods") or ""
         mod_base = match.start("mods")
         modifiers = tuple(m.group(1) for m in _MODIFIER.finditer(mods))
-        mod_spans = tuple(Span(mod_base + m.start(1), mod_base + m.end(1)) for m in _MODIFIER.finditer(mods))
+        mod_spans = tuple(
+            Span(mod_base + m.start(1), mod_base + m.end(1)) for m in _MODIFIER.finditer(mods)
+        )
         units_text = match.group("units") or match.group("units2") or match.group("units3")
         units = int(units_text) if units_text else 1
         note.codes.append(
-            CodeMention(match.group("code"), modifiers, units, Span(match.start(), match.end()), mod_spans)
+            CodeMention(
+                match.group("code"), modifiers, units, Span(match.start(), match.end()), mod_spans
+            )
         )
         if only_first:
             return

@@ -13,9 +13,10 @@ import regex
 from pydantic import BaseModel, ValidationError
 
 from notelint.kb.models import (
+    RULE_ID_PATTERN,
     Code,
     Concept,
-    Element_,
+    ElementSpec,
     Modifier,
     Policy,
     PrimaryProcedure,
@@ -51,7 +52,7 @@ class KnowledgeBase:
     sources: dict[str, SourceDocument] = field(default_factory=dict)
     rules: dict[str, Rule] = field(default_factory=dict)
     concepts: dict[str, Concept] = field(default_factory=dict)
-    elements: dict[str, Element_] = field(default_factory=dict)
+    elements: dict[str, ElementSpec] = field(default_factory=dict)
     codes: dict[str, Code] = field(default_factory=dict)
     procedures: list[PrimaryProcedure] = field(default_factory=list)
     policies: list[Policy] = field(default_factory=list)
@@ -69,7 +70,7 @@ _MAPPED: Mapping[str, tuple[str, type[BaseModel]]] = {
     "source": ("sources", SourceDocument),
     "rule": ("rules", Rule),
     "concept": ("concepts", Concept),
-    "element": ("elements", Element_),
+    "element": ("elements", ElementSpec),
     "code": ("codes", Code),
     "modifier": ("modifiers", Modifier),
 }
@@ -88,7 +89,9 @@ def builtin_rules_dir() -> Path:
     return Path(__file__).resolve().parents[3] / "rules"
 
 
-def load_knowledge_base(extra_dirs: Iterable[Path | str] = (), builtin: bool = True) -> KnowledgeBase:
+def load_knowledge_base(
+    extra_dirs: Iterable[Path | str] = (), builtin: bool = True
+) -> KnowledgeBase:
     """Load the bundled rules plus any extra rule folders; raise KnowledgeBaseError on problems."""
     dirs = [builtin_rules_dir()] if builtin else []
     dirs.extend(Path(d) for d in extra_dirs)
@@ -144,11 +147,19 @@ def _load_file(kb: KnowledgeBase, file: Path) -> list[RuleFileError]:
             errors.extend(_load_sections(kb, value, name, lines))
         else:
             known = ", ".join(sorted([*_MAPPED, *_LISTED, "section"]))
-            errors.append(RuleFileError(name, line_of(lines, (top,)), f"unknown table [{top}] (expected one of: {known})"))
+            errors.append(
+                RuleFileError(
+                    name,
+                    line_of(lines, (top,)),
+                    f"unknown table [{top}] (expected one of: {known})",
+                )
+            )
     return errors
 
 
-def _validation_errors(exc: ValidationError, name: str, lines: dict[KeyPath, int], prefix: KeyPath) -> list[RuleFileError]:
+def _validation_errors(
+    exc: ValidationError, name: str, lines: dict[KeyPath, int], prefix: KeyPath
+) -> list[RuleFileError]:
     out = []
     for err in exc.errors():
         loc = tuple(err["loc"])
@@ -157,10 +168,14 @@ def _validation_errors(exc: ValidationError, name: str, lines: dict[KeyPath, int
     return out
 
 
-def _load_mapped(kb: KnowledgeBase, top: str, value: Any, name: str, lines: dict[KeyPath, int]) -> list[RuleFileError]:
+def _load_mapped(
+    kb: KnowledgeBase, top: str, value: Any, name: str, lines: dict[KeyPath, int]
+) -> list[RuleFileError]:
     attr, model = _MAPPED[top]
     if not isinstance(value, dict):
-        return [RuleFileError(name, line_of(lines, (top,)), f"[{top}] must be a table of named entries")]
+        return [
+            RuleFileError(name, line_of(lines, (top,)), f"[{top}] must be a table of named entries")
+        ]
     target: dict[str, Any] = getattr(kb, attr)
     errors: list[RuleFileError] = []
     for key, body in value.items():
@@ -168,7 +183,13 @@ def _load_mapped(kb: KnowledgeBase, top: str, value: Any, name: str, lines: dict
         line = line_of(lines, where)
         if key in target:
             first_file, first_line = kb.origins[(top, key)]
-            errors.append(RuleFileError(name, line, f"duplicate {top} {key!r} (first defined at {first_file}:{first_line})"))
+            errors.append(
+                RuleFileError(
+                    name,
+                    line,
+                    f"duplicate {top} {key!r} (first defined at {first_file}:{first_line})",
+                )
+            )
             continue
         try:
             target[key] = model.model_validate(body)
@@ -179,10 +200,16 @@ def _load_mapped(kb: KnowledgeBase, top: str, value: Any, name: str, lines: dict
     return errors
 
 
-def _load_listed(kb: KnowledgeBase, top: str, value: Any, name: str, lines: dict[KeyPath, int]) -> list[RuleFileError]:
+def _load_listed(
+    kb: KnowledgeBase, top: str, value: Any, name: str, lines: dict[KeyPath, int]
+) -> list[RuleFileError]:
     attr, model = _LISTED[top]
     if not isinstance(value, list):
-        return [RuleFileError(name, line_of(lines, (top,)), f"{top} entries must be written as [[{top}]] tables")]
+        return [
+            RuleFileError(
+                name, line_of(lines, (top,)), f"{top} entries must be written as [[{top}]] tables"
+            )
+        ]
     target: list[Any] = getattr(kb, attr)
     errors: list[RuleFileError] = []
     for index, body in enumerate(value):
@@ -196,14 +223,26 @@ def _load_listed(kb: KnowledgeBase, top: str, value: Any, name: str, lines: dict
     return errors
 
 
-def _load_sections(kb: KnowledgeBase, value: Any, name: str, lines: dict[KeyPath, int]) -> list[RuleFileError]:
+def _load_sections(
+    kb: KnowledgeBase, value: Any, name: str, lines: dict[KeyPath, int]
+) -> list[RuleFileError]:
     errors: list[RuleFileError] = []
     if not isinstance(value, dict):
-        return [RuleFileError(name, line_of(lines, ("section",)), "[section] must be a table of section kinds")]
+        return [
+            RuleFileError(
+                name, line_of(lines, ("section",)), "[section] must be a table of section kinds"
+            )
+        ]
     for kind, body in value.items():
         headings = body.get("headings") if isinstance(body, dict) else None
         if not isinstance(headings, list) or not all(isinstance(h, str) for h in headings):
-            errors.append(RuleFileError(name, line_of(lines, ("section", kind)), f"section.{kind}.headings must be a list of strings"))
+            errors.append(
+                RuleFileError(
+                    name,
+                    line_of(lines, ("section", kind)),
+                    f"section.{kind}.headings must be a list of strings",
+                )
+            )
             continue
         kb.sections.setdefault(kind, []).extend(h.lower() for h in headings)
         kb.origins.setdefault(("section", kind), (name, line_of(lines, ("section", kind))))
@@ -229,7 +268,11 @@ def check_references(kb: KnowledgeBase) -> list[RuleFileError]:
                 err("concept", key, f"concept {key!r} names unknown section kind {section!r}")
         both = set(concept.sections) & set(concept.exclude_sections)
         if both:
-            err("concept", key, f"concept {key!r} both includes and excludes sections {sorted(both)}")
+            err(
+                "concept",
+                key,
+                f"concept {key!r} both includes and excludes sections {sorted(both)}",
+            )
     for key, element in kb.elements.items():
         need("element", key, "rule", element.rule, kb.rules)
         for ref in element.evidence:
@@ -261,7 +304,11 @@ def check_references(kb: KnowledgeBase) -> list[RuleFileError]:
             modalities = frozenset(proc.includes_guidance)
             seen = included.get(code_id)
             if seen and seen[1] != modalities:
-                err("procedure", key, f"procedure code {code_id} is listed twice with different included guidance")
+                err(
+                    "procedure",
+                    key,
+                    f"procedure code {code_id} is listed twice with different included guidance",
+                )
             included[code_id] = (proc.concept, modalities)
     for index, policy in enumerate(kb.policies):
         key = str(index)
@@ -269,16 +316,22 @@ def check_references(kb: KnowledgeBase) -> list[RuleFileError]:
         need("policy", key, "document", policy.source.document, kb.sources)
         for code_id in policy.codes:
             if code_id not in kb.codes and code_id not in included:
-                err("policy", key, f"policy {key!r} names code {code_id!r}, which is neither a guidance code nor a primary procedure")
+                err(
+                    "policy",
+                    key,
+                    f"policy {key!r} names code {code_id!r}, which is neither a guidance code nor a primary procedure",
+                )
         for ref in (*policy.if_any, *policy.unless_any):
             need("policy", key, "concept", ref, kb.concepts)
     for index, limit in enumerate(kb.unit_limits):
         need("unit_limit", str(index), "rule", limit.rule, kb.rules)
         need("unit_limit", str(index), "document", limit.source.document, kb.sources)
-    for key, modifier in kb.modifiers.items():
-        for ref in (*modifier.evidence, *modifier.unless_any, *modifier.also_requires):
+    for key, spec in kb.modifiers.items():
+        for ref in (*spec.evidence, *spec.unless_any, *spec.also_requires):
             need("modifier", key, "concept", ref, kb.concepts)
     for key, rule in kb.rules.items():
+        if not regex.match(RULE_ID_PATTERN, key):
+            err("rule", key, f"rule id {key!r} must look like NL123")
         for citation in rule.sources:
             need("rule", key, "document", citation.document, kb.sources)
     return errors

@@ -35,6 +35,7 @@ Element = Literal[
     "procedure_description",
 ]
 ALL_PROFILES: tuple[Profile, ...] = ("cpt", "ash")
+_PRESENT: tuple[Assertion, ...] = ("present",)
 
 CODE_PATTERN = r"^(?:\d{5}|\d{4}[TFU]|[A-V]\d{4})$"
 RULE_ID_PATTERN = r"^NL\d{3}$"
@@ -88,11 +89,11 @@ class Concept(Strict):
     sections: list[str] = Field(default_factory=list)
     exclude_sections: list[str] = Field(default_factory=list)
     # Which assertion contexts make a mention count as evidence.
-    counts_when: list[Assertion] = Field(default_factory=lambda: ["present"])
+    counts_when: list[Assertion] = Field(default_factory=lambda: list(_PRESENT))
     case_sensitive: bool = False
 
 
-class Element_(Strict):
+class ElementSpec(Strict):
     rule: str = Field(pattern=RULE_ID_PATTERN)
     label: str
     evidence: list[str] = Field(min_length=1)

@@ -24,7 +24,8 @@ def fix_json(fix: Fix, index: LineIndex) -> dict[str, Any]:
         "kind": fix.kind,
         "asserts_nothing": fix.asserts_nothing,
         "edits": [
-            {"range": range_json(index.range(e.span.start, e.span.end)), "new_text": e.new_text} for e in fix.edits
+            {"range": range_json(index.range(e.span.start, e.span.end)), "new_text": e.new_text}
+            for e in fix.edits
         ],
     }
 
@@ -42,7 +43,8 @@ def finding_json(finding: Finding, index: LineIndex) -> dict[str, Any]:
         "source": {"document": finding.source.document, "line": finding.source.line},
         "fixes": [fix_json(f, index) for f in finding.fixes],
         "related": [
-            {"range": range_json(index.range(r.span.start, r.span.end)), "message": r.message} for r in finding.related
+            {"range": range_json(index.range(r.span.start, r.span.end)), "message": r.message}
+            for r in finding.related
         ],
     }
 
@@ -53,8 +55,14 @@ def file_json(path: str, report: Report) -> dict[str, Any]:
         "path": path,
         "findings": [finding_json(f, index) for f in report.findings],
         "codes": {
-            "reported": [{"code": c.code, "modifiers": list(c.modifiers), "units": c.units} for c in report.reported],
-            "suggested": [{"code": s.code, "modifiers": list(s.modifiers), "reason": s.reason} for s in report.suggested],
+            "reported": [
+                {"code": c.code, "modifiers": list(c.modifiers), "units": c.units}
+                for c in report.reported
+            ],
+            "suggested": [
+                {"code": s.code, "modifiers": list(s.modifiers), "reason": s.reason}
+                for s in report.suggested
+            ],
         },
     }
 
