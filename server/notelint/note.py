@@ -30,6 +30,7 @@ _PLACEHOLDER = regex.compile(
     rf"|\b{_MENU_WORD}(?:,[ \t]*{_MENU_WORD})?(?:[ \t]*/[ \t]*{_MENU_WORD}\b(?:,[ \t]*{_MENU_WORD}\b)?)+",
     regex.IGNORECASE,
 )
+_WORD_CHAR = regex.compile(r"[^\W_]")
 NEGATIVE_VALUE = regex.compile(
     r"^(?:none|no|nil|n/?a|not (?:done|obtained|performed|applicable|available)|-+)\.?$",
     regex.IGNORECASE,
@@ -233,9 +234,13 @@ def _build_sections(note: Note, lines: list[_Line], heads: list[_Heading]) -> No
 def _section(
     note: Note, kind: str, heading: str, heading_span: Span, span: Span, content: Span
 ) -> Section:
-    body = note.text[content.start : content.end]
-    empty = not _PLACEHOLDER.sub("", body).strip(" \t\r\n:.-")
+    empty = _is_blank(note.text[content.start : content.end])
     return Section(kind, heading, heading_span, span, content, empty)
+
+
+def _is_blank(text: str) -> bool:
+    """Nothing written but placeholders, punctuation and white space."""
+    return not _WORD_CHAR.search(_PLACEHOLDER.sub("", text))
 
 
 def _split_sentences(note: Note, lines: list[_Line], section: Section, index: int) -> None:
@@ -278,7 +283,7 @@ def _field_sentence(note: Note, line: _Line, match: regex.Match[str], section: i
         return Sentence(Span(line.start, line.end), section, True, label, None, is_template=True)
     value = Span(line.start + match.start("value"), line.start + match.end("value"))
     raw = note.text[value.start : value.end]
-    template = not _PLACEHOLDER.sub("", raw).strip(" \t.,;:-")
+    template = _is_blank(raw)
     negative = bool(NEGATIVE_VALUE.match(raw.strip()))
     return Sentence(Span(line.start, line.end), section, True, label, value, template, negative)
 
