@@ -238,3 +238,55 @@ def test_console_script_runs_on_a_fresh_process(tmp_path: Path) -> None:
         check=False,
     )
     assert result.returncode == 1 and "NL401" in result.stdout
+
+
+def test_eval_scores_a_labelled_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "a.txt").write_text(DEFICIENT, encoding="utf-8")
+    (tmp_path / "b.txt").write_text(CLEAN, encoding="utf-8")
+    labels = [
+        {
+            "file": "a.txt",
+            "supported_codes": ["76942"],
+            "missing": {"76942": ["interpretation", "permanent_images"]},
+        },
+        {"file": "b.txt", "supported_codes": ["77002"], "missing": {}},
+    ]
+    (tmp_path / "labels.json").write_text(json.dumps(labels), encoding="utf-8")
+    code, out, _ = run(capsys, "eval", str(tmp_path), "--format", "json")
+    data = json.loads(out)
+    assert code == 0 and data["notes"] == 2
+    assert data["suggested_codes"] == {
+        "precision": 1.0,
+        "recall": 0.5,
+        "f1": 0.6667,
+        "tp": 1,
+        "fp": 0,
+        "fn": 1,
+    }
+    # notelint also reports localization and necessity missing for a.txt: two false positives
+    assert data["missing_documentation"]["tp"] == 2 and data["missing_documentation"]["fp"] == 2
+    unlabelled = [
+        d for d in data["disagreements"] if d["predicted"] and d["kind"] == "documentation"
+    ]
+    assert {d["item"] for d in unlabelled} == {"76942 localization", "76942 necessity"}
+    assert all(d["line"] == 3 for d in unlabelled)
+    code, out, _ = run(capsys, "eval", str(tmp_path))
+    assert "suggested codes" in out and "b.txt: code 77002 (label only)" in out
+
+
+def test_rules_check_validates_an_organisation_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "ok.toml").write_text(
+        '[concept."org.x"]\ndescription = "x"\npatterns = [\'\\\\bx\\\\b\']\n', encoding="utf-8"
+    )
+    code, out, _ = run(capsys, "rules", "check", str(tmp_path))
+    assert code == 0 and "1 rule file(s) valid" in out
+    (tmp_path / "bad.toml").write_text(
+        '[[policy]]\nrule = "NL777"\ncodes = ["76942"]\ndetail = "d"\nsource = { document = "nowhere", line = 1, passage = "p" }\n',
+        encoding="utf-8",
+    )
+    code, _, err = run(capsys, "rules", "check", str(tmp_path))
+    assert code == 2
+    assert f"{tmp_path / 'bad.toml'}:1: policy '11' names unknown rule 'NL777'" in err
+    assert "names unknown document 'nowhere'" in err

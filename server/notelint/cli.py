@@ -21,7 +21,7 @@ from notelint.findings import Report, Severity, Span
 from notelint.inputs import DEFAULT_MAX_BYTES, NoteInput, discover, from_bytes, read_note
 from notelint.kb import KnowledgeBase, KnowledgeBaseError, load_knowledge_base
 from notelint.present import json_format, text
-from notelint.settings import PROFILES
+from notelint.settings import PROFILES, Settings
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -66,9 +66,21 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-codes", action="store_true", help="text format: omit the supported-codes line"
     )
 
-    rules = sub.add_parser("rules", help="list the rules")
+    rules = sub.add_parser(
+        "rules", help="list the rules, or `rules check DIR...` to validate rule files"
+    )
+    rules.add_argument("action", nargs="?", choices=["list", "check"], default="list")
+    rules.add_argument(
+        "dirs", nargs="*", metavar="DIR", help="with check: rule folders to validate"
+    )
     rules.add_argument("--format", choices=["text", "json"], default="text")
     rules.add_argument("--rules", action="append", default=[], metavar="DIR")
+
+    evaluate = sub.add_parser("eval", help="score notelint against a labelled corpus (labels.json)")
+    evaluate.add_argument("corpus", metavar="CORPUS_DIR")
+    evaluate.add_argument("--format", choices=["text", "json"], default="text")
+    evaluate.add_argument("--profile", choices=PROFILES, default="cpt")
+    evaluate.add_argument("--rules", action="append", default=[], metavar="DIR")
 
     serve = sub.add_parser("server", help="run the language server (stdio unless --tcp or --ws)")
     where = serve.add_mutually_exclusive_group()
@@ -102,9 +114,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             from notelint.lsp import run  # the server's dependencies load only when it runs
 
             return int(run(args))
+        if args.command == "rules" and args.action == "check":
+            return _rules_check([*args.rules, *args.dirs])
         kb = load_knowledge_base(args.rules)
         if args.command == "rules":
             return _rules(kb, args.format)
+        if args.command == "eval":
+            return _eval(kb, args)
         return _explain(kb, args.rule)
     except KnowledgeBaseError as exc:
         for error in exc.errors:
@@ -218,6 +234,33 @@ def _rules(kb: KnowledgeBase, fmt: str) -> int:
     for rid, rule in sorted(kb.rules.items()):
         profiles = "" if set(rule.profiles) == set(PROFILES) else f" [{','.join(rule.profiles)}]"
         print(f"{rid}  {rule.name:<40} {rule.severity:<11} {rule.summary}{profiles}")
+    return EXIT_CLEAN
+
+
+def _rules_check(dirs: list[str]) -> int:
+    if not dirs:
+        print("notelint: rules check needs at least one rule folder", file=sys.stderr)
+        return EXIT_ERROR
+    kb = load_knowledge_base(dirs)  # raises KnowledgeBaseError, reported by main()
+    files = sum(1 for d in dirs for _ in Path(d).rglob("*.toml"))
+    print(
+        f"{files} rule file(s) valid: {len(kb.rules)} rules, {len(kb.concepts)} concepts, {len(kb.policies)} policies in total"
+    )
+    return EXIT_CLEAN
+
+
+def _eval(kb: KnowledgeBase, args: argparse.Namespace) -> int:
+    from notelint.evaluate import evaluate_corpus, render_text
+
+    try:
+        result, _ = evaluate_corpus(Path(args.corpus), kb, Settings(profile=args.profile))
+    except (OSError, ValueError) as exc:
+        print(f"notelint: {args.corpus}: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    if args.format == "json":
+        print(json.dumps(result.as_json(), indent=2))
+    else:
+        print(render_text(result))
     return EXIT_CLEAN
 
 

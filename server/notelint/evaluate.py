@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from notelint.analysis import analyze
 from notelint.findings import Report
+from notelint.inputs import decode
+from notelint.kb import KnowledgeBase
+from notelint.settings import Settings
 
 GUIDANCE_CODES = frozenset({"76942", "77002", "77012", "76940", "77013", "0686T", "76000", "76496"})
 # Label vocabulary differs from ours in one name.
@@ -56,6 +62,8 @@ class Disagreement:
     kind: str  # "code" or "documentation"
     item: str
     predicted: bool  # True: notelint said so and the label did not (false positive)
+    line: int | None = None  # 1-based, where notelint reported it
+    character: int | None = None
 
 
 @dataclass
@@ -65,6 +73,27 @@ class Evaluation:
     per_element: dict[str, Score] = field(default_factory=dict)
     per_code: dict[str, Score] = field(default_factory=dict)
     disagreements: list[Disagreement] = field(default_factory=list)
+    notes: int = 0
+
+    def as_json(self) -> dict[str, Any]:
+        def score(s: Score) -> dict[str, float | int]:
+            return {
+                "precision": round(s.precision, 4),
+                "recall": round(s.recall, 4),
+                "f1": round(s.f1, 4),
+                "tp": s.tp,
+                "fp": s.fp,
+                "fn": s.fn,
+            }
+
+        return {
+            "notes": self.notes,
+            "suggested_codes": score(self.codes),
+            "missing_documentation": score(self.documentation),
+            "per_code": {k: score(v) for k, v in sorted(self.per_code.items())},
+            "per_element": {k: score(v) for k, v in sorted(self.per_element.items())},
+            "disagreements": [vars(d) for d in self.disagreements],
+        }
 
 
 def predicted_codes(report: Report) -> set[str]:
@@ -92,6 +121,7 @@ def evaluate(pairs: Iterable[tuple[Mapping[str, Any], Report]]) -> Evaluation:
     """Compare each (label, report) pair: suggested guidance codes, and missing documentation."""
     result = Evaluation()
     for label, report in pairs:
+        result.notes += 1
         name = str(label.get("file", label.get("id", "?")))
         codes, gold_codes = predicted_codes(report), set(label.get("supported_codes", []))
         result.codes.add(codes, gold_codes)
@@ -108,8 +138,65 @@ def evaluate(pairs: Iterable[tuple[Mapping[str, Any], Report]]) -> Evaluation:
             result.per_element.setdefault(element, Score()).add(
                 {p for p in missing if p[1] == element}, {g for g in gold if g[1] == element}
             )
-        for code, element in missing ^ gold:
+        for code, element in sorted(missing ^ gold):
+            line, character = _position(report, code, element)
             result.disagreements.append(
-                Disagreement(name, "documentation", f"{code} {element}", (code, element) in missing)
+                Disagreement(
+                    name,
+                    "documentation",
+                    f"{code} {element}",
+                    (code, element) in missing,
+                    line,
+                    character,
+                )
             )
     return result
+
+
+def _position(report: Report, code: str, element: str) -> tuple[int | None, int | None]:
+    for finding in report.findings:
+        if (finding.code, finding.element) == (code, element):
+            pos = report.line_index("utf-32").position(finding.span.start)
+            return pos.line + 1, pos.character + 1
+    return None, None
+
+
+def evaluate_corpus(
+    folder: Path, kb: KnowledgeBase, settings: Settings
+) -> tuple[Evaluation, list[Report]]:
+    """Read ``folder/labels.json`` and the notes it names, analyse them, and score."""
+    labels = json.loads((folder / "labels.json").read_text(encoding="utf-8"))
+    if not isinstance(labels, list):
+        raise ValueError("labels.json must be a list of note labels")
+    reports = [
+        analyze(decode((folder / label["file"]).read_bytes())[0], kb, settings) for label in labels
+    ]
+    return evaluate(zip(labels, reports, strict=True)), reports
+
+
+def render_text(result: Evaluation) -> str:
+    def row(name: str, s: Score) -> str:
+        return (
+            f"{name:<28}{s.precision:>10.3f}{s.recall:>8.3f}{s.f1:>8.3f}{s.tp:>6}{s.fp:>5}{s.fn:>5}"
+        )
+
+    header = f"{'':<28}{'precision':>10}{'recall':>8}{'F1':>8}{'TP':>6}{'FP':>5}{'FN':>5}"
+    lines = [
+        f"{result.notes} notes",
+        header,
+        row("suggested codes", result.codes),
+        row("missing documentation", result.documentation),
+        "",
+    ]
+    lines += [header.replace(" " * 28, f"{'per code':<28}", 1)] + [
+        row(k, v) for k, v in sorted(result.per_code.items())
+    ]
+    lines += ["", header.replace(" " * 28, f"{'per element':<28}", 1)] + [
+        row(k, v) for k, v in sorted(result.per_element.items())
+    ]
+    lines += ["", f"{len(result.disagreements)} disagreement(s)"]
+    for d in result.disagreements:
+        where = f":{d.line}:{d.character}" if d.line else ""
+        side = "notelint only" if d.predicted else "label only"
+        lines.append(f"  {d.file}{where}: {d.kind} {d.item} ({side})")
+    return "\n".join(lines)

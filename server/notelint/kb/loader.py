@@ -95,11 +95,29 @@ def load_knowledge_base(
     """Load the bundled rules plus any extra rule folders; raise KnowledgeBaseError on problems."""
     dirs = [builtin_rules_dir()] if builtin else []
     dirs.extend(Path(d) for d in extra_dirs)
-    return _load_cached(tuple(str(d) for d in dirs))
+    unique = dict.fromkeys(
+        str(d.resolve()) if d.is_dir() else str(d) for d in dirs
+    )  # each folder once
+    return _load_cached(tuple(unique), _fingerprint(unique))
+
+
+def _fingerprint(dirs: Iterable[str]) -> tuple[tuple[str, int, int], ...]:
+    """Names, sizes and modification times of the rule files, so an edited file is reloaded."""
+    out = []
+    for directory in dirs:
+        for file in sorted(Path(directory).rglob("*.toml")):
+            try:
+                stat = file.stat()
+            except OSError:
+                continue
+            out.append((str(file), stat.st_size, stat.st_mtime_ns))
+    return tuple(out)
 
 
 @cache
-def _load_cached(dirs: tuple[str, ...]) -> KnowledgeBase:
+def _load_cached(
+    dirs: tuple[str, ...], fingerprint: tuple[tuple[str, int, int], ...]
+) -> KnowledgeBase:
     kb = KnowledgeBase()
     errors: list[RuleFileError] = []
     for directory in dirs:
