@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from notelint.cli import main
+from notelint.kb import load_knowledge_base
 
 DEFICIENT = (
     "PROCEDURE: Ultrasound-guided liver biopsy.\nThe needle was advanced.\nCPT: 47000, 76942 x2\n"
@@ -288,5 +289,6 @@ def test_rules_check_validates_an_organisation_folder(
     )
     code, _, err = run(capsys, "rules", "check", str(tmp_path))
     assert code == 2
-    assert f"{tmp_path / 'bad.toml'}:1: policy '11' names unknown rule 'NL777'" in err
+    index = len(load_knowledge_base().policies)  # the new policy follows the built-in ones
+    assert f"{tmp_path / 'bad.toml'}:1: policy '{index}' names unknown rule 'NL777'" in err
     assert "names unknown document 'nowhere'" in err

@@ -401,6 +401,8 @@ def _check_policies(ctx: _Context) -> None:
                 continue
             if with_codes and not any(c in ctx.reported for c in with_codes):
                 continue
+            if any(c in ctx.reported for c in expand_code_ranges(policy.unless_reported_any)):
+                continue
             trigger = ctx.ev.first(policy.if_any)
             related = (
                 [Related(trigger.span, ctx.kb.concepts[trigger.concept].description)]

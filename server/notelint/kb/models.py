@@ -151,6 +151,7 @@ class Policy(Strict):
     if_any: list[str] = Field(default_factory=list)
     unless_any: list[str] = Field(default_factory=list)
     with_reported_any: list[str] = Field(default_factory=list)
+    unless_reported_any: list[str] = Field(default_factory=list)
     profiles: list[Profile] = Field(default_factory=lambda: list(ALL_PROFILES))
     detail: str
     source: Citation
