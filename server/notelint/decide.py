@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import regex
 
@@ -56,30 +57,9 @@ class _Context:
         default_factory=set
     )  # reported codes a policy finding already explains
 
-    def add(
-        self,
-        rule_id: str,
-        span: Span,
-        *,
-        source: Citation | None = None,
-        code: str | None = None,
-        element: str | None = None,
-        fixes: Iterable[Fix] = (),
-        related: Iterable[Related] = (),
-        **values: str,
-    ) -> None:
-        finding = make_finding(
-            self.kb,
-            self.settings,
-            rule_id,
-            span,
-            source=source,
-            code=code,
-            element=element,
-            fixes=fixes,
-            related=related,
-            values=values,
-        )
+    def add(self, rule_id: str, span: Span, **options: Any) -> None:
+        """Record a finding (see make_finding for the options) unless settings switch it off."""
+        finding = make_finding(self.kb, self.settings, rule_id, span, **options)
         if finding:
             self.report.findings.append(finding)
 
@@ -258,7 +238,7 @@ def _check_documentation(ctx: _Context, code_id: str, code: Code, status: CodeSt
             element=req.element,
             fixes=[_template_fix(ctx, status, template, label)],
             related=related,
-            label=label,
+            values={"label": label},
         )
     ctx.report.checklists[code_id] = checklist
 
@@ -319,9 +299,7 @@ def _check_reported(ctx: _Context) -> None:
                 source=code.source,
                 code=code_id,
                 fixes=[remove],
-                primary=", ".join(proc.codes),
-                how=how,
-                verified=proc.verified,
+                values={"primary": ", ".join(proc.codes), "how": how, "verified": proc.verified},
             )
         elif not status.base:
             sibling = next(
@@ -348,7 +326,7 @@ def _check_reported(ctx: _Context) -> None:
                     source=code.source,
                     code=code_id,
                     fixes=[replace],
-                    other=sibling,
+                    values={"other": sibling},
                 )
             elif code_id not in ctx.explained:
                 ctx.add(
@@ -357,7 +335,7 @@ def _check_reported(ctx: _Context) -> None:
                     source=code.source,
                     code=code_id,
                     fixes=[remove],
-                    missing=_missing_support(ctx, code),
+                    values={"missing": _missing_support(ctx, code)},
                 )
 
 
@@ -418,7 +396,7 @@ def _check_policies(ctx: _Context) -> None:
                 source=policy.source,
                 code=code_id,
                 related=related,
-                detail=policy.detail,
+                values={"detail": policy.detail},
             )
             if len(ctx.report.findings) > before and code_id in ctx.reported:
                 ctx.explained.add(code_id)
@@ -453,8 +431,7 @@ def _check_units(ctx: _Context) -> None:
                 source=limit.source,
                 code=code_id,
                 fixes=[fix],
-                units=str(units),
-                max=str(limit.max_units),
+                values={"units": str(units), "max": str(limit.max_units)},
             )
 
 
@@ -495,8 +472,7 @@ def _check_modifiers(ctx: _Context) -> None:
                 code=code_id,
                 fixes=[fix],
                 related=related,
-                modifier=name,
-                meaning=ctx.kb.modifiers[name].meaning,
+                values={"modifier": name, "meaning": ctx.kb.modifiers[name].meaning},
             )
 
 
@@ -509,8 +485,7 @@ def _check_mention_modifiers(ctx: _Context, mention: CodeMention, sides: set[str
                 "NL703",
                 mention.modifier_spans[i],
                 code=mention.code,
-                modifier=name,
-                other=conflicts[0],
+                values={"modifier": name, "other": conflicts[0]},
             )
         side = _SIDE_MODIFIERS.get(name)
         if side and sides and side not in sides and "bilateral" not in sides:
@@ -520,7 +495,13 @@ def _check_mention_modifiers(ctx: _Context, mention: CodeMention, sides: set[str
             if len(sides) == 1:
                 new = {v: k for k, v in _SIDE_MODIFIERS.items()}[next(iter(sides))]
                 fixes.append(Fix(f"Change -{name} to -{new}", "modifier", (TextEdit(span, new),)))
-            ctx.add("NL702", span, code=mention.code, fixes=fixes, modifier=name, side=documented)
+            ctx.add(
+                "NL702",
+                span,
+                code=mention.code,
+                fixes=fixes,
+                values={"modifier": name, "side": documented},
+            )
 
 
 def _check_laterality(ctx: _Context) -> None:
@@ -537,8 +518,6 @@ def _check_laterality(ctx: _Context) -> None:
                     "NL801",
                     later.span,
                     related=[Related(first.span, f"{first.side} {site} documented here")],
-                    site=site,
-                    side=later.side,
-                    first=first.side,
+                    values={"site": site, "side": later.side, "first": first.side},
                 )
                 break

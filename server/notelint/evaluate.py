@@ -6,29 +6,23 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from notelint.analysis import analyze
 from notelint.findings import Report
 from notelint.inputs import decode
 from notelint.kb import KnowledgeBase
+from notelint.kb.models import Element
 from notelint.settings import Settings
 
 GUIDANCE_CODES = frozenset({"76942", "77002", "77012", "76940", "77013", "0686T", "76000", "76496"})
 # Label vocabulary differs from ours in one name.
 _ELEMENT_ALIASES = {"fluoroscopy_time": "physician_time"}
-_LABELLED_ELEMENTS = frozenset(
-    {
-        "interpretation",
-        "permanent_images",
-        "localization",
-        "necessity",
-        "physician_presence",
-        "physician_time",
-        "ablation_monitoring",
-        "post_procedure_imaging",
-    }
-)
+# The elements the corpus labels use (ours, less the two only the ASH profile or 76496 asks for).
+_LABELLED_ELEMENTS: frozenset[str] = frozenset(get_args(Element)) - {
+    "final_report",
+    "procedure_description",
+}
 
 
 @dataclass
@@ -105,7 +99,10 @@ def predicted_missing(report: Report, codes: Iterable[str]) -> set[tuple[str, st
     return {
         (f.code, f.element)
         for f in report.findings
-        if f.category == "documentation" and f.code in wanted and f.element in _LABELLED_ELEMENTS
+        if f.category == "documentation"
+        and f.code in wanted
+        and f.element
+        and f.element in _LABELLED_ELEMENTS
     }
 
 
