@@ -197,38 +197,43 @@ def _build_sections(note: Note, lines: list[_Line], heads: list[_Heading]) -> No
         note.sections.append(_section(note, "body", "", Span(0, 0), Span(0, end), Span(0, end)))
     for i, head in enumerate(heads):
         line = lines[head.line]
-        next_start = lines[heads[i + 1].line].start if i + 1 < len(heads) else end_of_text
-        content_start = (
-            head.inline_value.start if head.inline_value else min(line.end + 1, end_of_text)
-        )
-        if head.kind == "coding" and head.inline_value:
-            # "CPT: 76942-26" is one line; the narrative after it continues the section before it.
-            line_end = min(line.end + 1, next_start)
+        next_line = heads[i + 1].line if i + 1 < len(heads) else len(lines)
+        next_start = lines[next_line].start if next_line < len(lines) else end_of_text
+        if head.inline_value:
+            # "Reason for guidance: N/A" owns its line and any soft-wrapped continuation;
+            # what follows is narrative of its own, not more of that field.
+            last = _continuation_end(lines, head.line, next_line)
+            end = min(lines[last].end + 1, next_start)
+            content = Span(head.inline_value.start, lines[last].end)
             note.sections.append(
                 _section(
-                    note,
-                    "coding",
-                    head.label,
-                    head.label_span,
-                    Span(line.start, line_end),
-                    Span(content_start, line.end),
+                    note, head.kind, head.label, head.label_span, Span(line.start, end), content
                 )
             )
-            if line_end < next_start:
-                previous = next(
-                    (s.kind for s in reversed(note.sections) if s.kind != "coding"), "body"
-                )
-                rest = Span(line_end, next_start)
-                note.sections.append(
-                    _section(note, previous, "", Span(line_end, line_end), rest, rest)
-                )
+            if end < next_start:
+                rest = Span(end, next_start)
+                note.sections.append(_section(note, "body", "", Span(end, end), rest, rest))
             continue
+        content_start = min(line.end + 1, end_of_text)
         content = Span(content_start, max(content_start, next_start))
         note.sections.append(
             _section(
                 note, head.kind, head.label, head.label_span, Span(line.start, next_start), content
             )
         )
+
+
+def _continuation_end(lines: list[_Line], first: int, stop: int) -> int:
+    """The last line of a sentence that starts on line ``first`` and wraps onto lowercase lines."""
+    last = first
+    while last + 1 < stop:
+        following = lines[last + 1].text.lstrip()
+        if not following or _LABEL_LINE.match(lines[last + 1].text) or not following[0].islower():
+            break
+        if lines[last].text.rstrip().endswith((".", "!", "?", ":", ";")):
+            break
+        last += 1
+    return last
 
 
 def _section(
