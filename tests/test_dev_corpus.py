@@ -38,3 +38,14 @@ def test_dev_corpus_matches_labels(kb: KnowledgeBase) -> None:
     below = {k: round(v, 3) for k, v in measured.items() if v < FLOORS[k]}
     assert not below, f"below floor: {below}; disagreements: {result.disagreements}"
     assert result.codes.tp >= 5 and result.documentation.tp >= 3  # the comparison really ran
+
+
+def test_complete_notes_raise_no_documentation_finding(kb: KnowledgeBase) -> None:
+    folder = ROOT / "fixtures" / "notes"
+    labels = json.loads((folder / "labels.json").read_text(encoding="utf-8"))
+    complete = [label for label in labels if label["supported_codes"] and not any(label["missing"].values())]
+    assert len(complete) >= 7
+    for label in complete:
+        report = analyze((folder / label["file"]).read_text(encoding="utf-8"), kb)
+        noisy = [f"{f.rule} {f.code}" for f in report.findings if f.category == "documentation"]
+        assert not noisy, f"{label['file']}: {noisy}"
