@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
+import time
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -21,9 +23,11 @@ from notelint.findings import Report, Severity, Span
 from notelint.inputs import DEFAULT_MAX_BYTES, NoteInput, discover, from_bytes, read_note
 from notelint.kb import KnowledgeBase, KnowledgeBaseError, load_knowledge_base
 from notelint.present import json_format, text
+from notelint.safety import describe_failure
 from notelint.settings import PROFILES, Settings
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+log = logging.getLogger("notelint")
 
 
 def _split(values: list[str] | None) -> tuple[str, ...] | None:
@@ -64,6 +68,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument(
         "--no-codes", action="store_true", help="text format: omit the supported-codes line"
+    )
+    check.add_argument(
+        "--log-level",
+        choices=["error", "warning", "info", "debug"],
+        default="warning",
+        help="diagnostics on stderr (file names and counts, never note text)",
     )
 
     rules = sub.add_parser(
@@ -179,7 +189,18 @@ class _Runner:
 
 
 def _check(args: argparse.Namespace) -> int:
+    logging.basicConfig(
+        level=args.log_level.upper(),
+        format="notelint %(levelname)s: %(message)s",
+        stream=sys.stderr,
+    )
     runner = _Runner(args)
+    log.debug(
+        "knowledge base: %d rules, %d concepts, %d codes",
+        len(runner.base.rules),
+        len(runner.base.concepts),
+        len(runner.base.codes),
+    )
     files: list[dict[str, Any]] = []
     worst_exit = EXIT_CLEAN
     unreadable = 0
@@ -196,7 +217,24 @@ def _check(args: argparse.Namespace) -> int:
             print(f"notelint: {shown}: {note.error}", file=sys.stderr)
             unreadable += 1
             continue
-        report = runner.run(note, config)
+        started = time.perf_counter()
+        try:
+            report = runner.run(note, config)
+        except Exception as exc:  # a defect in notelint must not stop the run or leak the note
+            print(
+                f"notelint: {shown}: internal error ({describe_failure(exc)}); please report it",
+                file=sys.stderr,
+            )
+            unreadable += 1
+            continue
+        log.info(
+            "%s: %d finding(s) in %.1f ms (profile %s, config %s)",
+            shown,
+            len(report.findings),
+            (time.perf_counter() - started) * 1000,
+            config.settings.profile,
+            config.path or "none",
+        )
         if args.format == "text":
             for line in text.file_lines(shown, report, show_codes=not args.no_codes):
                 print(line, file=out)

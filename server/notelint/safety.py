@@ -1,0 +1,29 @@
+"""Describe failures without protected health information.
+
+Exception messages can quote the input (a decode error, a key taken from the note), so what
+leaves the process names the exception type and where in notelint it was raised, never the
+message or any local value.
+"""
+
+from __future__ import annotations
+
+import traceback
+from pathlib import Path
+
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def describe_failure(exc: BaseException) -> str:
+    """``ValueError at notelint/decide.py:120`` — type and innermost notelint frame only."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    ours = [f for f in frames if Path(f.filename).resolve().is_relative_to(_PACKAGE)]
+    where = ours[-1] if ours else (frames[-1] if frames else None)
+    if where is None:
+        return type(exc).__name__
+    name = Path(where.filename).resolve()
+    shown = (
+        name.relative_to(_PACKAGE.parent)
+        if name.is_relative_to(_PACKAGE.parent)
+        else Path(name.name)
+    )
+    return f"{type(exc).__name__} at {shown}:{where.lineno}"
