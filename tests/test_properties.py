@@ -6,8 +6,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from notelint.analysis import analyze
-from notelint.findings import Fix, Report
+from notelint.findings import Fix, Report, Span
 from notelint.kb import KnowledgeBase, load_knowledge_base
+from notelint.note import SectionVocabulary, parse_note
+from notelint.positions import LineIndex
 from notelint.settings import Settings
 
 KB = load_knowledge_base()
@@ -37,7 +39,9 @@ FRAGMENTS = [
     "-",
     ".",
 ]
-notes = st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=20)), max_size=30).map(" ".join)
+notes = st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=20)), max_size=30).map(
+    " ".join
+)
 
 
 def _check_spans(report: Report) -> None:
@@ -82,7 +86,11 @@ def test_template_fixes_never_satisfy_the_finding(text: str) -> None:
             if fix.kind != "template":
                 continue
             again = analyze(_apply(text, fix), KB)
-            same = [f for f in again.findings if (f.rule, f.code, f.element) == (finding.rule, finding.code, finding.element)]
+            same = [
+                f
+                for f in again.findings
+                if (f.rule, f.code, f.element) == (finding.rule, finding.code, finding.element)
+            ]
             assert same, f"inserting the {finding.rule} template made the finding vanish"
 
 
@@ -92,3 +100,49 @@ def test_template_fix_on_a_real_note_stays_flagged(kb: KnowledgeBase) -> None:
     patched = _apply(text, finding.fixes[0])
     assert "Permanent images: [describe images recorded and where archived]" in patched
     assert "NL102" in {f.rule for f in analyze(patched, kb).findings}
+
+
+CODING = st.lists(
+    st.sampled_from(
+        [
+            "76942",
+            "76942-26",
+            "77002 x2",
+            "77012-RT",
+            "76000",
+            "0686T",
+            "20611",
+            "62323",
+            "76940-LT",
+            "77013-26-TC",
+            "47382",
+        ]
+    ),
+    min_size=1,
+    max_size=5,
+).map(lambda codes: "CPT: " + ", ".join(codes))
+
+
+@settings(max_examples=80, deadline=None)
+@given(notes, CODING, notes)
+def test_code_and_modifier_fixes_only_touch_lines_with_codes(
+    before: str, coding: str, after: str
+) -> None:
+    text = f"{before}\n{coding}\n{after}"
+    note = parse_note(text, SectionVocabulary(KB.sections))
+    index = LineIndex(text)
+    code_lines = {index.line_of(c.span.start) for c in note.codes}
+    lines = [
+        *note.coding_lines,
+        *(Span(index.line_starts[n], index.line_end(n)) for n in code_lines),
+    ]
+    report = analyze(text, KB)
+    for finding in report.findings:
+        for fix in finding.fixes:
+            if not fix.asserts_nothing:
+                continue
+            for edit in fix.edits:
+                assert any(
+                    line.start <= edit.span.start <= edit.span.end <= line.end for line in lines
+                ), f"{finding.rule} edits outside the coding lines"
+            analyze(_apply(text, fix), KB)  # still analysable
