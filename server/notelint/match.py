@@ -63,6 +63,8 @@ def compiled(kb: KnowledgeBase) -> CompiledMatcher:
         return cached
     concepts = []
     for concept_id, concept in kb.concepts.items():
+        if concept.vocabulary:
+            continue
         flags = 0 if concept.case_sensitive else regex.IGNORECASE
         joined = "|".join(f"(?:{p})" for p in concept.patterns)
         concepts.append(_CompiledConcept(concept_id, concept, regex.compile(joined, flags)))

@@ -91,6 +91,8 @@ class Concept(Strict):
     # Which assertion contexts make a mention count as evidence.
     counts_when: list[Assertion] = Field(default_factory=lambda: list(_PRESENT))
     case_sensitive: bool = False
+    # A word list other steps build on (paired anatomy for laterality), not matched as evidence.
+    vocabulary: bool = False
 
 
 class ElementSpec(Strict):
