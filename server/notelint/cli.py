@@ -8,25 +8,26 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
-import time
 from collections.abc import Sequence
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import closing
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, TextIO
 
-from notelint import __version__
+from notelint import __version__, batch
 from notelint.analysis import analyze
 from notelint.config import Config, ConfigError, find_config, load_config
 from notelint.decide import make_finding
-from notelint.findings import Report, Severity, Span
-from notelint.inputs import DEFAULT_MAX_BYTES, NoteInput, discover, from_bytes, read_note
+from notelint.findings import Report, Span
+from notelint.inputs import NoteInput
 from notelint.kb import KnowledgeBase, KnowledgeBaseError, load_knowledge_base
-from notelint.present import json_format, text
-from notelint.safety import describe_failure
+from notelint.present.emit import FORMATS, make_emitter
 from notelint.settings import PROFILES, Settings
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 log = logging.getLogger("notelint")
 
 
@@ -47,7 +48,23 @@ def build_parser() -> argparse.ArgumentParser:
         "check", help="lint note files, folders (recursively) or - for standard input"
     )
     check.add_argument("paths", nargs="+", metavar="PATH")
-    check.add_argument("--format", choices=["text", "json"], default="text")
+    check.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="text",
+        help="text, json (one document), jsonl (one note a line), sarif 2.1.0, junit, github",
+    )
+    check.add_argument(
+        "--jobs",
+        "-j",
+        type=_jobs,
+        default=None,
+        metavar="N",
+        help="worker processes (default: every CPU); 1 runs in this process",
+    )
+    check.add_argument(
+        "--quiet", "-q", action="store_true", help="no progress bar on a terminal's stderr"
+    )
     check.add_argument(
         "--select", action="append", help="rule ids or prefixes to enable (comma-separated)"
     )
@@ -112,6 +129,10 @@ def build_parser() -> argparse.ArgumentParser:
         "rule", metavar="RULE", help="rule id (NL102) or name (missing-permanent-images)"
     )
     explain.add_argument("--rules", action="append", default=[], metavar="DIR")
+
+    from notelint import audit
+
+    audit.add_parser(sub)
     return parser
 
 
@@ -120,6 +141,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "check":
             return _check(args)
+        if args.command == "report":
+            from notelint import audit
+
+            return audit.run(args)
         if args.command == "server":
             from notelint.lsp import run  # the server's dependencies load only when it runs
 
@@ -143,49 +168,49 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
 
 
-class _Runner:
-    """Resolves configuration per file and analyses each note with the knowledge base it needs."""
+def _analyse(note: NoteInput, kb: KnowledgeBase, config: Config) -> Report:
+    """One note: the analysis plus the input findings (NL901, NL903, NL904). Runs in a worker."""
+    report = analyze(note.text, kb, config.settings) if note.text is not None else Report(text="")
+    for rule_id, values in note.issues:
+        finding = make_finding(kb, config.settings, rule_id, Span(0, 0), values=values)
+        if finding:
+            report.findings.insert(0, finding)
+    return report
 
-    def __init__(self, args: argparse.Namespace) -> None:
+
+class _Configs:
+    """Each file's configuration: the nearest config file (looked up once per folder), merged
+    with the command line. Resolved in the parent so workers get the settings with the task."""
+
+    def __init__(self, args: argparse.Namespace, known: frozenset[str]) -> None:
         self.args = args
-        self.base = load_knowledge_base(args.rules)
-        self.known = frozenset(self.base.rules)
+        self.known = known
+        self.found: dict[str, Path | None] = {}
+        self.merged: dict[Path | None, Config] = {}
 
-    def config_for(self, path: str) -> Config:
+    def __call__(self, path: str) -> Config:
         if self.args.config:
-            config = load_config(Path(self.args.config), self.known)
+            found: Path | None = Path(self.args.config)
         else:
-            found = find_config(Path.cwd() if path == "-" else Path(path))
-            config = load_config(found, self.known) if found else Config()
-        settings = config.settings
+            folder = os.getcwd() if path == "-" else os.path.dirname(os.path.abspath(path))
+            if folder not in self.found:
+                self.found[folder] = find_config(Path.cwd() if path == "-" else Path(path))
+            found = self.found[folder]
+        if found not in self.merged:
+            self.merged[found] = self._merge(load_config(found, self.known) if found else Config())
+        return self.merged[found]
+
+    def _merge(self, config: Config) -> Config:
         select, ignore = _split(self.args.select), _split(self.args.ignore)
         settings = replace(
-            settings,
-            profile=self.args.profile or settings.profile,
-            select=select if select is not None else settings.select,
-            ignore=ignore if ignore is not None else settings.ignore,
+            config.settings,
+            profile=self.args.profile or config.settings.profile,
+            select=select if select is not None else config.settings.select,
+            ignore=ignore if ignore is not None else config.settings.ignore,
         )
-        return replace(config, settings=settings, fail_on=self.args.fail_on or config.fail_on)
-
-    def kb_for(self, config: Config) -> KnowledgeBase:
-        return (
+        if config.rule_dirs:  # bad rule files are a usage error, reported before any work
             load_knowledge_base([*self.args.rules, *config.rule_dirs])
-            if config.rule_dirs
-            else self.base
-        )
-
-    def run(self, note: NoteInput, config: Config) -> Report:
-        kb = self.kb_for(config)
-        report = (
-            analyze(note.text or "", kb, config.settings)
-            if note.text is not None
-            else Report(text="")
-        )
-        for rule_id, values in note.issues:
-            finding = make_finding(kb, config.settings, rule_id, Span(0, 0), values=values)
-            if finding:
-                report.findings.insert(0, finding)
-        return report
+        return replace(config, settings=settings, fail_on=self.args.fail_on or config.fail_on)
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -194,68 +219,75 @@ def _check(args: argparse.Namespace) -> int:
         format="notelint %(levelname)s: %(message)s",
         stream=sys.stderr,
     )
-    runner = _Runner(args)
+    base = load_knowledge_base(args.rules)
     log.debug(
         "knowledge base: %d rules, %d concepts, %d codes",
-        len(runner.base.rules),
-        len(runner.base.concepts),
-        len(runner.base.codes),
+        len(base.rules),
+        len(base.concepts),
+        len(base.codes),
     )
-    files: list[dict[str, Any]] = []
-    worst_exit = EXIT_CLEAN
-    unreadable = 0
-    out: TextIO = sys.stdout
-    for path in discover(args.paths):
-        config = runner.config_for(path)
-        if path == "-":
-            note = from_bytes("-", sys.stdin.buffer.read(config.max_file_size or DEFAULT_MAX_BYTES))
-            shown = "<stdin>"
-        else:
-            note = read_note(path, config.max_file_size or DEFAULT_MAX_BYTES)
-            shown = path
-        if note.error:
-            print(f"notelint: {shown}: {note.error}", file=sys.stderr)
-            unreadable += 1
-            continue
-        started = time.perf_counter()
-        try:
-            report = runner.run(note, config)
-        except Exception as exc:  # a defect in notelint must not stop the run or leak the note
-            print(
-                f"notelint: {shown}: internal error ({describe_failure(exc)}); please report it",
-                file=sys.stderr,
-            )
-            unreadable += 1
-            continue
+    emitter = make_emitter(args.format, sys.stdout, base)
+    show_bar = sys.stderr.isatty() and not args.quiet
+    progress = batch.Progress(sys.stderr, args.paths if show_bar else None)
+    tasks = batch.tasks_for(
+        args.paths, _Configs(args, frozenset(base.rules)), sys.stdin.buffer.read
+    )
+    output = batch.Output(text=args.format == "text", show_codes=not args.no_codes)
+    jobs = args.jobs or batch.default_jobs()
+    worst_exit, unreadable = EXIT_CLEAN, 0
+    try:
+        with closing(
+            batch.run_ordered(tasks, (tuple(args.rules), _analyse, output), jobs)
+        ) as results:
+            for result in results:
+                progress.advance()
+                if result.error is not None:
+                    progress.clear()
+                    print(f"notelint: {result.shown}: {result.error}", file=sys.stderr)
+                    unreadable += 1
+                    emitter.error(result)
+                    continue
+                _log_result(result, progress)
+                if sys.stdout.isatty():
+                    progress.clear()
+                emitter.file(result)
+                worst_exit = EXIT_FINDINGS if result.failed else worst_exit
+    except (ConfigError, KnowledgeBaseError):
+        progress.close()
+        if emitter.started:
+            emitter.end(unreadable)  # a well-formed document of the files done so far
+        raise
+    except BrokenProcessPool:
+        progress.close()
+        print("notelint: a worker process stopped unexpectedly", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        progress.close()
+        print("notelint: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    progress.close()
+    emitter.end(unreadable)
+    return EXIT_ERROR if unreadable else worst_exit
+
+
+def _log_result(result: batch.FileResult, progress: batch.Progress) -> None:
+    if log.isEnabledFor(logging.INFO):
+        progress.clear()
         log.info(
             "%s: %d finding(s) in %.1f ms (profile %s, config %s)",
-            shown,
-            len(report.findings),
-            (time.perf_counter() - started) * 1000,
-            config.settings.profile,
-            config.path or "none",
+            result.shown,
+            result.findings,
+            result.millis,
+            result.profile,
+            result.config_path or "none",
         )
-        if args.format == "text":
-            for line in text.file_lines(shown, report, show_codes=not args.no_codes):
-                print(line, file=out)
-        else:
-            files.append(json_format.file_json(shown, report))
-        if config.fail_on != "never" and any(
-            f.severity >= Severity.parse(config.fail_on) for f in report.findings
-        ):
-            worst_exit = EXIT_FINDINGS
-    if args.format == "json":
-        json.dump(
-            {
-                "version": json_format.VERSION,
-                "files": files,
-                "summary": json_format.summary_json(files, unreadable),
-            },
-            out,
-            indent=2,
-        )
-        out.write("\n")
-    return EXIT_ERROR if unreadable else worst_exit
+
+
+def _jobs(value: str) -> int:
+    jobs = int(value)
+    if jobs < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return jobs
 
 
 def _rules(kb: KnowledgeBase, fmt: str) -> int:

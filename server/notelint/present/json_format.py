@@ -76,3 +76,27 @@ def summary_json(files: list[dict[str, Any]], errors: int = 0) -> dict[str, Any]
         "by_severity": dict(Counter(f["severity"] for f in findings)),
         "by_rule": dict(sorted(Counter(f["rule"] for f in findings).items())),
     }
+
+
+class Tally:
+    """The summary's counts, kept while file entries stream past (``summary_json`` needs them all)."""
+
+    def __init__(self) -> None:
+        self.files = 0
+        self.by_severity: Counter[str] = Counter()
+        self.by_rule: Counter[str] = Counter()
+
+    def add(self, entry: dict[str, Any]) -> None:
+        self.files += 1
+        for finding in entry["findings"]:
+            self.by_severity[finding["severity"]] += 1
+            self.by_rule[finding["rule"]] += 1
+
+    def as_json(self, errors: int = 0) -> dict[str, Any]:
+        return {
+            "files": self.files,
+            "findings": self.by_rule.total(),
+            "unreadable": errors,
+            "by_severity": dict(self.by_severity),
+            "by_rule": dict(sorted(self.by_rule.items())),
+        }

@@ -1,0 +1,350 @@
+"""Lint many notes on every core, streaming results in input order with bounded memory.
+
+The parent reads inputs lazily and resolves each file's configuration (configs can differ per
+folder); a task carries a path, or a note's bytes (standard input, a FHIR attachment), plus those
+settings. At most ``window`` tasks are in flight, and a result is written as soon as every earlier
+one is out, so a million notes never need a million results in memory. Workers load the knowledge
+base once (the pool initializer) and send back small plain data: the JSON entry or the text lines.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import multiprocessing
+import os
+import shutil
+import signal
+import sys
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Generator, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+from notelint import fhir
+from notelint.config import Config
+from notelint.findings import Report, Severity
+from notelint.inputs import (
+    DEFAULT_MAX_BYTES,
+    NOTE_SUFFIXES,
+    NoteInput,
+    _human,
+    discover,
+    from_bytes,
+    read_note,
+)
+from notelint.kb import KnowledgeBase, load_knowledge_base
+from notelint.present import json_format, text
+from notelint.safety import describe_failure
+
+INPUT_SUFFIXES = NOTE_SUFFIXES | fhir.NDJSON_SUFFIXES
+Analyse = Callable[[NoteInput, KnowledgeBase, Config], Report]
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    shown: str
+    config: Config
+    path: str | None = None  # a file the worker reads
+    data: bytes | None = None  # or the note's bytes
+    charset: str | None = None  # declared by a FHIR attachment's contentType
+    meta: dict[str, str] = field(default_factory=dict)  # FHIR resource id and date
+    error: str | None = None  # unreadable before any work: a malformed FHIR line
+
+
+@dataclass(frozen=True, slots=True)
+class FileResult:
+    shown: str
+    entry: dict[str, Any] | None = None  # json_format.file_json, for the structured formats
+    lines: tuple[str, ...] = ()  # compiler-style lines, for text
+    findings: int = 0
+    failed: bool = False  # a finding at or above the file's fail-on severity
+    error: str | None = None  # unreadable: the run exits 2
+    meta: dict[str, str] = field(default_factory=dict)
+    millis: float = 0.0
+    profile: str = ""
+    config_path: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Output:
+    text: bool  # render text lines; otherwise the JSON entry
+    show_codes: bool = True
+
+
+# --- inputs ---------------------------------------------------------------------------------
+
+
+def tasks_for(
+    paths: Iterable[str], config_for: Callable[[str], Config], read_stdin: Callable[[int], bytes]
+) -> Iterator[Task]:
+    """Tasks in input order, produced lazily: files, standard input, FHIR exports and Bundles."""
+    for path in discover(paths, INPUT_SUFFIXES):
+        config = config_for(path)
+        if path == "-":
+            limit = config.max_file_size or DEFAULT_MAX_BYTES
+            yield Task("<stdin>", config, data=read_stdin(limit))
+        elif fhir.is_ndjson(path):
+            yield from _fhir_tasks(fhir.read_ndjson(path), config)
+        elif (items := fhir.read_bundle(path)) is not None:
+            yield from _fhir_tasks(items, config)
+        else:
+            yield Task(path, config, path=path)
+
+
+def _fhir_tasks(items: Iterable[fhir.FhirItem], config: Config) -> Iterator[Task]:
+    for item in items:
+        if isinstance(item, fhir.FhirProblem):
+            yield Task(item.where, config, error=item.message)
+        else:
+            meta = {"id": item.id} | ({"date": item.date} if item.date else {})
+            yield Task(item.shown, config, data=item.data, charset=item.charset, meta=meta)
+
+
+def count_inputs(paths: Iterable[str]) -> int:
+    """How many tasks ``tasks_for`` will make, near enough for a progress bar's ETA."""
+    total = 0
+    for path in discover(paths, INPUT_SUFFIXES):
+        total += fhir.count_resources(path) if fhir.is_ndjson(path) else 1
+    return total
+
+
+# --- the work -------------------------------------------------------------------------------
+
+
+class Worker:
+    """Reads and analyses one task; holds the knowledge bases, loaded once per process."""
+
+    def __init__(self, rule_dirs: tuple[str, ...], analyse: Analyse, output: Output) -> None:
+        self.rule_dirs = rule_dirs
+        self.analyse = analyse
+        self.output = output
+        self.base = load_knowledge_base(rule_dirs)
+
+    def warm_up(self) -> None:
+        """Load and compile everything a first note needs, here, before workers are forked."""
+        with contextlib.suppress(Exception):  # a defect is reported on the real notes instead
+            self.analyse(NoteInput("<warm-up>", text=_WARM_UP), self.base, Config())
+
+    def kb_for(self, config: Config) -> KnowledgeBase:
+        if not config.rule_dirs:
+            return self.base
+        return load_knowledge_base([*self.rule_dirs, *config.rule_dirs])  # cached per folder set
+
+    def __call__(self, task: Task) -> FileResult:
+        if task.error is not None:
+            return FileResult(task.shown, error=task.error, meta=task.meta)
+        note = _read(task)
+        if note.error is not None:
+            return FileResult(task.shown, error=note.error, meta=task.meta)
+        started = time.perf_counter()
+        try:
+            report = self.analyse(note, self.kb_for(task.config), task.config)
+        except Exception as exc:  # a defect in notelint must not stop the run or leak the note
+            error = f"internal error ({describe_failure(exc)}); please report it"
+            return FileResult(task.shown, error=error, meta=task.meta)
+        return self._result(task, report, (time.perf_counter() - started) * 1000)
+
+    def _result(self, task: Task, report: Report, millis: float) -> FileResult:
+        fail_on = task.config.fail_on
+        failed = fail_on != "never" and any(
+            f.severity >= Severity.parse(fail_on) for f in report.findings
+        )
+        text_out = self.output.text
+        return FileResult(
+            task.shown,
+            entry=None if text_out else json_format.file_json(task.shown, report),
+            lines=tuple(text.file_lines(task.shown, report, self.output.show_codes))
+            if text_out
+            else (),
+            findings=len(report.findings),
+            failed=failed,
+            meta=task.meta,
+            millis=millis,
+            profile=task.config.settings.profile,
+            config_path=task.config.path,
+        )
+
+
+def _read(task: Task) -> NoteInput:
+    limit = task.config.max_file_size or DEFAULT_MAX_BYTES
+    if task.path is not None:
+        return read_note(task.path, limit)
+    data = task.data or b""
+    if len(data) > limit:
+        return NoteInput(task.shown, issues=[("NL903", {"limit": _human(limit)})])
+    if task.charset and task.charset.replace("-", "").replace("_", "") not in ("utf8", "utf8sig"):
+        try:
+            decoded = data.decode(task.charset)
+        except (UnicodeDecodeError, LookupError):
+            pass  # mislabelled: fall back to UTF-8 / Windows-1252 with NL901, as for files
+        else:
+            if "\x00" in decoded[:8192]:  # binary, as inputs.from_bytes judges files
+                return NoteInput(task.shown, issues=[("NL904", {})])
+            return NoteInput(task.shown, text=decoded)
+    return from_bytes(task.shown, data)
+
+
+_WARM_UP = (
+    "PROCEDURE: Ultrasound-guided left liver biopsy under fluoroscopy and CT.\n"
+    "Images were saved. Findings: no complication.\nCPT: 47000, 76942-26\n"
+)
+_worker: Worker | None = None
+
+
+def _init_worker(rule_dirs: tuple[str, ...], analyse: Analyse, output: Output) -> None:
+    global _worker  # noqa: PLW0603 - one Worker per pool process, built by the initializer
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    _worker = Worker(rule_dirs, analyse, output)
+
+
+def _work(task: Task) -> FileResult:
+    assert _worker is not None, "the pool initializer did not run"
+    return _worker(task)
+
+
+# --- ordered, bounded parallelism -------------------------------------------------------------
+
+
+def default_jobs() -> int:
+    """The CPUs this process may use (a container's affinity mask, where the OS has one)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
+
+
+def run_ordered(
+    tasks: Iterable[Task],
+    worker_args: tuple[tuple[str, ...], Analyse, Output],
+    jobs: int,
+    window: int | None = None,
+    context: str | None = None,
+) -> Generator[FileResult, None, None]:
+    """Results in the order of ``tasks``, with at most ``window`` tasks read ahead of the output.
+
+    ``jobs == 1``, or a single task, runs in this process: no pool to start for one note.
+    """
+    items = iter(tasks)
+    head = list(itertools.islice(items, 2))
+    if jobs <= 1 or len(head) < 2:
+        worker = Worker(*worker_args)
+        for task in itertools.chain(head, items):
+            yield worker(task)
+        return
+    yield from _pooled(itertools.chain(head, items), worker_args, jobs, window or jobs * 8, context)
+
+
+def _pooled(
+    tasks: Iterator[Task],
+    worker_args: tuple[tuple[str, ...], Analyse, Output],
+    jobs: int,
+    window: int,
+    context: str | None,
+) -> Iterator[FileResult]:
+    mp_context = _context(context)
+    if mp_context.get_start_method() == "fork":
+        Worker(*worker_args).warm_up()
+    pool = ProcessPoolExecutor(
+        jobs, mp_context=mp_context, initializer=_init_worker, initargs=worker_args
+    )
+    pending: deque[Future[FileResult] | FileResult] = deque()
+    try:
+        for task in tasks:
+            if task.error is not None:  # nothing to do in a worker, but it keeps its place
+                pending.append(FileResult(task.shown, error=task.error, meta=task.meta))
+            else:
+                pending.append(pool.submit(_work, task))
+            if len(pending) >= window:
+                yield _take(pending.popleft())
+        while pending:
+            yield _take(pending.popleft())
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _take(item: Future[FileResult] | FileResult) -> FileResult:
+    return item.result() if isinstance(item, Future) else item
+
+
+def _context(name: str | None) -> multiprocessing.context.BaseContext:
+    # Linux: fork, so workers inherit the parent's warm knowledge base and compiled patterns
+    # (a fresh process spends far longer compiling them than analysing a note). Elsewhere fork
+    # is unavailable or unsafe, and spawned workers build their own in the initializer.
+    if name is None:
+        name = "fork" if sys.platform == "linux" else "spawn"
+    return multiprocessing.get_context(name)
+
+
+# --- progress -------------------------------------------------------------------------------
+
+
+class Progress:
+    """A one-line bar on a terminal: done/total, rate and ETA, redrawn at most ten times a second.
+
+    The total is counted in a background thread, started with the first result (once a pool has
+    forked its workers), so the first results are not delayed by it.
+    """
+
+    def __init__(self, stream: TextIO, paths: Iterable[str] | None = None) -> None:
+        self.stream = stream
+        self.enabled = paths is not None
+        self.total: int | None = None
+        self.done = 0
+        self.started = time.monotonic()
+        self._drawn_at = 0.0
+        self._visible = False
+        self._paths = list(paths) if paths is not None else None
+
+    def _count(self, paths: list[str]) -> None:
+        try:
+            self.total = count_inputs(paths)
+        except OSError:
+            self.total = None
+
+    def advance(self) -> None:
+        if self._paths is not None:  # after the first result: the pool has forked its workers
+            threading.Thread(target=self._count, args=(self._paths,), daemon=True).start()
+            self._paths = None
+        self.done += 1
+        now = time.monotonic()
+        if self.enabled and now - self._drawn_at >= 0.1:
+            self._drawn_at = now
+            self._draw(now)
+
+    def clear(self) -> None:
+        """Erase the bar before anything else is written to the terminal."""
+        if self._visible:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+            self._visible = False
+
+    def close(self) -> None:
+        self.clear()
+
+    def _draw(self, now: float) -> None:
+        self.stream.write("\r\x1b[K" + self.line(now))
+        self.stream.flush()
+        self._visible = True
+
+    def line(self, now: float) -> str:
+        elapsed = max(now - self.started, 1e-6)
+        rate = self.done / elapsed
+        total = self.total
+        if total is None or total < self.done:
+            return f"notelint {self.done:,} done  {rate:,.0f}/s  {_clock(elapsed)}"
+        width = max(10, min(40, shutil.get_terminal_size((80, 24)).columns - 50))
+        filled = width * self.done // max(total, 1)
+        eta = (total - self.done) / rate if rate > 0 else 0.0
+        return (
+            f"notelint [{'#' * filled}{'-' * (width - filled)}] {self.done:,}/{total:,} "
+            f"{100 * self.done // max(total, 1)}%  {rate:,.0f}/s  ETA {_clock(eta)}"
+        )
+
+
+def _clock(seconds: float) -> str:
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
