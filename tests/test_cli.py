@@ -292,3 +292,12 @@ def test_rules_check_validates_an_organisation_folder(
     index = len(load_knowledge_base().policies)  # the new policy follows the built-in ones
     assert f"{tmp_path / 'bad.toml'}:1: policy '{index}' names unknown rule 'NL777'" in err
     assert "names unknown document 'nowhere'" in err
+
+
+def test_excerpts_only_on_request(notes: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = str(notes / "a.txt")
+    _, out, _ = run(capsys, "check", "--format", "jsonl", "-j", "1", target)
+    assert "excerpt" not in out
+    _, out, _ = run(capsys, "check", "--format", "jsonl", "-j", "1", "--include-excerpts", target)
+    finding = json.loads(out)["findings"][0]
+    assert finding["excerpt"] == "CPT: 47000, 76942 x2"

@@ -73,6 +73,7 @@ class FileResult:
 class Output:
     text: bool  # render text lines; otherwise the JSON entry
     show_codes: bool = True
+    excerpts: bool = False  # put each finding's line of note text in the JSON entry (PHI: opt-in)
 
 
 # --- inputs ---------------------------------------------------------------------------------
@@ -156,7 +157,9 @@ class Worker:
         text_out = self.output.text
         return FileResult(
             task.shown,
-            entry=None if text_out else json_format.file_json(task.shown, report),
+            entry=None
+            if text_out
+            else json_format.file_json(task.shown, report, excerpts=self.output.excerpts),
             lines=tuple(text.file_lines(task.shown, report, self.output.show_codes))
             if text_out
             else (),

@@ -87,6 +87,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-codes", action="store_true", help="text format: omit the supported-codes line"
     )
     check.add_argument(
+        "--include-excerpts",
+        action="store_true",
+        help="json/jsonl: add each finding's line of note text (contains protected health information)",
+    )
+    check.add_argument(
         "--log-level",
         choices=["error", "warning", "info", "debug"],
         default="warning",
@@ -232,7 +237,9 @@ def _check(args: argparse.Namespace) -> int:
     tasks = batch.tasks_for(
         args.paths, _Configs(args, frozenset(base.rules)), sys.stdin.buffer.read
     )
-    output = batch.Output(text=args.format == "text", show_codes=not args.no_codes)
+    output = batch.Output(
+        text=args.format == "text", show_codes=not args.no_codes, excerpts=args.include_excerpts
+    )
     jobs = args.jobs or batch.default_jobs()
     worst_exit, unreadable = EXIT_CLEAN, 0
     try:

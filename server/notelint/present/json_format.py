@@ -49,11 +49,19 @@ def finding_json(finding: Finding, index: LineIndex) -> dict[str, Any]:
     }
 
 
-def file_json(path: str, report: Report) -> dict[str, Any]:
+def file_json(path: str, report: Report, excerpts: bool = False) -> dict[str, Any]:
+    """One note's entry; ``excerpts`` adds each finding's line of note text (protected health information)."""
     index = report.line_index("utf-16")
+    findings = [finding_json(f, index) for f in report.findings]
+    if excerpts:
+        for entry, finding in zip(findings, report.findings, strict=True):
+            line = index.line_of(finding.span.start)
+            entry["excerpt"] = report.text[index.line_starts[line] : index.line_end(line)].strip()[
+                :240
+            ]
     return {
         "path": path,
-        "findings": [finding_json(f, index) for f in report.findings],
+        "findings": findings,
         "codes": {
             "reported": [
                 {"code": c.code, "modifiers": list(c.modifiers), "units": c.units}
