@@ -43,7 +43,9 @@ def test_dev_corpus_matches_labels(kb: KnowledgeBase) -> None:
 def test_complete_notes_raise_no_documentation_finding(kb: KnowledgeBase) -> None:
     folder = ROOT / "fixtures" / "notes"
     labels = json.loads((folder / "labels.json").read_text(encoding="utf-8"))
-    complete = [label for label in labels if label["supported_codes"] and not any(label["missing"].values())]
+    complete = [
+        label for label in labels if label["supported_codes"] and not any(label["missing"].values())
+    ]
     assert len(complete) >= 7
     for label in complete:
         report = analyze((folder / label["file"]).read_text(encoding="utf-8"), kb)

@@ -1,0 +1,68 @@
+"""The benchmark scripts still run: a 20-note corpus, a tiny throughput run. Nothing is timed."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+
+
+def _run(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=ROOT,
+    )
+
+
+def test_build_corpus_is_deterministic_and_about_the_size(tmp_path: Path) -> None:
+    a, b = tmp_path / "a", tmp_path / "b"
+    for out in (a, b):
+        done = _run(BENCH / "build_corpus.py", out, "--count", "20", "--seed", "7")
+        assert done.returncode == 0, done.stderr
+    names = sorted(p.name for p in a.glob("*.txt"))
+    assert len(names) == 20
+    assert all((a / n).read_bytes() == (b / n).read_bytes() for n in names)
+    sizes = [(a / n).stat().st_size for n in names]
+    assert 3000 <= sum(sizes) / len(sizes) <= 5500
+    assert len({(a / n).read_bytes() for n in names}) == 20
+
+
+def test_throughput_reports_every_row(tmp_path: Path) -> None:
+    corpus = tmp_path / "notes"
+    assert _run(BENCH / "build_corpus.py", corpus, "--count", "20").returncode == 0
+    out = tmp_path / "result.json"
+    done = _run(
+        BENCH / "throughput.py",
+        corpus,
+        "--limit",
+        "8",
+        "--workers",
+        "2",
+        "--medspacy",
+        "auto",
+        "--json",
+        out,
+    )
+    assert done.returncode == 0, done.stderr
+    text = done.stdout
+    for row in ("floor: read + 1 regex pass", "notelint, 1 core", "notelint, 2 processes"):
+        assert row in text
+    assert "medspaCy (sentencizer), 1 core" in text or "medspaCy baseline" in text
+    assert "RSS MB before" in text and "10%" in text and "50%" in text and "100%" in text
+    assert "targets (issue 5):" in text
+
+    data = json.loads(out.read_text(encoding="utf-8"))
+    rows = {r["name"]: r for r in data["rows"]}
+    assert rows["notelint, 1 core"]["notes"] == 8
+    assert rows["notelint, 2 processes"]["cores"] == 2
+    assert all(r["notes_per_s"] > 0 for r in rows.values())
+    assert (data["medspacy_skipped"] is None) == any(n.startswith("medspaCy") for n in rows)
+    assert {"10%", "50%", "100%", "peak"} <= set(data["rss_mb"])
