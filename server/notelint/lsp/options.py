@@ -1,0 +1,188 @@
+"""Settings for one document: the project's config file, overridden by the editor's options.
+
+Editor options come from ``initializationOptions``, then ``workspace/configuration`` (section
+``notelint``) and ``workspace/didChangeConfiguration``; either may be nested under a
+``"notelint"`` key. Only the options the editor sets override the project's file; the rest come
+from the file, as on the command line::
+
+    {"profile": "cpt" | "ash",
+     "select": ["NL1", "NL401"], "ignore": ["NL7"],      # or "NL1,NL401" as on the CLI
+     "severity": {"NL202": "hint"},
+     "rules": ["policies/"],                            # extra rule folders, from the root
+     "run": "onType" | "onSave",
+     "debounceMs": 150}
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Literal
+
+from notelint.config import Config, ConfigError, find_config, load_config
+from notelint.findings import Severity
+from notelint.inputs import DEFAULT_MAX_BYTES
+from notelint.kb import KnowledgeBase, KnowledgeBaseError, load_knowledge_base
+from notelint.settings import PROFILES, Settings
+
+log = logging.getLogger(__name__)
+
+RunMode = Literal["onType", "onSave"]
+DEFAULT_DEBOUNCE = 0.15  # seconds
+
+
+@dataclass(frozen=True)
+class ClientOptions:
+    profile: str | None = None
+    select: tuple[str, ...] | None = None
+    ignore: tuple[str, ...] | None = None
+    severity: Mapping[str, Severity] = field(default_factory=dict)
+    rules: tuple[str, ...] = ()  # extra rule folders
+    run: RunMode = "onType"
+    debounce: float = DEFAULT_DEBOUNCE
+
+    def apply(self, settings: Settings) -> Settings:
+        return replace(
+            settings,
+            profile=self.profile or settings.profile,
+            select=self.select if self.select is not None else settings.select,
+            ignore=self.ignore if self.ignore is not None else settings.ignore,
+            severity={**settings.severity, **self.severity},
+        )
+
+
+def parse_options(*sources: object, root: Path | None) -> tuple[ClientOptions, list[str]]:
+    """Options from the editor's JSON objects (later ones win), and a message per ignored value."""
+    problems: list[str] = []
+    raw: dict[str, Any] = {}
+    for source in sources:
+        nested = source.get("notelint") if isinstance(source, Mapping) else None
+        values = nested if isinstance(nested, Mapping) else source  # some clients nest it
+        if isinstance(values, Mapping):
+            raw.update((k, v) for k, v in values.items() if v is not None)
+        elif values is not None:
+            problems.append("notelint settings: expected an object")
+    parsed: dict[str, Any] = {}
+    for key, parse in _PARSERS.items():
+        if key in raw:
+            try:
+                parsed[key] = parse(raw[key])
+            except (TypeError, ValueError) as exc:
+                problems.append(f"notelint settings: {key}: {exc}")
+    if "debounceMs" in parsed:
+        parsed["debounce"] = parsed.pop("debounceMs") / 1000
+    if "rules" in parsed:
+        base = root or Path.cwd()
+        parsed["rules"] = tuple(str((base / d).resolve()) for d in parsed["rules"])
+    return ClientOptions(**parsed), problems
+
+
+def _profile(value: object) -> str:
+    if value not in PROFILES:
+        raise ValueError(f"expected one of {', '.join(PROFILES)}")
+    return str(value)
+
+
+def _strings(value: object) -> tuple[str, ...]:
+    """A list of strings, or one comma-separated string as on the command line."""
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+        raise TypeError("expected a list of strings")
+    return tuple(i.strip() for i in items if i.strip())
+
+
+def _severity(value: object) -> dict[str, Severity]:
+    if not isinstance(value, Mapping) or not all(isinstance(v, str) for v in value.values()):
+        raise TypeError('expected {"NL102": "error", ...}')
+    return {str(rule): Severity.parse(level) for rule, level in value.items()}
+
+
+def _run(value: object) -> RunMode:
+    if value in ("onType", "onSave"):
+        return value
+    raise ValueError('expected "onType" or "onSave"')
+
+
+def _milliseconds(value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise ValueError("expected a number of milliseconds, 0 or more")
+    return float(value)
+
+
+_PARSERS = {
+    "profile": _profile,
+    "select": _strings,
+    "ignore": _strings,
+    "severity": _severity,
+    "rules": _strings,
+    "run": _run,
+    "debounceMs": _milliseconds,
+}
+
+
+@dataclass(frozen=True)
+class Resolved:
+    kb: KnowledgeBase
+    settings: Settings
+    max_bytes: int
+    problems: tuple[str, ...]  # config and rule-file errors, for the user (they quote no note)
+
+
+class Resolver:
+    """Finds and loads each document's project config; safe to call from worker threads."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._mtimes: dict[Path, int] = {}
+
+    def resolve(self, path: Path | None, options: ClientOptions, root: Path | None) -> Resolved:
+        problems: list[str] = []
+        base = self._kb(options.rules, problems)
+        config = self._config(path or root, frozenset(base.rules), problems)
+        kb = self._kb((*options.rules, *config.rule_dirs), problems) if config.rule_dirs else base
+        settings = options.apply(config.settings)
+        problems.extend(
+            f"notelint settings: severity: unknown rule {rule!r}"
+            for rule in options.severity
+            if rule not in kb.rules
+        )
+        return Resolved(kb, settings, config.max_file_size or DEFAULT_MAX_BYTES, tuple(problems))
+
+    def forget(self) -> None:
+        """Config files changed: read them again on next use."""
+        load_config.cache_clear()
+
+    @staticmethod
+    def _kb(dirs: tuple[str, ...], problems: list[str]) -> KnowledgeBase:
+        try:
+            return load_knowledge_base(dirs)
+        except KnowledgeBaseError as exc:
+            problems.extend(str(e) for e in exc.errors)
+            return load_knowledge_base()
+
+    def _config(self, where: Path | None, known: frozenset[str], problems: list[str]) -> Config:
+        try:
+            found = find_config(where) if where else None
+            if found is None:
+                return Config()
+            self._reload_if_changed(found)
+            return load_config(found, known)
+        except ConfigError as exc:
+            problems.append(str(exc))
+        except OSError as exc:  # an unreadable folder on the way up
+            problems.append(f"notelint: cannot look for a config file ({exc.strerror or exc})")
+        return Config()
+
+    def _reload_if_changed(self, found: Path) -> None:
+        """load_config caches by path: a changed file must be read again, watched or not."""
+        try:
+            mtime = found.stat().st_mtime_ns
+        except OSError:
+            mtime = -1
+        with self._lock:
+            if self._mtimes.setdefault(found, mtime) != mtime:
+                self._mtimes[found] = mtime
+                load_config.cache_clear()
