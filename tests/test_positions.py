@@ -38,4 +38,14 @@ def test_offset_round_trips(text: str, encoding: str) -> None:
     for offset in range(len(text) + 1):
         if offset < len(text) and 0xDC00 <= ord(text[offset]) <= 0xDFFF:
             continue  # a lone low surrogate has no position of its own
+        if 0 < offset < len(text) and text[offset - 1 : offset + 1] == "\r\n":
+            continue  # between \r and \n is inside one line break
         assert index.offset(index.position(offset)) == offset
+
+
+def test_lone_carriage_return_and_crlf_end_lines() -> None:
+    index = LineIndex("a\rb\r\nc\nd", "utf-16")
+    assert index.line_starts == [0, 2, 5, 7]
+    assert index.position(5) == Position(2, 0)
+    assert index.line_end(1) == 3
+    assert index.offset(Position(1, 99)) == 3

@@ -248,7 +248,11 @@ def _template_fix(ctx: _Context, status: CodeStatus, template: str, label: str) 
     note = ctx.note
     where = len(note.text)
     if status.anchor:
-        where = note.sections[_section_at(note, status.anchor.span.start)].span.end
+        number = _section_at(note, status.anchor.span.start)
+        # "PROCEDURE: ..." owns one line; the unheaded narrative after it belongs with it.
+        while number + 1 < len(note.sections) and not note.sections[number + 1].heading:
+            number += 1
+        where = note.sections[number].span.end
     while where > 0 and note.text[where - 1].isspace():
         where -= 1
     return Fix(

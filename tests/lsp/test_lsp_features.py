@@ -35,6 +35,7 @@ from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
 from notelint.analysis import analyze
+from notelint.findings import Span
 from notelint.kb import load_knowledge_base
 from notelint.present.json_format import file_json
 
@@ -276,9 +277,15 @@ async def test_symbols_are_the_sections_and_a_lens_sums_up(client: LanguageClien
         types.DocumentSymbolParams(identifier)
     )
     report = analyze(note.text, load_knowledge_base())
-    assert [s.name for s in symbols or []] == [h or k.capitalize() for k, h, _ in report.sections]
+    sections: list[tuple[str, Span]] = []  # unheaded narrative folds into the section before it
+    for kind, heading, span in report.sections:
+        if not heading and sections:
+            sections[-1] = (sections[-1][0], Span(sections[-1][1].start, span.end))
+        else:
+            sections.append((heading or kind.capitalize(), span))
+    assert [s.name for s in symbols or []] == [name for name, _ in sections]
     assert "PROCEDURE" in [s.name for s in symbols or []]
-    for symbol, (_, _, span) in zip(symbols or [], report.sections, strict=True):
+    for symbol, (_, span) in zip(symbols or [], sections, strict=True):
         assert isinstance(symbol, types.DocumentSymbol)
         assert symbol.range == span_range(note.text, span.start, span.end, note.encoding)
     lenses = await client.text_document_code_lens_async(types.CodeLensParams(identifier))

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import operator
 from dataclasses import dataclass, field
-from itertools import accumulate
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -35,7 +33,7 @@ class Document:
     version: int
     path: Path | None  # on disk, for finding the project's config; None for untitled buffers
     lint: LintState = field(default_factory=LintState)
-    _line_starts: list[int] | None = field(default=None, repr=False)
+    _index: LineIndex | None = field(default=None, repr=False)
 
     def apply(self, change: types.TextDocumentContentChangeEvent, encoding: Encoding) -> None:
         if isinstance(change, types.TextDocumentContentChangeWholeDocument):
@@ -44,30 +42,13 @@ class Document:
             start = self.offset(change.range.start, encoding)
             end = max(start, self.offset(change.range.end, encoding))
             self.text = self.text[:start] + change.text + self.text[end:]
-        self._line_starts = None
+        self._index = None
 
     def offset(self, position: types.Position, encoding: Encoding) -> int:
-        """The string offset of an editor position, clamped as LSP says.
-
-        Only the position's own line goes through a LineIndex: building one for the whole text
-        on every keystroke would cost a quarter of a second on a 5 MB note.
-        """
-        starts = self._starts()
-        if position.line >= len(starts):
-            return len(self.text)
-        start = starts[max(position.line, 0)]
-        end = starts[position.line + 1] - 1 if position.line + 1 < len(starts) else len(self.text)
-        line = LineIndex(self.text[start:end], encoding)
-        return start + line.offset(Position(0, position.character))
-
-    def _starts(self) -> list[int]:
-        if self._line_starts is None:
-            lines = self.text.split("\n")
-            # Each line starts after the lengths of the lines before it and their newlines.
-            self._line_starts = list(
-                map(operator.add, accumulate(map(len, lines), initial=0), range(len(lines)))
-            )
-        return self._line_starts
+        """The string offset of an editor position, clamped as LSP says."""
+        if self._index is None or self._index.encoding != encoding:
+            self._index = LineIndex(self.text, encoding)  # once per text version
+        return self._index.offset(Position(position.line, position.character))
 
 
 def path_of(uri: str) -> Path | None:

@@ -13,9 +13,16 @@ def symbols(
     analysis: Analysis, uri: str, hierarchical: bool
 ) -> list[types.DocumentSymbol] | list[types.SymbolInformation]:
     text = analysis.report.text
-    out = []
+    merged: list[tuple[str, str, Span]] = []
     for kind, heading, span in analysis.report.sections:
-        name = heading or kind.replace("_", " ").capitalize()
+        if not heading and merged:
+            # The narrative after a one-line "PROCEDURE: ..." heading belongs to that section.
+            name, first_kind, first = merged[-1]
+            merged[-1] = (name, first_kind, Span(first.start, span.end))
+        else:
+            merged.append((heading or kind.replace("_", " ").capitalize(), kind, span))
+    out = []
+    for name, kind, span in merged:
         first_line_end = text.find("\n", span.start, span.end)
         head = Span(span.start, span.end if first_line_end < 0 else first_line_end)
         out.append((name, kind, lsp_range(analysis.index, span), lsp_range(analysis.index, head)))
