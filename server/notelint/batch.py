@@ -31,10 +31,10 @@ from notelint.inputs import (
     DEFAULT_MAX_BYTES,
     NOTE_SUFFIXES,
     NoteInput,
-    _human,
     discover,
     from_bytes,
     read_note,
+    too_large,
 )
 from notelint.kb import KnowledgeBase, load_knowledge_base
 from notelint.present import json_format, text
@@ -178,7 +178,7 @@ def _read(task: Task) -> NoteInput:
         return read_note(task.path, limit)
     data = task.data or b""
     if len(data) > limit:
-        return NoteInput(task.shown, issues=[("NL903", {"limit": _human(limit)})])
+        return NoteInput(task.shown, issues=[too_large(limit)])
     if task.charset and task.charset.replace("-", "").replace("_", "") not in ("utf8", "utf8sig"):
         try:
             decoded = data.decode(task.charset)

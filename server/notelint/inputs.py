@@ -50,7 +50,7 @@ def read_note(path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> NoteInput:
     try:
         size = os.path.getsize(path)
         if size > max_bytes:
-            note.issues.append(("NL903", {"limit": _human(max_bytes)}))
+            note.issues.append(too_large(max_bytes))
             return note
         with open(path, "rb") as handle:
             data = handle.read(max_bytes + 1)
@@ -77,7 +77,23 @@ def from_bytes(path: str, data: bytes) -> NoteInput:
     return note
 
 
-def _human(size: int) -> str:
+Issue = tuple[str, dict[str, str]]
+
+
+def too_large(max_bytes: int) -> Issue:
+    return ("NL903", {"limit": human_size(max_bytes)})
+
+
+def text_issue(text: str, max_bytes: int) -> Issue | None:
+    """Why an editor buffer is skipped as the CLI would skip the same file, or None to lint it."""
+    if len(text.encode("utf-8", "surrogatepass")) > max_bytes:
+        return too_large(max_bytes)
+    if "\x00" in text[:8192]:
+        return ("NL904", {})
+    return None
+
+
+def human_size(size: int) -> str:
     for unit in ("bytes", "KB", "MB", "GB"):
         if size < 1024 or unit == "GB":
             return f"{size:g} {unit}" if unit == "bytes" else f"{size:.0f} {unit}"

@@ -23,7 +23,7 @@ from lsprotocol import types
 from notelint.analysis import analyze
 from notelint.decide import make_finding
 from notelint.findings import Report, Span
-from notelint.inputs import _human as human_size
+from notelint.inputs import text_issue
 from notelint.kb import KnowledgeBase
 from notelint.kb.models import CODE_PATTERN, RULE_ID_PATTERN
 from notelint.lsp import convert
@@ -98,11 +98,7 @@ def analyse(job: Job, resolver: Resolver) -> Analysis:
 
 def _report(text: str, resolved: Resolved) -> Report:
     """The core's report, or the input finding the CLI gives a file it skips."""
-    issue: tuple[str, dict[str, str]] | None = None
-    if len(text.encode("utf-8", "surrogatepass")) > resolved.max_bytes:
-        issue = ("NL903", {"limit": human_size(resolved.max_bytes)})
-    elif "\x00" in text[:8192]:
-        issue = ("NL904", {})
+    issue = text_issue(text, resolved.max_bytes)
     if issue is None:
         return analyze(text, resolved.kb, resolved.settings)
     rule, values = issue
