@@ -48,7 +48,12 @@ def diagnostic(finding: Finding, index: LineIndex, uri: str, version: int) -> ty
         source=SOURCE,
         message=finding.message,
         related_information=related or None,
-        data={"version": version, "fixes": [fix_json(f, index) for f in finding.fixes]},
+        data={
+            "version": version,
+            "fixes": [fix_json(f, index) for f in finding.fixes],
+            "name": finding.name,
+            "source": {"document": finding.source.document, "line": finding.source.line},
+        },
     )
 
 
