@@ -5,7 +5,7 @@ from __future__ import annotations
 from notelint.decide import decide
 from notelint.findings import Report
 from notelint.kb import KnowledgeBase
-from notelint.match import find_sides, match_evidence
+from notelint.match import compiled, find_sides, match_evidence
 from notelint.note import SectionVocabulary, parse_note
 from notelint.settings import Settings
 
@@ -22,6 +22,7 @@ def _vocabulary(kb: KnowledgeBase) -> SectionVocabulary:
 def analyze(text: str, kb: KnowledgeBase, settings: Settings | None = None) -> Report:
     """Analyse one note. Pure: no files, no globals beyond the knowledge base's compiled cache."""
     note = parse_note(text, _vocabulary(kb))
-    evidence = match_evidence(note, kb)
-    sides = find_sides(note, kb)
+    scan = compiled(kb).scan(text)  # where each pattern can match: shared by both steps
+    evidence = match_evidence(note, kb, scan)
+    sides = find_sides(note, kb, scan)
     return decide(note, evidence, sides, kb, settings or Settings())

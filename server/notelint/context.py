@@ -12,9 +12,11 @@ from dataclasses import dataclass
 import regex
 
 from notelint.kb.models import Assertion, Trigger
+from notelint.prefix import Scan
 
 _WORD = regex.compile(r"\w+")
 _PUNCT_TERMINATOR = regex.compile(r"[;:]|\s[-–—]\s")
+_TERMINATOR_CHARS = ";:-–—"  # every _PUNCT_TERMINATOR match holds one of these
 _PRIORITY: dict[str, int] = {"negated": 3, "hypothetical": 2, "historical": 1}
 
 
@@ -29,26 +31,34 @@ class TriggerHit:
 
 class ContextMatcher:
     def __init__(self, triggers: list[Trigger]) -> None:
-        self._compiled: list[tuple[regex.Pattern[str], Trigger]] = []
+        self._triggers = list(triggers)
+        self.patterns: list[regex.Pattern[str]] = []
         for trigger in triggers:
             words = sorted(trigger.phrases, key=len, reverse=True)
             alternation = "|".join(_phrase(p) for p in words)
-            self._compiled.append(
-                (regex.compile(rf"(?<!\w)(?:{alternation})(?!\w)", regex.IGNORECASE), trigger)
+            self.patterns.append(
+                regex.compile(rf"(?<!\w)(?:{alternation})(?!\w)", regex.IGNORECASE)
             )
 
-    def hits(self, text: str, start: int, end: int) -> list[TriggerHit]:
-        """Trigger occurrences within text[start:end], pseudo-triggers already masking others."""
+    def hits(self, scan: Scan, first: int, start: int, end: int) -> list[TriggerHit]:
+        """Trigger occurrences within text[start:end], pseudo-triggers already masking others.
+
+        ``scan`` covers the note, with :attr:`patterns` from number ``first`` on.
+        """
         found: list[TriggerHit] = []
-        for pattern, trigger in self._compiled:
-            for m in pattern.finditer(text, start, end):
+        for number, trigger in enumerate(self._triggers, start=first):
+            if not scan.may_match(number, start, end):
+                continue
+            for m in scan.finditer(number, start, end):
                 found.append(
                     TriggerHit(
                         m.start(), m.end(), trigger.assertion, trigger.direction, trigger.window
                     )
                 )
-        for m in _PUNCT_TERMINATOR.finditer(text, start, end):
-            found.append(TriggerHit(m.start(), m.end(), "terminate", "both", 0))
+        text = scan.text
+        if any(char in text[start:end] for char in _TERMINATOR_CHARS):
+            for m in _PUNCT_TERMINATOR.finditer(text, start, end):
+                found.append(TriggerHit(m.start(), m.end(), "terminate", "both", 0))
         pseudo = [h for h in found if h.assertion == "pseudo"]
         return [
             h

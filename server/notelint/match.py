@@ -13,6 +13,7 @@ from notelint.findings import Span
 from notelint.kb import KnowledgeBase
 from notelint.kb.models import Assertion, Concept
 from notelint.note import NEGATIVE_VALUE, Note, Sentence
+from notelint.prefix import PrefixIndex, Scan
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +55,14 @@ class _CompiledConcept:
 class CompiledMatcher:
     concepts: tuple[_CompiledConcept, ...]
     context: ContextMatcher
+    # One index, so one pass over a note serves all: the concepts' patterns in order, then
+    # the context triggers' from number `triggers`, then the sided-anatomy pattern if any.
+    index: PrefixIndex
+    triggers: int
+    sides: int | None
+
+    def scan(self, text: str) -> Scan:
+        return self.index.scan(text)
 
 
 def compiled(kb: KnowledgeBase) -> CompiledMatcher:
@@ -68,28 +77,41 @@ def compiled(kb: KnowledgeBase) -> CompiledMatcher:
         flags = 0 if concept.case_sensitive else regex.IGNORECASE
         joined = "|".join(f"(?:{p})" for p in concept.patterns)
         concepts.append(_CompiledConcept(concept_id, concept, regex.compile(joined, flags)))
-    matcher = CompiledMatcher(tuple(concepts), ContextMatcher(kb.triggers))
+    context = ContextMatcher(kb.triggers)
+    patterns = [item.pattern for item in concepts] + context.patterns
+    sides = _sides_pattern(kb)
+    if sides:
+        patterns.append(sides)
+    matcher = CompiledMatcher(
+        tuple(concepts),
+        context,
+        PrefixIndex(patterns),
+        triggers=len(concepts),
+        sides=len(patterns) - 1 if sides else None,
+    )
     kb.cache["matcher"] = matcher
     return matcher
 
 
-def match_evidence(note: Note, kb: KnowledgeBase) -> EvidenceIndex:
+def match_evidence(note: Note, kb: KnowledgeBase, scan: Scan | None = None) -> EvidenceIndex:
+    """Each concept's mentions; ``scan``, if given, is ``compiled(kb).scan(note.text)``."""
     matcher = compiled(kb)
     sentences = _with_headings(note)
     starts = [s.span.start for s in sentences]
     hits_cache: dict[int, list[TriggerHit]] = {}
     index = EvidenceIndex()
     text = note.text
-    for item in matcher.concepts:
+    scan = matcher.scan(text) if scan is None else scan
+    for number, item in enumerate(matcher.concepts):
         found: list[Evidence] = []
-        for m in item.pattern.finditer(text):
+        for m in scan.finditer(number):
             position = bisect.bisect_right(starts, m.start()) - 1
             if position < 0:
                 continue
             sentence = sentences[position]
             start, end = m.start(), m.end()
             if end > sentence.span.end:  # crossed a sentence boundary: retry inside the sentence
-                inner = item.pattern.search(text, start, sentence.span.end)
+                inner = next(scan.finditer(number, start, sentence.span.end), None)
                 if not inner:
                     continue
                 start, end = inner.start(), inner.end()
@@ -97,7 +119,7 @@ def match_evidence(note: Note, kb: KnowledgeBase) -> EvidenceIndex:
                 continue
             if position not in hits_cache:
                 hits_cache[position] = matcher.context.hits(
-                    text, sentence.span.start, sentence.span.end
+                    scan, matcher.triggers, sentence.span.start, sentence.span.end
                 )
             found.append(
                 _evidence(note, item, sentence, position, start, end, hits_cache[position], matcher)
@@ -166,24 +188,28 @@ _SIDE_NORMAL = {"lt": "left", "lt.": "left", "rt": "right", "rt.": "right"}
 SITE_CONCEPT = "anatomy.paired_site"
 
 
-def find_sides(note: Note, kb: KnowledgeBase) -> list[SideMention]:
+def _sides_pattern(kb: KnowledgeBase) -> regex.Pattern[str] | None:
+    concept = kb.concepts.get(SITE_CONCEPT)
+    if concept is None:
+        return None
+    sites = "|".join(f"(?:{p})" for p in concept.patterns)
+    return regex.compile(
+        rf"\b{_SIDE_WORD}[\s-]+(?:(?!left|right)[a-z]+[\s-]+){{0,3}}?(?P<site>{sites})"
+        rf"|(?P<site2>{sites})\b[^.\n]{{0,20}}?\bon the (?P<side2>left|right)\b",
+        regex.IGNORECASE,
+    )
+
+
+def find_sides(note: Note, kb: KnowledgeBase, scan: Scan | None = None) -> list[SideMention]:
     """Sided mentions of paired anatomy ("left knee", "knee on the right"), in reading order."""
-    pattern = kb.cache.get("sides")
-    if not isinstance(pattern, regex.Pattern):
-        concept = kb.concepts.get(SITE_CONCEPT)
-        if concept is None:
-            return []
-        sites = "|".join(f"(?:{p})" for p in concept.patterns)
-        pattern = regex.compile(
-            rf"\b{_SIDE_WORD}[\s-]+(?:(?!left|right)[a-z]+[\s-]+){{0,3}}?(?P<site>{sites})"
-            rf"|(?P<site2>{sites})\b[^.\n]{{0,20}}?\bon the (?P<side2>left|right)\b",
-            regex.IGNORECASE,
-        )
-        kb.cache["sides"] = pattern
+    matcher = compiled(kb)
+    if matcher.sides is None:
+        return []
+    scan = matcher.scan(note.text) if scan is None else scan
     sentences = note.sentences
     starts = [s.span.start for s in sentences]
     out = []
-    for m in pattern.finditer(note.text):
+    for m in scan.finditer(matcher.sides):
         if note.in_placeholder(m.start(), m.end()):
             continue
         side = (m.group("side") or m.group("side2")).lower()

@@ -5,12 +5,15 @@ Pure: text in, a :class:`Note` out. Offsets are Python string offsets into the o
 
 from __future__ import annotations
 
+import bisect
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import regex
 
 from notelint.findings import CodeMention, Span
+from notelint.prefix import PrefixIndex
 
 _MARKDOWN_HEADING = regex.compile(r"^[ \t]{0,3}#{1,6}[ \t]+(?P<label>.+?)[ \t]*#*[ \t]*$")
 # "Label: value" or "Label:" alone; optional list marker or numbering before the label.
@@ -18,6 +21,14 @@ _LABEL_LINE = regex.compile(
     r"^(?P<lead>[ \t]*(?:[-*•>]+[ \t]*)*(?:\(?\d{1,2}[.)][ \t]+|[A-Z][.)][ \t]+)?)"
     r"(?P<label>[A-Za-z][A-Za-z0-9 /&'(),.#-]{0,48}?)[ \t]*:(?:[ \t]+(?P<value>\S.*?))?[ \t]*$"
 )
+
+
+@functools.lru_cache(maxsize=2048)
+def _label_line(line: str) -> regex.Match[str] | None:
+    """_LABEL_LINE on one line: each line is tried by several steps, and lines recur."""
+    return _LABEL_LINE.match(line)
+
+
 _ALL_CAPS = regex.compile(r"^[ \t]*(?P<label>[A-Z][A-Z0-9 /&,()'-]{2,60}?)[ \t]*$")
 _LIST_ITEM = regex.compile(r"^[ \t]*(?:[-*•]|\d{1,2}[.)]|[A-Z][.)])[ \t]+")
 _SENTENCE_END = regex.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
@@ -30,6 +41,7 @@ _PLACEHOLDER = regex.compile(
     rf"|\b{_MENU_WORD}(?:,[ \t]*{_MENU_WORD})?(?:[ \t]*/[ \t]*{_MENU_WORD}\b(?:,[ \t]*{_MENU_WORD}\b)?)+",
     regex.IGNORECASE,
 )
+_PLACEHOLDERS = PrefixIndex([_PLACEHOLDER])  # the same matches, tried only where one can start
 _WORD_CHAR = regex.compile(r"[^\W_]")
 NEGATIVE_VALUE = regex.compile(
     r"^(?:none|no|nil|n/?a|not (?:done|obtained|performed|applicable|available)|-+)\.?$",
@@ -78,7 +90,7 @@ class Note:
     text: str
     sections: list[Section] = field(default_factory=list)
     sentences: list[Sentence] = field(default_factory=list)
-    placeholders: list[Span] = field(default_factory=list)
+    placeholders: list[Span] = field(default_factory=list)  # in order, never overlapping
     codes: list[CodeMention] = field(default_factory=list)
     coding_lines: list[Span] = field(default_factory=list)
 
@@ -86,7 +98,9 @@ class Note:
         return self.sections[sentence.section]
 
     def in_placeholder(self, start: int, end: int) -> bool:
-        return any(p.start < end and start < p.end for p in self.placeholders)
+        # Spans are ordered and disjoint: only the first one ending after `start` can overlap.
+        first = bisect.bisect_right(self.placeholders, start, key=lambda p: p.end)
+        return first < len(self.placeholders) and self.placeholders[first].start < end
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,23 +121,34 @@ def _lines(text: str) -> list[_Line]:
 class SectionVocabulary:
     """Heading text -> section kind, from the knowledge base's [section] tables."""
 
+    _SPACES = regex.compile(r"[\s_]+")
+    _NUMBERING = regex.compile(r"^\d+[.)]\s*")
+
     def __init__(self, headings: Mapping[str, list[str]]) -> None:
         self._kinds = {h: kind for kind, hs in headings.items() for h in hs}
+        self._seen: dict[str, str | None] = {}  # labels recur from note to note
 
     def kind(self, label: str) -> str | None:
-        key = regex.sub(r"[\s_]+", " ", label.strip().strip("#*:").lower()).strip()
-        key = regex.sub(r"^\d+[.)]\s*", "", key)
-        return self._kinds.get(key)
+        if label not in self._seen:
+            if len(self._seen) >= 10_000:
+                self._seen.clear()
+            key = self._SPACES.sub(" ", label.strip().strip("#*:").lower()).strip()
+            self._seen[label] = self._kinds.get(self._NUMBERING.sub("", key))
+        return self._seen[label]
 
 
 def parse_note(text: str, vocabulary: SectionVocabulary) -> Note:
     note = Note(text=text)
-    note.placeholders = [Span(m.start(), m.end()) for m in _PLACEHOLDER.finditer(text)]
+    placeholders = _PLACEHOLDERS.scan(text).finditer(0)
+    note.placeholders = [Span(m.start(), m.end()) for m in placeholders]
     lines = _lines(text)
     heads = _find_headings(lines, vocabulary)
     _build_sections(note, lines, heads)
+    line_starts = [line.start for line in lines]
     for index, section in enumerate(note.sections):
-        _split_sentences(note, lines, section, index)
+        # Only the lines from the one holding the section's start can overlap it.
+        first = max(bisect.bisect_right(line_starts, section.content_span.start) - 1, 0)
+        _split_sentences(note, lines[first:], section, index)
     _find_codes(note, lines)
     return note
 
@@ -157,7 +182,7 @@ def _heading(
         label = markdown.group("label").strip("*: ")
         span = Span(line.start + markdown.start("label"), line.start + markdown.end("label"))
         return vocabulary.kind(label) or "other", label, span, None
-    labelled = _LABEL_LINE.match(text)
+    labelled = _label_line(text)
     if labelled:
         label = labelled.group("label").strip()
         kind = vocabulary.kind(label)
@@ -228,12 +253,19 @@ def _continuation_end(lines: list[_Line], first: int, stop: int) -> int:
     last = first
     while last + 1 < stop:
         following = lines[last + 1].text.lstrip()
-        if not following or _LABEL_LINE.match(lines[last + 1].text) or not following[0].islower():
+        if not following or _label_line(lines[last + 1].text) or not following[0].islower():
             break
         if lines[last].text.rstrip().endswith((".", "!", "?", ":", ";")):
             break
+        if _ends_in_placeholder(lines[last].text):
+            break  # a template field ("Images: [***]") does not wrap onto the next line
         last += 1
     return last
+
+
+def _ends_in_placeholder(text: str) -> bool:
+    trailing = [m for m in _PLACEHOLDER.finditer(text) if not text[m.end() :].strip()]
+    return bool(trailing)
 
 
 def _section(
@@ -245,6 +277,8 @@ def _section(
 
 def _is_blank(text: str) -> bool:
     """Nothing written but placeholders, punctuation and white space."""
+    if not _WORD_CHAR.search(text):
+        return True  # removing placeholders cannot add a word character
     return not _WORD_CHAR.search(_PLACEHOLDER.sub("", text))
 
 
@@ -257,21 +291,19 @@ def _split_sentences(note: Note, lines: list[_Line], section: Section, index: in
             paragraph.clear()
 
     for line in lines:
+        if line.start >= section.content_span.end:
+            break  # lines are in order: none further overlaps the section
         start, end = (
             max(line.start, section.content_span.start),
             min(line.end, section.content_span.end),
         )
-        if (
-            end <= start
-            or start < section.content_span.start
-            or line.start >= section.content_span.end
-        ):
+        if end <= start:
             continue
         piece = _Line(start, end, note.text[start:end])
         if not piece.text.strip():
             flush()
             continue
-        labelled = _LABEL_LINE.match(piece.text) if start == line.start else None
+        labelled = _label_line(piece.text) if start == line.start else None
         if labelled:
             flush()
             note.sentences.append(_field_sentence(note, piece, labelled, index))
@@ -315,7 +347,7 @@ def _find_codes(note: Note, lines: list[_Line]) -> None:
     """Codes written in the note: on coding lines and sections, or prefixed with CPT/HCPCS."""
     coding_sections = [s.content_span for s in note.sections if s.kind == "coding"]
     for line in lines:
-        labelled = _LABEL_LINE.match(line.text)
+        labelled = _label_line(line.text)
         is_coding = bool(labelled and _CODING_LABEL.match(labelled.group("label").strip()))
         in_section = any(s.start <= line.start < s.end for s in coding_sections)
         if is_coding or in_section:

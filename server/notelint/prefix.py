@@ -1,0 +1,443 @@
+"""Where a pattern can match, found without running it: required literal prefixes.
+
+``required_prefixes(p)`` returns literals such that every match of ``p`` begins with one of them
+(compared case-insensitively), each with the word-boundary or line-start conditions that ``p``
+also requires around it, or ``None`` when that cannot be shown. It is only used to skip start
+positions where a match is impossible, so it must never be too narrow; too wide only costs
+time. Anything unfamiliar therefore gives ``None``, and such a pattern is scanned in full.
+
+The pattern is read with the standard library's parser: for the syntax it accepts, it means
+the same under ``re`` and ``regex``; ``regex``-only syntax makes it raise, or is caught first
+(POSIX classes, fuzzy matching), and flags that could change the reading make us give up.
+
+:class:`PrefixIndex` then finds, in one pass over a text, the candidate starts of many
+patterns, and :meth:`Scan.finditer` tries each pattern only there, with ``match``: the same
+matches as ``finditer``, since a search tries the same positions in the same order.
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import importlib
+import re
+import warnings
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import regex
+
+# The stdlib parser is private and has no type stubs; only its documented-by-use shape is used.
+_sre: Any = importlib.import_module("re._parser")
+_c: Any = importlib.import_module("re._constants")
+
+_MAX_PREFIX = 8  # longer prefixes add little selectivity
+_MAX_SET = 256  # give up rather than enumerate a huge set
+_SMALL_CLASS = 4  # expand [sz] or [- ] into alternatives, not wider classes
+# Flags that cannot change which literal a match starts with: case is folded anyway, and
+# `.`, `^` and `$` are never read as literals. Any other (verbose, ASCII...) makes us give up.
+_HARMLESS_FLAGS = (
+    _c.SRE_FLAG_UNICODE | _c.SRE_FLAG_IGNORECASE | _c.SRE_FLAG_MULTILINE | _c.SRE_FLAG_DOTALL
+)
+# Zero-width conditions, kept as marker characters inside the strings built below and then
+# as (offset, marker) checks: \b, (?<!\w), (?!\w), and ^ (line start; or text start).
+BOUNDARY, NOT_AFTER_WORD, NOT_BEFORE_WORD, LINE_START = "\x08", "\x0e", "\x0f", "\x0c"
+_MARKERS = BOUNDARY + NOT_AFTER_WORD + NOT_BEFORE_WORD + LINE_START
+
+
+@dataclass(frozen=True, slots=True)
+class Prefix:
+    text: str
+    checks: tuple[tuple[int, str], ...] = ()  # (offset into text, marker) that must hold too
+
+
+class _GiveUpError(Exception):
+    pass
+
+
+def required_prefixes(pattern: str) -> frozenset[Prefix] | None:
+    """Literals one of which starts every match of ``pattern``, or ``None`` if unknown."""
+    if "[:" in pattern or _fuzzy(pattern):
+        return None  # `regex`-only syntax that the stdlib parser would read as literal text
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "possible nested set": we give up on those anyway
+            parsed = _sre.parse(pattern, 0)
+        if parsed.state.flags & ~_HARMLESS_FLAGS:
+            return None
+        found = _Walk().prefixes(((parsed, 0),))
+    except (_c.error, _GiveUpError, RecursionError):
+        return None
+    prefixes = {_prefix(raw) for raw in found}
+    if not prefixes or any(not p.text for p in prefixes):
+        return None  # some match can start with anything
+    return frozenset(prefixes)
+
+
+_BRACE = re.compile(r"(\\*)\{")
+_REPEAT_BODY = re.compile(r"\d*(?:,\d*)?\}")
+
+
+def _fuzzy(pattern: str) -> bool:
+    """An unescaped "{" that does not open a repeat count: maybe fuzzy matching, "{e<=1}"."""
+    return any(
+        len(m.group(1)) % 2 == 0 and not _REPEAT_BODY.match(pattern, m.end())
+        for m in _BRACE.finditer(pattern)
+    )
+
+
+def _prefix(raw: str) -> Prefix:
+    """Split marker characters out of a derived string into checks at their offsets."""
+    text, checks = "", []
+    for char in raw:
+        if char in _MARKERS:
+            checks.append((len(text), char))
+        else:
+            text += char
+    return Prefix(text, tuple(dict.fromkeys(checks)))
+
+
+# What is left to match: (sequence, index) frames, innermost first.
+Frames = tuple[tuple[Any, int], ...]
+
+
+class _Walk:
+    """Prefixes of every match of what is left, "" standing for "unknown from here on".
+
+    Memoised on (frames, budget): an alternation's branches share the same rest of the pattern.
+    """
+
+    def __init__(self) -> None:
+        self._memo: dict[tuple[tuple[tuple[int, int], ...], int], set[str]] = {}
+
+    def prefixes(self, frames: Frames, budget: int = _MAX_PREFIX) -> set[str]:
+        while frames and frames[0][1] >= len(frames[0][0]):
+            frames = frames[1:]  # this sequence is done: go on with the enclosing one
+        if not frames or budget == 0:
+            return {""}
+        key = (tuple((id(seq), i) for seq, i in frames), budget)
+        if key not in self._memo:
+            self._memo[key] = self._step(frames, budget)
+        return self._memo[key]
+
+    def _step(self, frames: Frames, budget: int) -> set[str]:
+        (seq, i), outer = frames[0], frames[1:]
+        op, av = seq[i]
+        rest: Frames = ((seq, i + 1), *outer)
+        marker = _marker(op, av)
+        if marker:
+            return _prepend({marker}, self.prefixes(rest, budget - 1))
+        if op in (_c.AT, _c.ASSERT, _c.ASSERT_NOT):
+            return self.prefixes(rest, budget)  # zero width: ignoring a condition widens the set
+        if op is _c.LITERAL:
+            if chr(av) in _MARKERS:
+                return {""}  # a literal form feed or the like: not to be read as a marker
+            return _prepend({chr(av)}, self.prefixes(rest, budget - 1))
+        if op is _c.IN:
+            chars = _small_class(av)
+            return _prepend(chars, self.prefixes(rest, budget - 1)) if chars else {""}
+        if op is _c.SUBPATTERN:
+            _group, add_flags, del_flags, body = av
+            if (add_flags | del_flags) & ~_HARMLESS_FLAGS:
+                raise _GiveUpError
+            return self.prefixes(((body, 0), *rest), budget)
+        if op is _c.BRANCH:
+            return _union(self.prefixes(((alt, 0), *rest), budget) for alt in av[1])
+        if op in (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT):
+            low, high, body = av
+            # x? is x then the rest, or the rest alone; after one pass of a longer repeat's
+            # body another pass may follow, so there the prefix stops at the body's end.
+            once = self.prefixes(((body, 0), *rest) if high == 1 else ((body, 0),), budget)
+            return once if low >= 1 else _union([once, self.prefixes(rest, budget)])
+        return {""}  # \w, ., a wide class...: the prefix stops here
+
+
+def _marker(op: Any, av: Any) -> str | None:
+    if op is _c.AT:
+        if av is _c.AT_BOUNDARY:
+            return BOUNDARY
+        # ^ at a line start or the text start, whether or not MULTILINE is on; not \A.
+        return LINE_START if av is _c.AT_BEGINNING else None
+    if op is _c.ASSERT_NOT and list(av[1]) == [(_c.IN, [(_c.CATEGORY, _c.CATEGORY_WORD)])]:
+        return NOT_AFTER_WORD if av[0] == -1 else NOT_BEFORE_WORD
+    return None
+
+
+def _small_class(members: list[tuple[Any, Any]]) -> set[str] | None:
+    if len(members) > _SMALL_CLASS or any(op is not _c.LITERAL for op, _ in members):
+        return None
+    chars = {chr(code) for _, code in members}
+    return None if chars & set(_MARKERS) else chars
+
+
+def _prepend(heads: set[str], tails: set[str]) -> set[str]:
+    if len(heads) * len(tails) > _MAX_SET:
+        return _shrink(heads)  # stop before the tails: shorter prefixes are still required
+    return {h + t for h in heads for t in tails}
+
+
+def _union(parts: Any) -> set[str]:
+    out: set[str] = set()
+    for part in parts:
+        out = _shrink(out | part)
+    return out
+
+
+def _shrink(prefixes: set[str]) -> set[str]:
+    """At most _MAX_SET prefixes, cutting them shorter (a prefix of a prefix is required too)."""
+    length = _MAX_PREFIX
+    while len(prefixes) > _MAX_SET:
+        length -= 1
+        if length == 0:
+            raise _GiveUpError
+        prefixes = {p[:length] for p in prefixes}
+    return prefixes
+
+
+# --- finding where matches may start --------------------------------------------------------
+
+_WORD = regex.compile(r"\w+")
+_ASCII_WORD = re.compile(r"\w+")  # on ASCII text, the same words as `regex` finds, but faster
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_MAX_WORDS_CACHED = 100_000
+
+
+@functools.lru_cache(maxsize=4096)
+def _ascii_stand_in(char: str) -> str:
+    """What an ASCII literal sees of a non-ASCII character under `regex`'s IGNORECASE.
+
+    The Kelvin sign and the long s match "k" and "s", so they become those letters; any other
+    character can never equal an ASCII literal and becomes "_" or " " by whether `regex`
+    counts it a word character, which keeps word starts where they were.
+    """
+    for letter in "abcdefghijklmnopqrstuvwxyz":
+        if regex.fullmatch(letter, char, regex.IGNORECASE):
+            return letter
+    return "_" if _WORD.match(char) else " "
+
+
+def _fold(text: str) -> str:
+    """Lowercase ASCII of the same length, so offsets are the text's (see _ascii_stand_in)."""
+    if not text.isascii():
+        text = _NON_ASCII.sub(lambda m: _ascii_stand_in(m.group()), text)
+    return text.lower()
+
+
+@dataclass(frozen=True, slots=True)
+class _Literal:
+    text: str  # lowercase ASCII
+    checks: tuple[tuple[int, str], ...]
+    word_start: bool  # only where a word of the text starts: looked up by that word
+    patterns: tuple[int, ...]
+
+
+def _is_word(folded: str, at: int) -> bool:
+    """A word character, as `regex` has it: the folded text keeps every character's kind."""
+    if not 0 <= at < len(folded):
+        return False
+    char = folded[at]
+    return char.isalnum() or char == "_"
+
+
+def _holds(folded: str, at: int, marker: str, end: int) -> bool:
+    """Does the zero-width condition hold at ``at`` in ``folded[:end]``?"""
+    before = _is_word(folded, at - 1)
+    after = at < end and _is_word(folded, at)
+    if marker == BOUNDARY:
+        return before != after
+    if marker == NOT_AFTER_WORD:
+        return not before
+    if marker == NOT_BEFORE_WORD:
+        return not after
+    return at == 0 or folded[at - 1] == "\n"  # LINE_START
+
+
+class PrefixIndex:
+    """Finds, for many patterns at once, the few positions where each one can match.
+
+    Every match of an anchored pattern begins with one of its required prefixes, so trying
+    ``pattern.match`` only where one occurs finds exactly what ``finditer`` finds. A prefix
+    that starts a word is looked up by the text's words; others by substring search. Both
+    run on the case-folded text (a superset of the case-sensitive positions).
+    """
+
+    def __init__(self, patterns: Sequence[regex.Pattern[str]]) -> None:
+        self.patterns = tuple(patterns)
+        owners: dict[Prefix, set[int]] = {}
+        unanchored = set()
+        for number, pattern in enumerate(self.patterns):
+            prefixes = required_prefixes(pattern.pattern)
+            if prefixes is None or not all(p.text.isascii() for p in prefixes):
+                unanchored.add(number)
+                continue
+            for prefix in prefixes:
+                owners.setdefault(Prefix(prefix.text.lower(), prefix.checks), set()).add(number)
+        self.unanchored = frozenset(unanchored)
+        # Patterns scanned in full that equal an earlier one: number -> that one's number.
+        first: dict[tuple[str, int], int] = {}
+        self.same = {
+            n: first.setdefault((self.patterns[n].pattern, self.patterns[n].flags), n)
+            for n in sorted(unanchored)
+        }
+        self._anywhere: list[_Literal] = []
+        self._by_word: dict[str, list[_Literal]] = {}  # "c" -> the literal "c-arm"
+        for prefix, numbers in sorted(owners.items(), key=lambda item: item[0].text):
+            lit = _literal(prefix, tuple(sorted(numbers)))
+            if lit.word_start:
+                self._by_word.setdefault(_leading_word(lit.text), []).append(lit)
+            else:
+                self._anywhere.append(lit)
+        self._word_lengths = sorted({len(word) for word in self._by_word})
+        self._cache: dict[str, tuple[tuple[int, ...], tuple[_Literal, ...]]] = {}
+
+    def scan(self, text: str) -> Scan:
+        """Possible match starts of each anchored pattern in ``text``."""
+        folded = _fold(text)
+        found = _Found(folded)
+        for lit in self._anywhere:
+            for at in _find_all(folded, lit.text, (0, LINE_START) in lit.checks):
+                found.add(lit, at)
+        cached = self._cache.get
+        sure = found.sure
+        for word in _ASCII_WORD.finditer(folded):
+            entry = cached(word.group())
+            if entry is None:
+                entry = self._literals_for(word.group())
+            certain, others = entry
+            at = word.start()
+            for number in certain:
+                sure.setdefault(number, set()).add(at)
+            for lit in others:
+                if folded.startswith(lit.text, at):
+                    found.add(lit, at)
+        return Scan(self, text, found.sorted(found.sure), found.sorted_cut())
+
+    def _literals_for(self, word: str) -> tuple[tuple[int, ...], tuple[_Literal, ...]]:
+        """For a word of the text: the patterns that can start where it does, whatever follows
+        it, and the word-start literals that begin with it but reach past it or have checks."""
+        certain: set[int] = set()
+        others = []
+        for length in self._word_lengths:
+            for lit in self._by_word.get(word[:length], ()) if length <= len(word) else ():
+                if len(lit.text) > len(word) or lit.checks:
+                    others.append(lit)
+                elif word.startswith(lit.text):
+                    certain.update(lit.patterns)
+        if len(self._cache) >= _MAX_WORDS_CACHED:
+            self._cache.clear()
+        entry = (tuple(sorted(certain)), tuple(others))
+        self._cache[word] = entry
+        return entry
+
+
+def _literal(prefix: Prefix, patterns: tuple[int, ...]) -> _Literal:
+    word_start = bool(_WORD.match(prefix.text)) and any(
+        at == 0 and marker in (BOUNDARY, NOT_AFTER_WORD) for at, marker in prefix.checks
+    )
+    checks = prefix.checks
+    if word_start:  # found at word starts only, where these hold by construction
+        checks = tuple(check for check in checks if check[0] > 0)
+    return _Literal(prefix.text, checks, word_start, patterns)
+
+
+class _Found:
+    """Possible starts per pattern, collected while scanning one folded text."""
+
+    def __init__(self, folded: str) -> None:
+        self._folded = folded
+        self.sure: dict[int, set[int]] = {}
+        # Starts ruled out only by a check just past the literal, at `end`: still possible
+        # for a search that stops at `end`, where the text seems to end. end -> pattern -> starts.
+        self.cut: dict[int, dict[int, set[int]]] = {}
+
+    def add(self, lit: _Literal, at: int) -> None:
+        target = self.sure
+        if lit.checks:
+            folded, size = self._folded, len(self._folded)
+            failed = {at + off for off, m in lit.checks if not _holds(folded, at + off, m, size)}
+            if len(failed) > 1:
+                return
+            if failed:
+                end = failed.pop()
+                if not all(_holds(folded, end, m, end) for off, m in lit.checks if at + off == end):
+                    return
+                target = self.cut.setdefault(end, {})
+        for number in lit.patterns:
+            target.setdefault(number, set()).add(at)
+
+    @staticmethod
+    def sorted(starts: dict[int, set[int]]) -> dict[int, list[int]]:
+        return {number: sorted(positions) for number, positions in starts.items()}
+
+    def sorted_cut(self) -> dict[int, dict[int, list[int]]]:
+        return {end: self.sorted(starts) for end, starts in self.cut.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class Scan:
+    """One text's possible match starts, per pattern of a :class:`PrefixIndex`."""
+
+    index: PrefixIndex
+    text: str
+    starts: dict[int, list[int]]
+    cut: dict[int, dict[int, list[int]]]  # see _Found
+    # Full scans of unanchored patterns, shared by equal patterns.
+    whole: dict[int, list[regex.Match[str]]] = field(default_factory=dict)
+
+    def may_match(self, number: int, pos: int, endpos: int) -> bool:
+        """False when pattern ``number`` certainly has no match in text[pos:endpos]."""
+        if number in self.index.unanchored or endpos in self.cut:
+            return True
+        starts = self.starts.get(number, [])
+        i = bisect.bisect_left(starts, pos)
+        return i < len(starts) and starts[i] < endpos
+
+    def finditer(
+        self, number: int, pos: int = 0, endpos: int | None = None
+    ) -> Iterator[regex.Match[str]]:
+        """Exactly ``pattern.finditer(text, pos, endpos)`` for the index's pattern ``number``."""
+        pattern = self.index.patterns[number]
+        endpos = len(self.text) if endpos is None else endpos
+        if number in self.index.unanchored:
+            if pos or endpos != len(self.text):
+                yield from pattern.finditer(self.text, pos, endpos)
+                return
+            same = self.index.same[number]
+            if same not in self.whole:
+                self.whole[same] = list(pattern.finditer(self.text))
+            yield from self.whole[same]
+            return
+        starts = self.starts.get(number, [])
+        cut = self.cut.get(endpos, {}).get(number)
+        if cut:
+            starts = sorted({*starts, *cut})
+        resume = pos
+        for i in range(bisect.bisect_left(starts, pos), len(starts)):
+            start = starts[i]
+            if start >= endpos:
+                return
+            if start < resume:
+                continue  # finditer goes on after the previous match
+            found = pattern.match(self.text, start, endpos)
+            if found:
+                yield found
+                resume = found.end()
+
+
+def _leading_word(literal: str) -> str:
+    word = _WORD.match(literal)
+    return word.group() if word else ""
+
+
+def _find_all(text: str, literal: str, line_start: bool = False) -> list[int]:
+    """Where ``literal`` occurs; with ``line_start``, only where a line starts."""
+    if line_start:
+        first = [0] if text.startswith(literal) else []
+        return first + [at + 1 for at in _find_all(text, "\n" + literal)]
+    out = []
+    at = text.find(literal)
+    while at >= 0:
+        out.append(at)
+        at = text.find(literal, at + 1)
+    return out
