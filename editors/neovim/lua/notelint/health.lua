@@ -29,7 +29,7 @@ function M.check()
   local exe = vim.fn.exepath(cmd[1])
   if exe == "" then
     health.error(("server command not found: %s"):format(cmd[1]), {
-      "pip install notelint (or pipx install notelint), or set cmd in setup()",
+      "pipx install /path/to/notelint (a clone of the repository), or set cmd in setup()",
       'e.g. cmd = { "/path/to/venv/bin/notelint", "server" }',
     })
     return
