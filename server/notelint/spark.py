@@ -29,6 +29,7 @@ from pyspark.sql.types import (
 from notelint.analysis import analyze
 from notelint.findings import Report
 from notelint.kb import KnowledgeBase, load_knowledge_base
+from notelint.present.json_format import codes_json
 from notelint.settings import PROFILES, Settings
 
 if TYPE_CHECKING:
@@ -122,14 +123,7 @@ def report_row(report: Report) -> dict[str, Any]:
         )
     return {
         "findings": findings,
-        "suggested": [
-            {"code": s.code, "modifiers": list(s.modifiers), "reason": s.reason}
-            for s in report.suggested
-        ],
-        "reported": [
-            {"code": c.code, "modifiers": list(c.modifiers), "units": c.units}
-            for c in report.reported
-        ],
+        **codes_json(report),
         "finding_count": len(findings),
         "error": None,
     }

@@ -62,16 +62,21 @@ def file_json(path: str, report: Report, excerpts: bool = False) -> dict[str, An
     return {
         "path": path,
         "findings": findings,
-        "codes": {
-            "reported": [
-                {"code": c.code, "modifiers": list(c.modifiers), "units": c.units}
-                for c in report.reported
-            ],
-            "suggested": [
-                {"code": s.code, "modifiers": list(s.modifiers), "reason": s.reason}
-                for s in report.suggested
-            ],
-        },
+        "codes": codes_json(report),
+    }
+
+
+def codes_json(report: Report) -> dict[str, list[dict[str, Any]]]:
+    """Codes written in the note and codes its narrative supports."""
+    return {
+        "reported": [
+            {"code": c.code, "modifiers": list(c.modifiers), "units": c.units}
+            for c in report.reported
+        ],
+        "suggested": [
+            {"code": s.code, "modifiers": list(s.modifiers), "reason": s.reason}
+            for s in report.suggested
+        ],
     }
 
 
