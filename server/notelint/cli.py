@@ -128,6 +128,28 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--log-level", choices=["error", "warning", "info", "debug"], default="warning"
     )
+    serve.add_argument(
+        "--allow-origin",
+        action="append",
+        metavar="ORIGIN",
+        help="--ws: a web page origin allowed to connect, e.g. https://ehr.example.org or "
+        "http://localhost:* (repeatable; default: loopback pages only)",
+    )
+    serve.add_argument(
+        "--token",
+        help="--ws: require this bearer token (default: $NOTELINT_TOKEN; prefer the variable)",
+    )
+    serve.add_argument(
+        "--max-message-mb", type=float, default=10, metavar="MB", help="--ws: message size limit"
+    )
+    serve.add_argument(
+        "--keep-running",
+        action="store_true",
+        help="--ws: keep serving after the last open session says exit (a shared server)",
+    )
+    demo = sub.add_parser("demo", help="the web editor demo: WebSocket server and page on loopback")
+    demo.add_argument("--log-level", choices=["error", "warning", "info"], default="warning")
+    demo.add_argument("--port", type=int, default=0, help="the page's port (default: a free one)")
 
     explain = sub.add_parser("explain", help="print a rule's documentation")
     explain.add_argument(
@@ -154,6 +176,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from notelint.lsp import run  # the server's dependencies load only when it runs
 
             return int(run(args))
+        if args.command == "demo":
+            from notelint.demo import run_demo
+
+            return run_demo(args)
         if args.command == "rules" and args.action == "check":
             return _rules_check([*args.rules, *args.dirs])
         kb = load_knowledge_base(args.rules)

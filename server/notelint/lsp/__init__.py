@@ -7,7 +7,12 @@ This module stays light (the CLI imports it for every ``notelint server``); pygl
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from notelint.lsp.websocket import Policy
 
 DEFAULT_HOST = "127.0.0.1"
 
@@ -31,6 +36,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"notelint: server: {exc}", file=sys.stderr)
         return 2
     configure_logging(args.log_level)
+    if address and args.ws:
+        return _run_ws(address, args)
 
     from notelint.lsp.server import build_server
 
@@ -38,10 +45,31 @@ def run(args: argparse.Namespace) -> int:
     try:
         if address and args.tcp:
             server.start_tcp(*address)
-        elif address:
-            server.start_ws(*address)
         else:
             server.start_io()
     finally:
         server.close()
     return server.exit_code
+
+
+def ws_policy(args: argparse.Namespace) -> Policy:
+    """The WebSocket server's policy from ``--allow-origin``, ``--token`` / ``NOTELINT_TOKEN``
+    and ``--max-message-mb``; raises ValueError with a message for the user."""
+    from notelint.lsp.websocket import DEFAULT_ORIGINS, Policy
+
+    origins = tuple(getattr(args, "allow_origin", None) or ()) or DEFAULT_ORIGINS
+    token = getattr(args, "token", None) or os.environ.get("NOTELINT_TOKEN") or None
+    megabytes = getattr(args, "max_message_mb", None) or 10
+    return Policy(origins=origins, token=token, max_message=int(megabytes * 1024 * 1024))
+
+
+def _run_ws(address: tuple[str, int], args: argparse.Namespace) -> int:
+    """One language server per connection, behind the origin, token and size checks."""
+    from notelint.lsp import websocket
+
+    try:
+        policy = ws_policy(args)
+    except ValueError as exc:
+        print(f"notelint: server: {exc}", file=sys.stderr)
+        return 2
+    return websocket.run(*address, policy, bool(getattr(args, "keep_running", False)))
