@@ -232,12 +232,10 @@ class _Configs:
         return self.merged[found]
 
     def _merge(self, config: Config) -> Config:
-        select, ignore = _split(self.args.select), _split(self.args.ignore)
-        settings = replace(
-            config.settings,
-            profile=self.args.profile or config.settings.profile,
-            select=select if select is not None else config.settings.select,
-            ignore=ignore if ignore is not None else config.settings.ignore,
+        settings = config.settings.overridden(
+            profile=self.args.profile,
+            select=_split(self.args.select),
+            ignore=_split(self.args.ignore),
         )
         if config.rule_dirs:  # bad rule files are a usage error, reported before any work
             load_knowledge_base([*self.args.rules, *config.rule_dirs])

@@ -71,8 +71,18 @@ def _has_tool_table(path: Path) -> bool:
         return False
 
 
-@cache
 def load_config(path: Path, known_rules: frozenset[str]) -> Config:
+    """The config in ``path``, read again whenever the file changes (size or modification time)."""
+    try:
+        stat = path.stat()
+        stamp = (stat.st_size, stat.st_mtime_ns)
+    except OSError:
+        stamp = (-1, -1)  # unreadable: _load_config reports it
+    return _load_config(path, known_rules, stamp)
+
+
+@cache
+def _load_config(path: Path, known_rules: frozenset[str], stamp: tuple[int, int]) -> Config:
     name = str(path)
     try:
         text = path.read_text(encoding="utf-8")

@@ -303,7 +303,7 @@ def _check_reported(ctx: _Context) -> None:
                 source=code.source,
                 code=code_id,
                 fixes=[remove],
-                values={"primary": ", ".join(proc.codes), "how": how, "verified": proc.verified},
+                values={"primary": ", ".join(proc.codes), "how": how},
             )
         elif not status.base:
             sibling = next(

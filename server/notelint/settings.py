@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from notelint.findings import Severity
 
@@ -21,6 +21,22 @@ class Settings:
         chosen = max((len(p) for p in self.select if rule_id.startswith(p)), default=-1)
         ignored = max((len(p) for p in self.ignore if rule_id.startswith(p)), default=-1)
         return chosen >= 0 and chosen > ignored
+
+    def overridden(
+        self,
+        profile: str | None = None,
+        select: tuple[str, ...] | None = None,
+        ignore: tuple[str, ...] | None = None,
+        severity: dict[str, Severity] | None = None,
+    ) -> Settings:
+        """These settings with what a front end says in place of the project's (None keeps ours)."""
+        return replace(
+            self,
+            profile=profile or self.profile,
+            select=select if select is not None else self.select,
+            ignore=ignore if ignore is not None else self.ignore,
+            severity={**self.severity, **(severity or {})},
+        )
 
     def __hash__(self) -> int:
         return hash((self.profile, self.select, self.ignore, tuple(sorted(self.severity.items()))))

@@ -16,9 +16,8 @@ from the file, as on the command line::
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -45,13 +44,7 @@ class ClientOptions:
     debounce: float = DEFAULT_DEBOUNCE
 
     def apply(self, settings: Settings) -> Settings:
-        return replace(
-            settings,
-            profile=self.profile or settings.profile,
-            select=self.select if self.select is not None else settings.select,
-            ignore=self.ignore if self.ignore is not None else settings.ignore,
-            severity={**settings.severity, **self.severity},
-        )
+        return settings.overridden(self.profile, self.select, self.ignore, dict(self.severity))
 
 
 def parse_options(*sources: object, root: Path | None) -> tuple[ClientOptions, list[str]]:
@@ -132,11 +125,8 @@ class Resolved:
 
 
 class Resolver:
-    """Finds and loads each document's project config; safe to call from worker threads."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._mtimes: dict[Path, int] = {}
+    """Finds and loads each document's project config; safe to call from worker threads
+    (load_config reads a file again when it changes, so nothing here needs invalidating)."""
 
     def resolve(self, path: Path | None, options: ClientOptions, root: Path | None) -> Resolved:
         problems: list[str] = []
@@ -151,10 +141,6 @@ class Resolver:
         )
         return Resolved(kb, settings, config.max_file_size or DEFAULT_MAX_BYTES, tuple(problems))
 
-    def forget(self) -> None:
-        """Config files changed: read them again on next use."""
-        load_config.cache_clear()
-
     @staticmethod
     def _kb(dirs: tuple[str, ...], problems: list[str]) -> KnowledgeBase:
         try:
@@ -168,21 +154,9 @@ class Resolver:
             found = find_config(where) if where else None
             if found is None:
                 return Config()
-            self._reload_if_changed(found)
             return load_config(found, known)
         except ConfigError as exc:
             problems.append(str(exc))
         except OSError as exc:  # an unreadable folder on the way up
             problems.append(f"notelint: cannot look for a config file ({exc.strerror or exc})")
         return Config()
-
-    def _reload_if_changed(self, found: Path) -> None:
-        """load_config caches by path: a changed file must be read again, watched or not."""
-        try:
-            mtime = found.stat().st_mtime_ns
-        except OSError:
-            mtime = -1
-        with self._lock:
-            if self._mtimes.setdefault(found, mtime) != mtime:
-                self._mtimes[found] = mtime
-                load_config.cache_clear()

@@ -249,8 +249,7 @@ async def did_change_configuration(
 
 
 def did_change_watched_files(ls: NotelintServer, params: types.DidChangeWatchedFilesParams) -> None:
-    ls.linter.resolver.forget()
-    ls.linter.reconfigure()
+    ls.linter.reconfigure()  # config files are re-read as they change; lint again to show it
     ls.relint_all()
 
 
