@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import regex
 
@@ -26,22 +26,97 @@ class Evidence:
     counts: bool  # affirmative evidence, in a section where the concept counts
 
 
-@dataclass(slots=True)
 class EvidenceIndex:
-    mentions: dict[str, list[Evidence]] = field(default_factory=dict)
+    """Evidence that counts, per concept, found when first asked for.
 
-    def present(self, concept: str) -> list[Evidence]:
-        return [e for e in self.mentions.get(concept, ()) if e.counts]
+    Deciding only asks whether a concept is present and where it first is, so each concept's
+    search stops at its first mention that counts, and only looks in sentences where it could
+    count at all (its sections, no template fields).
+    """
+
+    def __init__(self, note: Note, matcher: CompiledMatcher, scan: Scan) -> None:
+        self._note = note
+        self._matcher = matcher
+        self._scan = scan
+        self._sentences = _with_headings(note)
+        self._starts = [s.span.start for s in self._sentences]
+        self._kinds = [note.sections[s.section].kind for s in self._sentences]
+        # Sentences cut off inside a word (none, as parsed), where the scan cannot help.
+        self._ends_in_word = [i for i, s in enumerate(self._sentences) if scan.in_word(s.span.end)]
+        self._hits: dict[int, list[TriggerHit]] = {}
+        self._first: dict[str, Evidence | None] = {}
 
     def has(self, concept: str) -> bool:
-        return any(e.counts for e in self.mentions.get(concept, ()))
+        return self.first_of(concept) is not None
 
     def has_any(self, concepts: Iterable[str]) -> bool:
         return any(self.has(c) for c in concepts)
 
     def first(self, concepts: Iterable[str]) -> Evidence | None:
-        found = [e for c in concepts for e in self.present(c)]
+        found = [e for e in map(self.first_of, concepts) if e is not None]
         return min(found, key=lambda e: e.span.start) if found else None
+
+    def first_of(self, concept: str) -> Evidence | None:
+        """The first mention of ``concept`` that counts, or ``None``."""
+        if concept not in self._first:
+            number = self._matcher.numbers.get(concept)
+            self._first[concept] = None if number is None else self._search(number)
+        return self._first[concept]
+
+    def _search(self, number: int) -> Evidence | None:
+        item = self._matcher.concepts[number]
+        for position in self._candidate_sentences(number):
+            sentence = self._sentences[position]
+            if sentence.is_template or not item.counts_in(self._kinds[position]):
+                continue
+            if sentence.negative_value and "negated" not in item.concept.counts_when:
+                continue
+            found = self._in_sentence(item, number, position)
+            if found:
+                return found
+        return None
+
+    def _candidate_sentences(self, number: int) -> Iterable[int]:
+        """Sentences where the concept's pattern may match, in reading order."""
+        starts = self._scan.candidates(number)
+        if starts is None:
+            return range(len(self._sentences))
+        positions = {bisect.bisect_right(self._starts, at) - 1 for at in starts}
+        ends = self._scan.cut_ends(number)
+        if ends:  # a match may stop where a sentence ends: see prefix.Scan
+            positions.update(i for i, s in enumerate(self._sentences) if s.span.end in ends)
+        positions.update(self._ends_in_word)
+        positions.discard(-1)
+        return sorted(positions)
+
+    def _in_sentence(self, item: _CompiledConcept, number: int, position: int) -> Evidence | None:
+        sentence = self._sentences[position]
+        owned_until = (  # a heading's line may hold its value's sentence: that one owns it
+            self._starts[position + 1] if position + 1 < len(self._starts) else len(self._note.text)
+        )
+        for m in self._scan.finditer(number, sentence.span.start, sentence.span.end):
+            start, end = m.start(), m.end()
+            if start >= owned_until:
+                break
+            if self._note.in_placeholder(start, end):
+                continue
+            assertion = self._assertion(sentence, position, start, end)
+            if assertion in item.concept.counts_when:
+                return Evidence(
+                    item.id, Span(start, end), position, self._kinds[position], assertion, True
+                )
+        return None
+
+    def _assertion(self, sentence: Sentence, position: int, start: int, end: int) -> Assertion:
+        if sentence.negative_value:
+            return "negated"
+        context = self._matcher.context
+        if position not in self._hits:
+            span = sentence.span
+            self._hits[position] = context.hits(
+                self._scan, self._matcher.triggers, span.start, span.end
+            )
+        return context.assertion(self._note.text, self._hits[position], start, end)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +124,11 @@ class _CompiledConcept:
     id: str
     concept: Concept
     pattern: regex.Pattern[str]
+
+    def counts_in(self, kind: str) -> bool:
+        """Whether a mention in a section of this kind can count."""
+        sections, excluded = self.concept.sections, self.concept.exclude_sections
+        return (not sections or kind in sections) and kind not in excluded
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +140,7 @@ class CompiledMatcher:
     index: PrefixIndex
     triggers: int
     sides: int | None
+    numbers: dict[str, int]  # concept id -> its number in `concepts` and in the index
 
     def scan(self, text: str) -> Scan:
         return self.index.scan(text)
@@ -88,45 +169,16 @@ def compiled(kb: KnowledgeBase) -> CompiledMatcher:
         PrefixIndex(patterns),
         triggers=len(concepts),
         sides=len(patterns) - 1 if sides else None,
+        numbers={item.id: number for number, item in enumerate(concepts)},
     )
     kb.cache["matcher"] = matcher
     return matcher
 
 
 def match_evidence(note: Note, kb: KnowledgeBase, scan: Scan | None = None) -> EvidenceIndex:
-    """Each concept's mentions; ``scan``, if given, is ``compiled(kb).scan(note.text)``."""
+    """Each concept's evidence; ``scan``, if given, is ``compiled(kb).scan(note.text)``."""
     matcher = compiled(kb)
-    sentences = _with_headings(note)
-    starts = [s.span.start for s in sentences]
-    hits_cache: dict[int, list[TriggerHit]] = {}
-    index = EvidenceIndex()
-    text = note.text
-    scan = matcher.scan(text) if scan is None else scan
-    for number, item in enumerate(matcher.concepts):
-        found: list[Evidence] = []
-        for m in scan.finditer(number):
-            position = bisect.bisect_right(starts, m.start()) - 1
-            if position < 0:
-                continue
-            sentence = sentences[position]
-            start, end = m.start(), m.end()
-            if end > sentence.span.end:  # crossed a sentence boundary: retry inside the sentence
-                inner = next(scan.finditer(number, start, sentence.span.end), None)
-                if not inner:
-                    continue
-                start, end = inner.start(), inner.end()
-            if start >= sentence.span.end or note.in_placeholder(start, end):
-                continue
-            if position not in hits_cache:
-                hits_cache[position] = matcher.context.hits(
-                    scan, matcher.triggers, sentence.span.start, sentence.span.end
-                )
-            found.append(
-                _evidence(note, item, sentence, position, start, end, hits_cache[position], matcher)
-            )
-        if found:
-            index.mentions[item.id] = found
-    return index
+    return EvidenceIndex(note, matcher, matcher.scan(note.text) if scan is None else scan)
 
 
 def _with_headings(note: Note) -> list[Sentence]:
@@ -148,31 +200,6 @@ def _with_headings(note: Note) -> list[Sentence]:
         span = Span(section.heading_span.start, end)
         headings.append(Sentence(span, number, is_template=section.empty, negative_value=negative))
     return sorted([*note.sentences, *headings], key=lambda s: s.span.start)
-
-
-def _evidence(
-    note: Note,
-    item: _CompiledConcept,
-    sentence: Sentence,
-    position: int,
-    start: int,
-    end: int,
-    hits: list[TriggerHit],
-    matcher: CompiledMatcher,
-) -> Evidence:
-    kind = note.sections[sentence.section].kind
-    if sentence.is_template:
-        assertion: Assertion = "hypothetical"
-    elif sentence.negative_value:
-        assertion = "negated"
-    else:
-        assertion = matcher.context.assertion(note.text, hits, start, end)
-    concept = item.concept
-    in_section = (
-        not concept.sections or kind in concept.sections
-    ) and kind not in concept.exclude_sections
-    counts = in_section and assertion in concept.counts_when and not sentence.is_template
-    return Evidence(item.id, Span(start, end), position, kind, assertion, counts)
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import bisect
 import functools
 import importlib
+import itertools
 import re
 import warnings
 from collections.abc import Iterator, Sequence
@@ -198,7 +199,8 @@ def _shrink(prefixes: set[str]) -> set[str]:
 # --- finding where matches may start --------------------------------------------------------
 
 _WORD = regex.compile(r"\w+")
-_ASCII_WORD = re.compile(r"\w+")  # on ASCII text, the same words as `regex` finds, but faster
+# On the folded (ASCII) text, `re` splits into the same words as `regex` would, but faster.
+_SEPARATORS = re.compile(r"(\W+)")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _MAX_WORDS_CACHED = 100_000
 
@@ -230,6 +232,10 @@ class _Literal:
     checks: tuple[tuple[int, str], ...]
     word_start: bool  # only where a word of the text starts: looked up by that word
     patterns: tuple[int, ...]
+
+
+_Entry = tuple[tuple[int, ...], tuple[_Literal, ...]]
+_NOTHING: _Entry = ((), ())
 
 
 def _is_word(folded: str, at: int) -> bool:
@@ -289,7 +295,7 @@ class PrefixIndex:
             else:
                 self._anywhere.append(lit)
         self._word_lengths = sorted({len(word) for word in self._by_word})
-        self._cache: dict[str, tuple[tuple[int, ...], tuple[_Literal, ...]]] = {}
+        self._cache: dict[str, _Entry] = {}
 
     def scan(self, text: str) -> Scan:
         """Possible match starts of each anchored pattern in ``text``."""
@@ -298,37 +304,64 @@ class PrefixIndex:
         for lit in self._anywhere:
             for at in _find_all(folded, lit.text, (0, LINE_START) in lit.checks):
                 found.add(lit, at)
-        cached = self._cache.get
         sure = found.sure
-        for word in _ASCII_WORD.finditer(folded):
-            entry = cached(word.group())
-            if entry is None:
-                entry = self._literals_for(word.group())
-            certain, others = entry
-            at = word.start()
+        for word, starts in self._word_starts(folded).items():
+            certain, others = self._cache.get(word) or self._literals_for(word)
             for number in certain:
-                sure.setdefault(number, set()).add(at)
+                sure.setdefault(number, set()).update(starts)
             for lit in others:
-                if folded.startswith(lit.text, at):
-                    found.add(lit, at)
-        return Scan(self, text, found.sorted(found.sure), found.sorted_cut())
+                for at in starts:
+                    if folded.startswith(lit.text, at):
+                        found.add(lit, at)
+        return Scan(self, text, folded, found.sorted(found.sure), found.sorted_cut())
 
-    def _literals_for(self, word: str) -> tuple[tuple[int, ...], tuple[_Literal, ...]]:
+    def _word_starts(self, folded: str) -> dict[str, list[int]]:
+        """Where each word of the text that some literal can start at begins.
+
+        Splitting and summing lengths runs in C; only words worth looking up reach Python.
+        """
+        tokens = _SEPARATORS.split(folded)  # word, separator, word, ..., word (maybe "")
+        ends = itertools.accumulate(map(len, tokens))
+        words = tokens[0::2]
+        starts = [0, *itertools.islice(ends, 1, None, 2)]
+        cache = self._cache
+        wanted = {w for w in set(words) if (cache.get(w) or self._literals_for(w)) is not _NOTHING}
+        out: dict[str, list[int]] = {}
+        for i in [i for i, w in enumerate(words) if w in wanted]:
+            out.setdefault(words[i], []).append(starts[i])
+        return out
+
+    def _literals_for(self, word: str) -> _Entry:
         """For a word of the text: the patterns that can start where it does, whatever follows
         it, and the word-start literals that begin with it but reach past it or have checks."""
         certain: set[int] = set()
         others = []
         for length in self._word_lengths:
             for lit in self._by_word.get(word[:length], ()) if length <= len(word) else ():
-                if len(lit.text) > len(word) or lit.checks:
+                if len(lit.text) > len(word):
                     others.append(lit)
-                elif word.startswith(lit.text):
+                elif word.startswith(lit.text) and _checks_hold_in_word(lit, len(word)):
                     certain.update(lit.patterns)
         if len(self._cache) >= _MAX_WORDS_CACHED:
             self._cache.clear()
         entry = (tuple(sorted(certain)), tuple(others))
+        if entry == _NOTHING:
+            entry = _NOTHING  # one shared object: most words start no literal
         self._cache[word] = entry
         return entry
+
+
+def _checks_hold_in_word(lit: _Literal, word_length: int) -> bool:
+    """Whether ``lit``'s checks hold where it starts a word of ``word_length`` characters.
+
+    Between two characters of a word no check holds; at the word's end, one that wants no
+    word character after it does. (A search ending inside a word is not served from the
+    index: see :meth:`Scan.finditer`.)
+    """
+    return all(
+        offset == word_length and marker in (BOUNDARY, NOT_BEFORE_WORD)
+        for offset, marker in lit.checks
+    )
 
 
 def _literal(prefix: Prefix, patterns: tuple[int, ...]) -> _Literal:
@@ -380,14 +413,30 @@ class Scan:
 
     index: PrefixIndex
     text: str
+    folded: str
     starts: dict[int, list[int]]
     cut: dict[int, dict[int, list[int]]]  # see _Found
     # Full scans of unanchored patterns, shared by equal patterns.
     whole: dict[int, list[regex.Match[str]]] = field(default_factory=dict)
 
+    def in_word(self, endpos: int) -> bool:
+        """A search cut off inside a word, where the index's word-level reasoning is void."""
+        return _is_word(self.folded, endpos - 1) and _is_word(self.folded, endpos)
+
+    def candidates(self, number: int) -> list[int] | None:
+        """Where pattern ``number`` may start (ascending), or ``None`` when anywhere; a search
+        that stops at one of :meth:`cut_ends`, or :meth:`in_word`, may also match elsewhere."""
+        if number in self.index.unanchored:
+            return None
+        return self.starts.get(number, [])
+
+    def cut_ends(self, number: int) -> list[int]:
+        """Ends of searches at which pattern ``number`` has starts beyond :meth:`candidates`."""
+        return [end for end, starts in self.cut.items() if number in starts]
+
     def may_match(self, number: int, pos: int, endpos: int) -> bool:
         """False when pattern ``number`` certainly has no match in text[pos:endpos]."""
-        if number in self.index.unanchored or endpos in self.cut:
+        if number in self.index.unanchored or endpos in self.cut or self.in_word(endpos):
             return True
         starts = self.starts.get(number, [])
         i = bisect.bisect_left(starts, pos)
@@ -399,7 +448,7 @@ class Scan:
         """Exactly ``pattern.finditer(text, pos, endpos)`` for the index's pattern ``number``."""
         pattern = self.index.patterns[number]
         endpos = len(self.text) if endpos is None else endpos
-        if number in self.index.unanchored:
+        if number in self.index.unanchored or self.in_word(endpos):
             if pos or endpos != len(self.text):
                 yield from pattern.finditer(self.text, pos, endpos)
                 return

@@ -1,0 +1,144 @@
+"""The literal-prefix index finds exactly what running every pattern would, only faster."""
+
+from __future__ import annotations
+
+import functools
+import random
+from pathlib import Path
+
+import pytest
+import regex
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from notelint.kb import KnowledgeBase, load_knowledge_base
+from notelint.match import CompiledMatcher, compiled, match_evidence
+from notelint.note import parse_note
+from notelint.prefix import PrefixIndex, required_prefixes
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@functools.cache
+def _kb() -> KnowledgeBase:
+    return load_knowledge_base()
+
+
+@functools.cache
+def _matcher() -> CompiledMatcher:
+    return compiled(_kb())
+
+
+@functools.cache
+def _fragments() -> tuple[str, ...]:
+    """Words and phrases the patterns look for, plus look-alikes and awkward characters."""
+    words: set[str] = set()
+    for pattern in _matcher().index.patterns:
+        words.update(regex.findall(r"[A-Za-z][A-Za-z-]+", pattern.pattern))
+    notes = sorted((ROOT / "fixtures" / "notes").glob("*.txt"))[:5]
+    for note in notes:
+        words.update(note.read_text(encoding="utf-8").split()[:200])
+    odd = [" ", "  ", "\n", "\r\n", "\t", ".", ", ", ": ", "-", "(", ")", "[", "]", "_", "µ", "°"]
+    odd += ["\u212a", "\u017f", "é", "NO", "Not", "CT-guided", "US", "x2", "76942-26", "; "]
+    return tuple(sorted(words)) + tuple(odd)
+
+
+texts = st.lists(st.sampled_from(_fragments()) | st.text(max_size=3), max_size=40).map(
+    lambda parts: "".join(part if part in "\n\r\n" else part + " " for part in parts)
+)
+
+
+def _spans(matches: object) -> list[tuple[int, int]]:
+    return [m.span() for m in matches]  # type: ignore[attr-defined]
+
+
+@settings(max_examples=150, deadline=None)
+@example(text="Not here and nothing; no knee\u212a.", cut=16, start=0)  # "no" inside "nothing"
+@given(text=texts, cut=st.integers(min_value=0, max_value=400), start=st.integers(0, 50))
+def test_scan_finds_exactly_what_finditer_finds(text: str, cut: int, start: int) -> None:
+    matcher = _matcher()
+    scan = matcher.scan(text)
+    # Searches that stop anywhere, inside words too, where the index must step aside.
+    ends = {min(cut, len(text)), *range(min(len(text), 60))}
+    for number, pattern in enumerate(matcher.index.patterns):
+        assert _spans(scan.finditer(number)) == _spans(pattern.finditer(text)), pattern.pattern
+        for endpos in ends:
+            pos = min(start, endpos)
+            expected = _spans(pattern.finditer(text, pos, endpos))
+            assert _spans(scan.finditer(number, pos, endpos)) == expected, (pattern.pattern, endpos)
+            assert scan.may_match(number, pos, endpos) or not expected
+
+
+def test_every_knowledge_base_pattern_but_a_few_is_indexed() -> None:
+    index = _matcher().index
+    assert len(index.unanchored) <= 3, [index.patterns[n].pattern for n in index.unanchored]
+
+
+@pytest.mark.parametrize(
+    ("pattern", "prefixes"),
+    [
+        (r"\bultrasound\b", {"ultraso"}),  # \b takes one of the eight places
+        (r"(?:CT|US)-guided", {"ct-guide", "us-guide"}),
+        (r"\w+ guided", None),
+        (r"images? (?:saved|stored)", {"image sa", "image st", "images s"}),
+    ],
+)
+def test_required_prefixes(pattern: str, prefixes: set[str] | None) -> None:
+    found = required_prefixes(pattern)
+    texts_found = None if found is None else {p.text.lower() for p in found}
+    assert texts_found == prefixes
+
+
+def test_words_with_non_ascii_letters_keep_their_matches() -> None:
+    # The Kelvin sign folds to "k" under IGNORECASE, so "\u212anee" is "knee" to `regex`.
+    pattern = regex.compile(r"\bknee\b", regex.IGNORECASE)
+    index = PrefixIndex([pattern])
+    for text in ("left \u212anee", "kneecap knee", "x knee", "ünee knee"):
+        assert _spans(index.scan(text).finditer(0)) == _spans(pattern.finditer(text))
+
+
+def _first_counted_by_brute_force(text: str, concept: str) -> tuple[int, int] | None:
+    """Each sentence searched with the bare pattern, no index, no laziness."""
+    kb = _kb()
+    matcher = _matcher()
+    note = parse_note(text, _vocabulary())
+    evidence = match_evidence(note, kb)
+    number = matcher.numbers[concept]
+    item = matcher.concepts[number]
+    sentences = evidence._sentences
+    for position, sentence in enumerate(sentences):
+        kind = note.sections[sentence.section].kind
+        if sentence.is_template or not item.counts_in(kind):
+            continue
+        owned = sentences[position + 1].span.start if position + 1 < len(sentences) else len(text)
+        for m in item.pattern.finditer(text, sentence.span.start, sentence.span.end):
+            if m.start() >= owned:
+                break
+            if note.in_placeholder(m.start(), m.end()):
+                continue
+            if evidence._assertion(sentence, position, m.start(), m.end()) in (
+                item.concept.counts_when
+            ):
+                return m.span()
+    return None
+
+
+@functools.cache
+def _vocabulary() -> object:
+    from notelint.analysis import _vocabulary as vocabulary
+
+    return vocabulary(_kb())
+
+
+def test_lazy_evidence_equals_a_brute_force_search() -> None:
+    notes = sorted((ROOT / "fixtures" / "notes").glob("*.txt"))
+    rng = random.Random(7)
+    concepts = list(_matcher().numbers)
+    for path in notes:
+        text = path.read_text(encoding="utf-8")
+        note = parse_note(text, _vocabulary())  # type: ignore[arg-type]
+        evidence = match_evidence(note, _kb())
+        for concept in rng.sample(concepts, 25):
+            found = evidence.first_of(concept)
+            got = (found.span.start, found.span.end) if found else None
+            assert got == _first_counted_by_brute_force(text, concept), (path.name, concept)
