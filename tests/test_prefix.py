@@ -57,7 +57,11 @@ def _spans(matches: object) -> list[tuple[int, int]]:
 @given(text=texts, cut=st.integers(min_value=0, max_value=400), start=st.integers(0, 50))
 def test_scan_finds_exactly_what_finditer_finds(text: str, cut: int, start: int) -> None:
     matcher = _matcher()
-    scan = matcher.scan(text)
+    # New text is scanned whole; seen again, its lines are filed; then served from the file.
+    scans = [matcher.scan(text) for _ in range(3)]
+    assert scans[0].starts == scans[1].starts == scans[2].starts
+    assert scans[0].cut == scans[1].cut == scans[2].cut
+    scan = scans[2]
     # Searches that stop anywhere, inside words too, where the index must step aside.
     ends = {min(cut, len(text)), *range(min(len(text), 60))}
     for number, pattern in enumerate(matcher.index.patterns):
@@ -67,6 +71,17 @@ def test_scan_finds_exactly_what_finditer_finds(text: str, cut: int, start: int)
             expected = _spans(pattern.finditer(text, pos, endpos))
             assert _spans(scan.finditer(number, pos, endpos)) == expected, (pattern.pattern, endpos)
             assert scan.may_match(number, pos, endpos) or not expected
+
+
+def test_lines_filed_from_other_notes_give_the_same_starts() -> None:
+    index = PrefixIndex(list(_matcher().index.patterns))
+    notes = sorted((ROOT / "fixtures" / "notes").glob("*.txt"))
+    texts = [path.read_text(encoding="utf-8") for path in notes]
+    fresh = [(s.starts, s.cut) for s in map(PrefixIndex(list(index.patterns)).scan, texts)]
+    for _ in range(2):  # the second round is served from lines filed in the first
+        assert [(s.starts, s.cut) for s in map(index.scan, texts)] == fresh
+    mixed = texts[0] + "\n" + texts[1][: len(texts[1]) // 2] + "\nA new line: x"
+    assert index.scan(mixed).starts == PrefixIndex(list(index.patterns)).scan(mixed).starts
 
 
 def test_every_knowledge_base_pattern_but_a_few_is_indexed() -> None:

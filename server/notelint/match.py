@@ -222,7 +222,7 @@ def _sides_pattern(kb: KnowledgeBase) -> regex.Pattern[str] | None:
     sites = "|".join(f"(?:{p})" for p in concept.patterns)
     return regex.compile(
         rf"\b{_SIDE_WORD}[\s-]+(?:(?!left|right)[a-z]+[\s-]+){{0,3}}?(?P<site>{sites})"
-        rf"|(?P<site2>{sites})\b[^.\n]{{0,20}}?\bon the (?P<side2>left|right)\b",
+        rf"|\b(?P<site2>{sites})\b[^.\n]{{0,20}}?\bon the (?P<side2>left|right)\b",
         regex.IGNORECASE,
     )
 

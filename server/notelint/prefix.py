@@ -203,6 +203,7 @@ _WORD = regex.compile(r"\w+")
 _SEPARATORS = re.compile(r"(\W+)")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _MAX_WORDS_CACHED = 100_000
+_MAX_LINES_CACHED = 50_000  # about 5 MB of the commonest lines
 
 
 @functools.lru_cache(maxsize=4096)
@@ -236,6 +237,11 @@ class _Literal:
 
 _Entry = tuple[tuple[int, ...], tuple[_Literal, ...]]
 _NOTHING: _Entry = ((), ())
+# One line's possible starts, relative to the line: (pattern, starts) and (end, pattern, starts).
+_LineStarts = tuple[
+    tuple[tuple[int, tuple[int, ...]], ...], tuple[tuple[int, int, tuple[int, ...]], ...]
+]
+_NO_STARTS: _LineStarts = ((), ())
 
 
 def _is_word(folded: str, at: int) -> bool:
@@ -296,10 +302,73 @@ class PrefixIndex:
                 self._anywhere.append(lit)
         self._word_lengths = sorted({len(word) for word in self._by_word})
         self._cache: dict[str, _Entry] = {}
+        self._lines: dict[str, _LineStarts] = {}
+        self._seen: set[str] = set()  # lines scanned once, not yet filed
 
     def scan(self, text: str) -> Scan:
-        """Possible match starts of each anchored pattern in ``text``."""
+        """Possible match starts of each anchored pattern in ``text``.
+
+        No literal holds a line break and every check sees one as it sees the text's end, so
+        a line's starts depend on that line alone: they are kept, line by line, since notes
+        repeat their template lines and an edited document repeats all but the lines typed.
+        """
         folded = _fold(text)
+        lines = folded.split("\n")
+        memo, seen = self._lines, self._seen
+        missing = [line for line in dict.fromkeys(lines) if line not in memo]
+        if 2 * sum(line not in seen for line in missing) > len(lines):
+            # Mostly new text: one pass over it beats filing each line away. Lines seen
+            # now are filed when they come back.
+            if len(seen) + len(missing) > _MAX_LINES_CACHED:
+                seen.clear()
+            seen.update(missing)
+            found = self._scan_folded(folded)
+            return Scan(self, text, folded, _sorted(found.sure), _sorted_cut(found.cut))
+        if missing:
+            self._remember(missing)
+        sure: dict[int, list[int]] = {}
+        cut: dict[int, dict[int, list[int]]] = {}
+        offset = 0
+        for line in lines:
+            entry = memo[line]
+            if entry is not _NO_STARTS:
+                line_sure, line_cut = entry
+                for number, rels in line_sure:
+                    sure.setdefault(number, []).extend([offset + rel for rel in rels])
+                for end, number, rels in line_cut:
+                    target = cut.setdefault(offset + end, {}).setdefault(number, [])
+                    target.extend([offset + rel for rel in rels])
+            offset += len(line) + 1
+        return Scan(self, text, folded, sure, cut)
+
+    def _remember(self, lines: list[str]) -> None:
+        """Scan new lines in one pass over them joined, then file the starts under each line."""
+        if len(self._lines) + len(lines) > _MAX_LINES_CACHED:
+            self._lines.clear()
+        joined = "\n".join(lines)
+        found = self._scan_folded(joined)
+        firsts = [0, *itertools.accumulate(len(line) + 1 for line in lines)][:-1]
+        sure: list[dict[int, list[int]]] = [{} for _ in lines]
+        cut: list[dict[tuple[int, int], list[int]]] = [{} for _ in lines]
+        for number, starts in found.sure.items():
+            for at in sorted(starts):
+                i = bisect.bisect_right(firsts, at) - 1
+                sure[i].setdefault(number, []).append(at - firsts[i])
+        for end, by_number in found.cut.items():
+            for number, starts in by_number.items():
+                for at in sorted(starts):
+                    i = bisect.bisect_right(firsts, at) - 1
+                    cut[i].setdefault((end - firsts[i], number), []).append(at - firsts[i])
+        for line, line_sure, line_cut in zip(lines, sure, cut, strict=True):
+            entry: _LineStarts = (
+                tuple((number, tuple(rels)) for number, rels in sorted(line_sure.items())),
+                tuple(
+                    (end, number, tuple(rels)) for (end, number), rels in sorted(line_cut.items())
+                ),
+            )
+            self._lines[line] = _NO_STARTS if entry == _NO_STARTS else entry
+
+    def _scan_folded(self, folded: str) -> _Found:
         found = _Found(folded)
         for lit in self._anywhere:
             for at in _find_all(folded, lit.text, (0, LINE_START) in lit.checks):
@@ -313,7 +382,7 @@ class PrefixIndex:
                 for at in starts:
                     if folded.startswith(lit.text, at):
                         found.add(lit, at)
-        return Scan(self, text, folded, found.sorted(found.sure), found.sorted_cut())
+        return found
 
     def _word_starts(self, folded: str) -> dict[str, list[int]]:
         """Where each word of the text that some literal can start at begins.
@@ -399,12 +468,13 @@ class _Found:
         for number in lit.patterns:
             target.setdefault(number, set()).add(at)
 
-    @staticmethod
-    def sorted(starts: dict[int, set[int]]) -> dict[int, list[int]]:
-        return {number: sorted(positions) for number, positions in starts.items()}
 
-    def sorted_cut(self) -> dict[int, dict[int, list[int]]]:
-        return {end: self.sorted(starts) for end, starts in self.cut.items()}
+def _sorted(starts: dict[int, set[int]]) -> dict[int, list[int]]:
+    return {number: sorted(positions) for number, positions in starts.items()}
+
+
+def _sorted_cut(cut: dict[int, dict[int, set[int]]]) -> dict[int, dict[int, list[int]]]:
+    return {end: _sorted(starts) for end, starts in cut.items()}
 
 
 @dataclass(frozen=True, slots=True)
