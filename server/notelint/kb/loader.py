@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -82,6 +83,7 @@ _LISTED: Mapping[str, tuple[str, type[BaseModel]]] = {
 }
 
 
+@cache  # where the package lies does not change while it runs
 def builtin_rules_dir() -> Path:
     packaged = Path(__file__).resolve().parent.parent / "rules"
     if packaged.is_dir():
@@ -93,25 +95,42 @@ def load_knowledge_base(
     extra_dirs: Iterable[Path | str] = (), builtin: bool = True
 ) -> KnowledgeBase:
     """Load the bundled rules plus any extra rule folders; raise KnowledgeBaseError on problems."""
-    dirs = [builtin_rules_dir()] if builtin else []
-    dirs.extend(Path(d) for d in extra_dirs)
-    unique = dict.fromkeys(
-        str(d.resolve()) if d.is_dir() else str(d) for d in dirs
-    )  # each folder once
+    dirs = [str(builtin_rules_dir())] if builtin else []
+    dirs.extend(_resolved(Path(d)) for d in extra_dirs)
+    unique = dict.fromkeys(dirs)  # each folder once
     return _load_cached(tuple(unique), _fingerprint(unique))
 
 
+def _resolved(directory: Path) -> str:
+    return str(directory.resolve()) if directory.is_dir() else str(directory)
+
+
 def _fingerprint(dirs: Iterable[str]) -> tuple[tuple[str, int, int], ...]:
-    """Names, sizes and modification times of the rule files, so an edited file is reloaded."""
-    out = []
+    """Names, sizes and modification times of the rule files, so an edited file is reloaded.
+
+    Asked before every analysis in the language server, so it walks with os.scandir, whose
+    entries carry what a listing already knows, rather than Path.rglob.
+    """
+    out: list[tuple[str, int, int]] = []
     for directory in dirs:
-        for file in sorted(Path(directory).rglob("*.toml")):
-            try:
-                stat = file.stat()
-            except OSError:
-                continue
-            out.append((str(file), stat.st_size, stat.st_mtime_ns))
+        out.extend(sorted(_toml_stats(directory)))
     return tuple(out)
+
+
+def _toml_stats(directory: str) -> Iterator[tuple[str, int, int]]:
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return
+    for entry in entries:
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                yield from _toml_stats(entry.path)
+            elif entry.name.endswith(".toml"):
+                stat = entry.stat()
+                yield entry.path, stat.st_size, stat.st_mtime_ns
+        except OSError:
+            continue
 
 
 @cache
