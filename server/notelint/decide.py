@@ -22,25 +22,116 @@ from notelint.findings import (
     TextEdit,
 )
 from notelint.kb import KnowledgeBase
-from notelint.kb.models import Citation, Code, PrimaryProcedure, expand_code_ranges
+from notelint.kb.models import (
+    Citation,
+    Code,
+    Policy,
+    PrimaryProcedure,
+    expand_code_ranges,
+)
 from notelint.match import Evidence, EvidenceIndex, SideMention
 from notelint.note import Note
 from notelint.settings import Settings
 
 _PLACEHOLDER_FIELD = regex.compile(r"\{(\w+)\}")
+_SEPARATOR = regex.compile(r"[ \t]*[,;][ \t]*")
+
+
+@dataclass(frozen=True, slots=True)
+class _Procedure:
+    number: int  # its place in the knowledge base's list
+    entry: PrimaryProcedure
+    codes: tuple[str, ...]  # its code ranges expanded
+    description: str  # of its concept
+
+
+@dataclass(frozen=True, slots=True)
+class _Policy:
+    entry: Policy
+    with_codes: tuple[str, ...]  # its code ranges expanded
+    unless_codes: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Tables:
+    """What deciding derives from the knowledge base alone: built once per knowledge base."""
+
+    procedures: tuple[_Procedure, ...]
+    by_code: dict[str, tuple[_Procedure, ...]]  # code -> the procedures it is a code of
+    including: dict[str, tuple[_Procedure, ...]]  # modality -> procedures including its guidance
+    modalities: tuple[str, ...]  # every modality some procedure includes
+    policies: tuple[_Policy, ...]
+    # Memo of offers_for, by the modalities whose guidance a note documents.
+    offers: dict[frozenset[str], tuple[tuple[str, str, str], ...]] = field(default_factory=dict)
+
+    def offers_for(self, documented: frozenset[str]) -> tuple[tuple[str, str, str], ...]:
+        """The primary codes to suggest, as (concept, code, reason), should the concept be present.
+
+        A concept's procedures are documented or not together, so which concepts the evidence
+        picks exactly one code for depends only on the documented guidance.
+        """
+        if documented not in self.offers:
+            self.offers[documented] = self._offers(documented)
+        return self.offers[documented]
+
+    def _offers(self, documented: frozenset[str]) -> tuple[tuple[str, str, str], ...]:
+        candidates: dict[str, list[tuple[str, str]]] = {}
+        for proc in self.procedures:
+            guided = next((m for m in proc.entry.includes_guidance if m in documented), None)
+            if guided:
+                reason = f"{proc.entry.summary}; its code includes the {guided} guidance"
+                candidates.setdefault(proc.entry.concept, []).extend(
+                    (c, reason) for c in proc.codes
+                )
+        return tuple(
+            (concept, *options[0]) for concept, options in candidates.items() if len(options) == 1
+        )
+
+
+def _tables(kb: KnowledgeBase) -> _Tables:
+    cached = kb.cache.get("decide")
+    if isinstance(cached, _Tables):
+        return cached
+    procedures = tuple(
+        _Procedure(n, p, tuple(p.expanded_codes()), kb.concepts[p.concept].description)
+        for n, p in enumerate(kb.procedures)
+    )
+    by_code: dict[str, list[_Procedure]] = {}
+    for proc in procedures:
+        for code_id in proc.codes:
+            by_code.setdefault(code_id, []).append(proc)
+    modalities = tuple(dict.fromkeys(m for p in kb.procedures for m in p.includes_guidance))
+    tables = _Tables(
+        procedures,
+        {code_id: tuple(procs) for code_id, procs in by_code.items()},
+        {m: tuple(p for p in procedures if m in p.entry.includes_guidance) for m in modalities},
+        modalities,
+        tuple(
+            _Policy(
+                p,
+                tuple(expand_code_ranges(p.with_reported_any)),
+                tuple(expand_code_ranges(p.unless_reported_any)),
+            )
+            for p in kb.policies
+        ),
+    )
+    kb.cache["decide"] = tables
+    return tables
 
 
 @dataclass(slots=True)
 class CodeStatus:
     code: str
     base: bool  # the narrative has the evidence the code needs
-    included_by: list[tuple[PrimaryProcedure, str]]  # (entry, how it is known: a code or a phrase)
+    # The first documented primary whose code includes this guidance, and how it is known
+    # (a code or a phrase): only the first is ever reported.
+    included_by: tuple[PrimaryProcedure, str] | None
     anchor: Evidence | None
     reported: list[CodeMention] = field(default_factory=list)
 
     @property
     def supported(self) -> bool:
-        return self.base and not self.included_by
+        return self.base and self.included_by is None
 
 
 @dataclass(slots=True)
@@ -51,11 +142,16 @@ class _Context:
     settings: Settings
     sides: list[SideMention]
     report: Report
+    tables: _Tables
     status: dict[str, CodeStatus] = field(default_factory=dict)
     reported: dict[str, list[CodeMention]] = field(default_factory=dict)
     explained: set[str] = field(
         default_factory=set
     )  # reported codes a policy finding already explains
+    # Memos of pure answers asked for more than once.
+    modifiers: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    primary_codes: dict[int, str] = field(default_factory=dict)  # procedure -> its reported code
+    insert_at: dict[int | None, int] = field(default_factory=dict)
 
     def add(self, rule_id: str, span: Span, **options: Any) -> None:
         """Record a finding (see make_finding for the options) unless settings switch it off."""
@@ -104,19 +200,18 @@ def make_finding(
 def decide(
     note: Note, ev: EvidenceIndex, sides: list[SideMention], kb: KnowledgeBase, settings: Settings
 ) -> Report:
-    ctx = _Context(note, ev, kb, settings, sides, Report(text=note.text))
+    ctx = _Context(note, ev, kb, settings, sides, Report(text=note.text), _tables(kb))
     ctx.report.sections = [(s.kind, s.heading, s.span) for s in note.sections]
     ctx.report.reported = list(note.codes)
     for mention in note.codes:
         ctx.reported.setdefault(mention.code, []).append(mention)
-    if not note.text.strip():
+    if not note.text or note.text.isspace():  # as `not strip()`, without copying the text
         ctx.add("NL902", Span(0, 0))
         return ctx.report
     _evaluate_support(ctx)
     _suggest(ctx)
     for code_id, status in ctx.status.items():
-        suggested = status.supported and kb.codes[code_id].suggest
-        if suggested or (status.reported and status.base and not status.included_by):
+        if status.supported and (kb.codes[code_id].suggest or status.reported):
             _check_documentation(ctx, code_id, kb.codes[code_id], status)
     _check_policies(ctx)
     _check_reported(ctx)
@@ -130,33 +225,40 @@ def decide(
 # --- support -----------------------------------------------------------------------------
 
 
-def _documented_primaries(ctx: _Context) -> list[tuple[PrimaryProcedure, str]]:
-    found: list[tuple[PrimaryProcedure, str]] = []
-    for proc in ctx.kb.procedures:
-        reported = [c for c in proc.expanded_codes() if c in ctx.reported]
-        if reported:
-            found.append((proc, reported[0]))
-        elif ctx.ev.has(proc.concept):
-            found.append((proc, ctx.kb.concepts[proc.concept].description))
-    return found
-
-
 def _evaluate_support(ctx: _Context) -> None:
-    primaries = _documented_primaries(ctx)
+    _find_reported_primaries(ctx)
     for code_id, code in ctx.kb.codes.items():
         base = all(ctx.ev.has_any(group) for group in code.supported_by.all) and not ctx.ev.has_any(
             code.supported_by.none
         )
-        # A procedure known only from the wording includes this guidance only if the guidance is documented.
-        included = [
-            (p, how)
-            for p, how in primaries
-            if code.modality in p.includes_guidance and (how in ctx.reported or base)
-        ]
         anchor = ctx.ev.first(code.supported_by.all[0])
         ctx.status[code_id] = CodeStatus(
-            code_id, base, included, anchor, ctx.reported.get(code_id, [])
+            code_id, base, _included_by(ctx, code, base), anchor, ctx.reported.get(code_id, [])
         )
+
+
+def _find_reported_primaries(ctx: _Context) -> None:
+    """Each procedure with a reported code: the first of its codes that is reported."""
+    for code_id in ctx.reported:
+        for proc in ctx.tables.by_code.get(code_id, ()):
+            if proc.number not in ctx.primary_codes:
+                ctx.primary_codes[proc.number] = next(c for c in proc.codes if c in ctx.reported)
+
+
+def _included_by(ctx: _Context, code: Code, base: bool) -> tuple[PrimaryProcedure, str] | None:
+    """The first documented primary procedure whose code includes this code's guidance.
+
+    A primary counts when one of its codes is reported; one known only from the wording
+    includes the guidance only if the guidance is documented (``base``), so its wording is
+    looked for only then.
+    """
+    for proc in ctx.tables.including.get(code.modality, ()):
+        reported = ctx.primary_codes.get(proc.number)
+        if reported is not None:
+            return proc.entry, reported
+        if (base or proc.description in ctx.reported) and ctx.ev.has(proc.entry.concept):
+            return proc.entry, proc.description
+    return None
 
 
 def _suggest(ctx: _Context) -> None:
@@ -169,36 +271,37 @@ def _suggest(ctx: _Context) -> None:
                 if e
             )
             ctx.report.suggested.append(
-                Suggestion(code_id, tuple(_suggested_modifiers(ctx, code_id)), reason)
+                Suggestion(code_id, _suggested_modifiers(ctx, code_id), reason)
             )
-    # A primary code that includes the documented guidance, when the evidence picks exactly one.
-    candidates: dict[str, list[tuple[str, str]]] = {}
-    for proc in ctx.kb.procedures:
-        guided = [m for m in proc.includes_guidance if ctx.ev.has(f"guidance.{m}")]
-        if guided and ctx.ev.has(proc.concept):
-            reason = f"{proc.summary}; its code includes the {guided[0]} guidance"
-            candidates.setdefault(proc.concept, []).extend(
-                (c, reason) for c in proc.expanded_codes()
-            )
-    for options in candidates.values():
-        if len(options) == 1:
-            ctx.report.suggested.append(Suggestion(options[0][0], (), options[0][1]))
+    _suggest_primaries(ctx)
 
 
-def _suggested_modifiers(ctx: _Context, code_id: str) -> list[str]:
-    code = ctx.kb.codes[code_id]
-    out = []
-    for name in code.modifiers:
-        modifier = ctx.kb.modifiers[name]
-        if not modifier.evidence or (modifier.split_only and not code.professional_component):
-            continue
-        if (
-            ctx.ev.has_any(modifier.evidence)
-            and all(ctx.ev.has(c) for c in modifier.also_requires)
-            and not ctx.ev.has_any(modifier.unless_any)
-        ):
-            out.append(name)
-    return out
+def _suggest_primaries(ctx: _Context) -> None:
+    """A primary code that includes the documented guidance, when the evidence picks exactly one."""
+    documented = frozenset(m for m in ctx.tables.modalities if ctx.ev.has(f"guidance.{m}"))
+    for concept, code_id, reason in ctx.tables.offers_for(documented):
+        if ctx.ev.has(concept):
+            ctx.report.suggested.append(Suggestion(code_id, (), reason))
+
+
+def _suggested_modifiers(ctx: _Context, code_id: str) -> tuple[str, ...]:
+    if code_id not in ctx.modifiers:
+        code = ctx.kb.codes[code_id]
+        ctx.modifiers[code_id] = tuple(
+            name for name in code.modifiers if _modifier_applies(ctx, code, name)
+        )
+    return ctx.modifiers[code_id]
+
+
+def _modifier_applies(ctx: _Context, code: Code, name: str) -> bool:
+    modifier = ctx.kb.modifiers[name]
+    if not modifier.evidence or (modifier.split_only and not code.professional_component):
+        return False
+    return (
+        ctx.ev.has_any(modifier.evidence)
+        and all(ctx.ev.has(c) for c in modifier.also_requires)
+        and not ctx.ev.has_any(modifier.unless_any)
+    )
 
 
 def _anchor_span(ctx: _Context, status: CodeStatus) -> Span:
@@ -245,21 +348,29 @@ def _check_documentation(ctx: _Context, code_id: str, code: Code, status: CodeSt
 
 def _template_fix(ctx: _Context, status: CodeStatus, template: str, label: str) -> Fix:
     """Insert a labelled placeholder at the end of the section that documents the guidance."""
-    note = ctx.note
+    key = status.anchor.span.start if status.anchor else None
+    if key not in ctx.insert_at:  # each missing element of a code inserts at the same place
+        ctx.insert_at[key] = _insertion_point(ctx.note, key)
+    where = ctx.insert_at[key]
+    return Fix(
+        f"Insert a placeholder for {label}",
+        "template",
+        (TextEdit(Span(where, where), "\n" + template),),
+    )
+
+
+def _insertion_point(note: Note, anchor: int | None) -> int:
+    """The end of the section holding ``anchor`` (else of the note), before trailing space."""
     where = len(note.text)
-    if status.anchor:
-        number = _section_at(note, status.anchor.span.start)
+    if anchor is not None:
+        number = _section_at(note, anchor)
         # "PROCEDURE: ..." owns one line; the unheaded narrative after it belongs with it.
         while number + 1 < len(note.sections) and not note.sections[number + 1].heading:
             number += 1
         where = note.sections[number].span.end
     while where > 0 and note.text[where - 1].isspace():
         where -= 1
-    return Fix(
-        f"Insert a placeholder for {label}",
-        "template",
-        (TextEdit(Span(where, where), "\n" + template),),
-    )
+    return where
 
 
 def _section_at(note: Note, offset: int) -> int:
@@ -277,26 +388,12 @@ def _check_reported(ctx: _Context) -> None:
         code = ctx.kb.codes[code_id]
         if not status.reported:
             if status.supported and code.suggest and ctx.note.coding_lines:
-                line = ctx.note.coding_lines[0]
-                ctx.add(
-                    "NL202",
-                    line,
-                    source=code.source,
-                    code=code_id,
-                    fixes=[
-                        Fix(
-                            f"Add {code_id} to the coding line",
-                            "code",
-                            (TextEdit(Span(line.end, line.end), f", {code_id}"),),
-                        )
-                    ],
-                    related=[Related(status.anchor.span, "evidence")] if status.anchor else [],
-                )
+                _missing_code(ctx, code_id, code, status)
             continue
         mention = status.reported[0]
         remove = _remove_fix(ctx, mention)
         if status.included_by:
-            proc, how = status.included_by[0]
+            proc, how = status.included_by
             ctx.add(
                 "NL301",
                 mention.span,
@@ -306,41 +403,61 @@ def _check_reported(ctx: _Context) -> None:
                 values={"primary": ", ".join(proc.codes), "how": how},
             )
         elif not status.base:
-            sibling = next(
-                (
-                    other
-                    for other, st in ctx.status.items()
-                    if st.supported and other != code_id and ctx.kb.codes[other].kind == code.kind
-                ),
-                None,
+            _unsupported_code(ctx, code_id, code, mention, remove)
+
+
+def _missing_code(ctx: _Context, code_id: str, code: Code, status: CodeStatus) -> None:
+    line = ctx.note.coding_lines[0]
+    ctx.add(
+        "NL202",
+        line,
+        source=code.source,
+        code=code_id,
+        fixes=[
+            Fix(
+                f"Add {code_id} to the coding line",
+                "code",
+                (TextEdit(Span(line.end, line.end), f", {code_id}"),),
             )
-            if sibling:
-                replace = Fix(
-                    f"Replace {code_id} with {sibling}",
-                    "code",
-                    (
-                        TextEdit(
-                            Span(mention.span.start, mention.span.start + len(code_id)), sibling
-                        ),
-                    ),
-                )
-                ctx.add(
-                    "NL204",
-                    mention.span,
-                    source=code.source,
-                    code=code_id,
-                    fixes=[replace],
-                    values={"other": sibling},
-                )
-            elif code_id not in ctx.explained:
-                ctx.add(
-                    "NL201",
-                    mention.span,
-                    source=code.source,
-                    code=code_id,
-                    fixes=[remove],
-                    values={"missing": _missing_support(ctx, code)},
-                )
+        ],
+        related=[Related(status.anchor.span, "evidence")] if status.anchor else [],
+    )
+
+
+def _unsupported_code(
+    ctx: _Context, code_id: str, code: Code, mention: CodeMention, remove: Fix
+) -> None:
+    sibling = next(
+        (
+            other
+            for other, st in ctx.status.items()
+            if st.supported and other != code_id and ctx.kb.codes[other].kind == code.kind
+        ),
+        None,
+    )
+    if sibling:
+        replace = Fix(
+            f"Replace {code_id} with {sibling}",
+            "code",
+            (TextEdit(Span(mention.span.start, mention.span.start + len(code_id)), sibling),),
+        )
+        ctx.add(
+            "NL204",
+            mention.span,
+            source=code.source,
+            code=code_id,
+            fixes=[replace],
+            values={"other": sibling},
+        )
+    elif code_id not in ctx.explained:
+        ctx.add(
+            "NL201",
+            mention.span,
+            source=code.source,
+            code=code_id,
+            fixes=[remove],
+            values={"missing": _missing_support(ctx, code)},
+        )
 
 
 def _missing_support(ctx: _Context, code: Code) -> str:
@@ -354,64 +471,88 @@ def _missing_support(ctx: _Context, code: Code) -> str:
 
 
 def _remove_fix(ctx: _Context, mention: CodeMention) -> Fix:
+    """Remove the code with the separator after it, or else the one before it."""
     text = ctx.note.text
     start, end = mention.span.start, mention.span.end
-    after = regex.match(r"[ \t]*[,;][ \t]*", text[end:])
+    after = _SEPARATOR.match(text, end)  # matching in place: no copy of the rest of the note
     if after:
-        end += after.end()
+        end = after.end()
     else:
-        before = regex.search(r"[ \t]*[,;][ \t]*$", text[:start])
-        if before:
-            start = before.start()
+        start = _separator_before(text, start)
     return Fix(f"Remove {mention.code}", "code", (TextEdit(Span(start, end), ""),))
+
+
+def _separator_before(text: str, start: int) -> int:
+    """Where a separator ending at ``start`` begins, else ``start``.
+
+    Walks back from ``start`` instead of searching all the text before it, yet finds what
+    ``regex.search(r"[ \\t]*[,;][ \\t]*$", text[:start])`` does, including that ``$`` also
+    matches before a final newline.
+    """
+    end = start - 1 if start > 0 and text[start - 1] == "\n" else start
+    comma = _blanks_before(text, end)
+    if comma == 0 or text[comma - 1] not in ",;":
+        return start
+    return _blanks_before(text, comma - 1)
+
+
+def _blanks_before(text: str, end: int) -> int:
+    """The start of the run of spaces and tabs that ends at ``end``."""
+    while end > 0 and text[end - 1] in " \t":
+        end -= 1
+    return end
 
 
 # --- policies, units, modifiers, laterality -------------------------------------------------
 
 
 def _check_policies(ctx: _Context) -> None:
-    for policy in ctx.kb.policies:
-        if ctx.settings.profile not in policy.profiles:
+    for policy in ctx.tables.policies:
+        if ctx.settings.profile not in policy.entry.profiles:
             continue
-        with_codes = expand_code_ranges(policy.with_reported_any)
-        for code_id in policy.codes:
-            if not _policy_applies(ctx, policy.when, code_id):
-                continue
-            if policy.if_any and not ctx.ev.has_any(policy.if_any):
-                continue
-            if ctx.ev.has_any(policy.unless_any):
-                continue
-            if with_codes and not any(c in ctx.reported for c in with_codes):
-                continue
-            if any(c in ctx.reported for c in expand_code_ranges(policy.unless_reported_any)):
-                continue
-            trigger = ctx.ev.first(policy.if_any)
-            related = (
-                [Related(trigger.span, ctx.kb.concepts[trigger.concept].description)]
-                if trigger
-                else []
-            )
-            status = ctx.status.get(code_id)
-            span = _anchor_span(ctx, status) if status else ctx.reported[code_id][0].span
-            before = len(ctx.report.findings)
-            ctx.add(
-                policy.rule,
-                span,
-                source=policy.source,
-                code=code_id,
-                related=related,
-                values={"detail": policy.detail},
-            )
-            if len(ctx.report.findings) > before and code_id in ctx.reported:
-                ctx.explained.add(code_id)
+        for code_id in policy.entry.codes:
+            if _policy_holds(ctx, policy, code_id):
+                _add_policy_finding(ctx, policy.entry, code_id)
+
+
+def _policy_holds(ctx: _Context, policy: _Policy, code_id: str) -> bool:
+    """Whether ``policy`` applies to ``code_id``: reported codes are checked before evidence."""
+    entry = policy.entry
+    return (
+        _policy_applies(ctx, entry.when, code_id)
+        and (not policy.with_codes or any(c in ctx.reported for c in policy.with_codes))
+        and not any(c in ctx.reported for c in policy.unless_codes)
+        and (not entry.if_any or ctx.ev.has_any(entry.if_any))
+        and not ctx.ev.has_any(entry.unless_any)
+    )
+
+
+def _add_policy_finding(ctx: _Context, policy: Policy, code_id: str) -> None:
+    trigger = ctx.ev.first(policy.if_any)
+    related = (
+        [Related(trigger.span, ctx.kb.concepts[trigger.concept].description)] if trigger else []
+    )
+    status = ctx.status.get(code_id)
+    span = _anchor_span(ctx, status) if status else ctx.reported[code_id][0].span
+    before = len(ctx.report.findings)
+    ctx.add(
+        policy.rule,
+        span,
+        source=policy.source,
+        code=code_id,
+        related=related,
+        values={"detail": policy.detail},
+    )
+    if len(ctx.report.findings) > before and code_id in ctx.reported:
+        ctx.explained.add(code_id)
 
 
 def _policy_applies(ctx: _Context, when: str, code_id: str) -> bool:
     """Reported codes count even when bundled; primary codes outside the code table count when reported."""
-    reported = code_id in ctx.reported
+    if when != "supported" and code_id in ctx.reported:
+        return True
     status = ctx.status.get(code_id)
-    supported = bool(status and status.supported)
-    return {"reported": reported, "supported": supported, "either": reported or supported}[when]
+    return when != "reported" and bool(status and status.supported)
 
 
 def _check_units(ctx: _Context) -> None:
@@ -440,6 +581,7 @@ def _check_units(ctx: _Context) -> None:
 
 
 _SIDE_MODIFIERS = {"RT": "right", "LT": "left", "50": "bilateral"}
+_SIDE_MODIFIER = {side: name for name, side in _SIDE_MODIFIERS.items()}
 
 
 def _check_modifiers(ctx: _Context) -> None:
@@ -497,7 +639,7 @@ def _check_mention_modifiers(ctx: _Context, mention: CodeMention, sides: set[str
             span = mention.modifier_spans[i]
             fixes = []
             if len(sides) == 1:
-                new = {v: k for k, v in _SIDE_MODIFIERS.items()}[next(iter(sides))]
+                new = _SIDE_MODIFIER[next(iter(sides))]
                 fixes.append(Fix(f"Change -{name} to -{new}", "modifier", (TextEdit(span, new),)))
             ctx.add(
                 "NL702",
