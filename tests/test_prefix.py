@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from notelint.kb import KnowledgeBase, load_knowledge_base
 from notelint.match import CompiledMatcher, compiled, match_evidence
 from notelint.note import parse_note
-from notelint.prefix import PrefixIndex, required_prefixes
+from notelint.prefix import PrefixIndex, reach_behind, required_prefixes
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -131,9 +131,9 @@ def _first_counted_by_brute_force(text: str, concept: str) -> tuple[int, int] | 
                 break
             if note.in_placeholder(m.start(), m.end()):
                 continue
-            if evidence._assertion(sentence, position, m.start(), m.end()) in (
-                item.concept.counts_when
-            ):
+            base = sentence.span.start  # assertions are worked out within the sentence
+            assertion = evidence._assertion(sentence, position, m.start() - base, m.end() - base)
+            if assertion in item.concept.counts_when:
                 return m.span()
     return None
 
@@ -157,3 +157,40 @@ def test_lazy_evidence_equals_a_brute_force_search() -> None:
             found = evidence.first_of(concept)
             got = (found.span.start, found.span.end) if found else None
             assert got == _first_counted_by_brute_force(text, concept), (path.name, concept)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "reach"),
+    [
+        (r"\bknee\b", 1),
+        (r"knee", 1),
+        (r"(?<!\btrigger[\s-]{1,3})MCP", 10),
+        (r"(?<=\w+ )knee", None),  # unbounded lookbehind: never kept
+        (r"(?<=[[:alpha:]])x", None),  # `regex`-only syntax: unknown
+    ],
+)
+def test_reach_behind(pattern: str, reach: int | None) -> None:
+    assert reach_behind(pattern) == reach
+
+
+def test_sentences_remembered_from_other_notes_give_the_same_findings() -> None:
+    """The same sentence after different words: a lookbehind sees past the sentence start."""
+    from notelint.analysis import analyze
+    from notelint.kb.loader import _load_cached
+
+    notes = sorted((ROOT / "fixtures" / "notes").glob("*.txt"))
+    texts = [path.read_text(encoding="utf-8") for path in notes]
+    sentence = "MCP joint injection under ultrasound guidance, images saved."
+    texts += [f"Digit: {word}\n{sentence}\nCPT: 20600, 76942" for word in ("index", "trigger")]
+    warm = _kb()
+    for text in texts:  # fill the memo
+        analyze(text, warm)
+    _load_cached.cache_clear()
+    try:
+        for text in texts:
+            fresh = load_knowledge_base()
+            assert fresh is not warm
+            assert analyze(text, warm) == analyze(text, fresh)
+            _load_cached.cache_clear()
+    finally:
+        _load_cached.cache_clear()

@@ -28,6 +28,11 @@ class TriggerHit:
     direction: str
     window: int
 
+    def moved(self, by: int) -> TriggerHit:
+        return TriggerHit(
+            self.start + by, self.end + by, self.assertion, self.direction, self.window
+        )
+
 
 class ContextMatcher:
     def __init__(self, triggers: list[Trigger]) -> None:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable
+import operator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import regex
@@ -13,7 +14,7 @@ from notelint.findings import Span
 from notelint.kb import KnowledgeBase
 from notelint.kb.models import Assertion, Concept
 from notelint.note import NEGATIVE_VALUE, Note, Sentence
-from notelint.prefix import PrefixIndex, Scan
+from notelint.prefix import PrefixIndex, Scan, reach_behind
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +45,7 @@ class EvidenceIndex:
         # Sentences cut off inside a word (none, as parsed), where the scan cannot help.
         self._ends_in_word = [i for i, s in enumerate(self._sentences) if scan.in_word(s.span.end)]
         self._hits: dict[int, list[TriggerHit]] = {}
+        self._keys: dict[int, SentenceKey] = {}
         self._first: dict[str, Evidence | None] = {}
 
     def has(self, concept: str) -> bool:
@@ -76,47 +78,134 @@ class EvidenceIndex:
                 return found
         return None
 
-    def _candidate_sentences(self, number: int) -> Iterable[int]:
-        """Sentences where the concept's pattern may match, in reading order."""
+    def _candidate_sentences(self, number: int) -> Iterator[int]:
+        """Sentences where the concept's pattern may match, in reading order (found as the
+        search goes, since it usually stops early)."""
         starts = self._scan.candidates(number)
         if starts is None:
-            return range(len(self._sentences))
-        positions = {bisect.bisect_right(self._starts, at) - 1 for at in starts}
+            yield from range(len(self._sentences))
+            return
         ends = self._scan.cut_ends(number)
-        if ends:  # a match may stop where a sentence ends: see prefix.Scan
-            positions.update(i for i, s in enumerate(self._sentences) if s.span.end in ends)
-        positions.update(self._ends_in_word)
-        positions.discard(-1)
-        return sorted(positions)
+        if ends or self._ends_in_word:  # a match may stop where a sentence ends: see Scan
+            extra = {i for i, s in enumerate(self._sentences) if s.span.end in ends}
+            positions = {bisect.bisect_right(self._starts, at) - 1 for at in starts}
+            yield from sorted(p for p in positions | extra | set(self._ends_in_word) if p >= 0)
+            return
+        last, sentence_starts = -1, self._starts
+        for at in starts:
+            position = bisect.bisect_right(sentence_starts, at) - 1
+            if position > last:
+                last = position
+                yield position
 
     def _in_sentence(self, item: _CompiledConcept, number: int, position: int) -> Evidence | None:
         sentence = self._sentences[position]
+        base = sentence.span.start
         owned_until = (  # a heading's line may hold its value's sentence: that one owns it
             self._starts[position + 1] if position + 1 < len(self._starts) else len(self._note.text)
         )
-        for m in self._scan.finditer(number, sentence.span.start, sentence.span.end):
-            start, end = m.start(), m.end()
+        for rel_start, rel_end in self._matches(number, position):
+            start, end = base + rel_start, base + rel_end
             if start >= owned_until:
                 break
             if self._note.in_placeholder(start, end):
                 continue
-            assertion = self._assertion(sentence, position, start, end)
+            assertion = self._assertion(sentence, position, rel_start, rel_end)
             if assertion in item.concept.counts_when:
                 return Evidence(
                     item.id, Span(start, end), position, self._kinds[position], assertion, True
                 )
         return None
 
+    def _matches(self, number: int, position: int) -> tuple[tuple[int, int], ...]:
+        """Pattern ``number``'s matches in a sentence, relative to its start; remembered by
+        the sentence's text (and what patterns can see before it), as sentences recur."""
+        span = self._sentences[position].span
+        if not self._matcher.memo.holds(number):
+            return _relative(self._scan.finditer(number, span.start, span.end), span.start)
+        known = self._matcher.memo.matches(self._key(position))
+        if number not in known:
+            found = self._scan.finditer(number, span.start, span.end)
+            known[number] = _relative(found, span.start)
+        return known[number]
+
+    def _key(self, position: int) -> SentenceKey:
+        key = self._keys.get(position)
+        if key is None:
+            span, text = self._sentences[position].span, self._note.text
+            key = self._keys[position] = (
+                text[max(0, span.start - REACH) : span.start],
+                text[span.start : span.end],
+            )
+        return key
+
     def _assertion(self, sentence: Sentence, position: int, start: int, end: int) -> Assertion:
+        """The assertion of a mention at ``start``:``end``, relative to the sentence."""
         if sentence.negative_value:
             return "negated"
-        context = self._matcher.context
-        if position not in self._hits:
-            span = sentence.span
-            self._hits[position] = context.hits(
+        key = self._key(position)
+        return self._matcher.context.assertion(
+            key[1], self._sentence_hits(position, key), start, end
+        )
+
+    def _sentence_hits(self, position: int, key: SentenceKey) -> list[TriggerHit]:
+        memo = self._matcher.memo
+        hits = memo.hits.get(key) if memo.holds_triggers else self._hits.get(position)
+        if hits is None:
+            span = self._sentences[position].span
+            found = self._matcher.context.hits(
                 self._scan, self._matcher.triggers, span.start, span.end
             )
-        return context.assertion(self._note.text, self._hits[position], start, end)
+            hits = [h.moved(-span.start) for h in found]
+            if memo.holds_triggers:
+                memo.remember_hits(key, hits)
+            else:
+                self._hits[position] = hits
+        return hits
+
+
+# What a pattern can see of a sentence: up to REACH characters before it, then the sentence.
+SentenceKey = tuple[str, str]
+REACH = 16
+
+
+def _relative(matches: Iterable[regex.Match[str]], base: int) -> tuple[tuple[int, int], ...]:
+    return tuple((m.start() - base, m.end() - base) for m in matches)
+
+
+class SentenceMemo:
+    """Matches per sentence text, shared by every note analysed with one knowledge base.
+
+    Sound for a pattern whose lookbehinds see at most ``REACH - 1`` characters back (so what
+    it matches within a sentence depends on the key alone); other patterns are not kept.
+    Bounded: emptied when it grows past ``limit`` sentences.
+    """
+
+    def __init__(
+        self, patterns: Iterable[regex.Pattern[str]], triggers: range, limit: int = 100_000
+    ) -> None:
+        reach = [reach_behind(p.pattern) for p in patterns]
+        self._held = frozenset(n for n, r in enumerate(reach) if r is not None and r < REACH)
+        self.holds_triggers = all(n in self._held for n in triggers)
+        self._limit = limit
+        self._matches: dict[SentenceKey, dict[int, tuple[tuple[int, int], ...]]] = {}
+        self.hits: dict[SentenceKey, list[TriggerHit]] = {}
+
+    def holds(self, number: int) -> bool:
+        return number in self._held
+
+    def matches(self, key: SentenceKey) -> dict[int, tuple[tuple[int, int], ...]]:
+        known = self._matches.get(key)
+        if known is None:
+            if len(self._matches) >= self._limit:
+                self._matches.clear()
+            known = self._matches[key] = {}
+        return known
+
+    def remember_hits(self, key: SentenceKey, hits: list[TriggerHit]) -> None:
+        if len(self.hits) >= self._limit:
+            self.hits.clear()
+        self.hits[key] = hits
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +230,7 @@ class CompiledMatcher:
     triggers: int
     sides: int | None
     numbers: dict[str, int]  # concept id -> its number in `concepts` and in the index
+    memo: SentenceMemo
 
     def scan(self, text: str) -> Scan:
         return self.index.scan(text)
@@ -170,6 +260,7 @@ def compiled(kb: KnowledgeBase) -> CompiledMatcher:
         triggers=len(concepts),
         sides=len(patterns) - 1 if sides else None,
         numbers={item.id: number for number, item in enumerate(concepts)},
+        memo=SentenceMemo(patterns, range(len(concepts), len(concepts) + len(context.patterns))),
     )
     kb.cache["matcher"] = matcher
     return matcher
@@ -179,6 +270,9 @@ def match_evidence(note: Note, kb: KnowledgeBase, scan: Scan | None = None) -> E
     """Each concept's evidence; ``scan``, if given, is ``compiled(kb).scan(note.text)``."""
     matcher = compiled(kb)
     return EvidenceIndex(note, matcher, matcher.scan(note.text) if scan is None else scan)
+
+
+_START = operator.attrgetter("span.start")
 
 
 def _with_headings(note: Note) -> list[Sentence]:
@@ -199,7 +293,7 @@ def _with_headings(note: Note) -> list[Sentence]:
         end = line_end if section.content_span.start < line_end else section.heading_span.end
         span = Span(section.heading_span.start, end)
         headings.append(Sentence(span, number, is_template=section.empty, negative_value=negative))
-    return sorted([*note.sentences, *headings], key=lambda s: s.span.start)
+    return sorted([*note.sentences, *headings], key=_START)
 
 
 @dataclass(frozen=True, slots=True)

@@ -76,6 +76,39 @@ def required_prefixes(pattern: str) -> frozenset[Prefix] | None:
     return frozenset(prefixes)
 
 
+def reach_behind(pattern: str) -> int | None:
+    """How many characters before a match's start ``pattern`` may look at (lookbehinds, and
+    one for ``\\b`` or ``^``), or ``None`` when that cannot be shown."""
+    if "[:" in pattern or _fuzzy(pattern):
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return max(1, _lookbehind(_sre.parse(pattern, 0)))
+    except (_c.error, OverflowError, RecursionError):
+        return None
+
+
+def _lookbehind(seq: Any) -> int:
+    widest = 0
+    for op, av in seq:
+        if op in (_c.ASSERT, _c.ASSERT_NOT):
+            direction, body = av
+            high = body.getwidth()[1]
+            if direction == -1:
+                if high >= _c.MAXREPEAT:
+                    raise OverflowError  # unbounded lookbehind
+                widest = max(widest, high)
+            widest = max(widest, _lookbehind(body))
+        elif op is _c.SUBPATTERN:
+            widest = max(widest, _lookbehind(av[3]))
+        elif op is _c.BRANCH:
+            widest = max([widest, *(_lookbehind(alt) for alt in av[1])])
+        elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT):
+            widest = max(widest, _lookbehind(av[2]))
+    return widest
+
+
 _BRACE = re.compile(r"(\\*)\{")
 _REPEAT_BODY = re.compile(r"\d*(?:,\d*)?\}")
 
@@ -491,7 +524,7 @@ class Scan:
 
     def in_word(self, endpos: int) -> bool:
         """A search cut off inside a word, where the index's word-level reasoning is void."""
-        return _is_word(self.folded, endpos - 1) and _is_word(self.folded, endpos)
+        return _is_word(self.folded, endpos) and _is_word(self.folded, endpos - 1)
 
     def candidates(self, number: int) -> list[int] | None:
         """Where pattern ``number`` may start (ascending), or ``None`` when anywhere; a search
