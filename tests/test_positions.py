@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -49,3 +51,13 @@ def test_lone_carriage_return_and_crlf_end_lines() -> None:
     assert index.position(5) == Position(2, 0)
     assert index.line_end(1) == 3
     assert index.offset(Position(1, 99)) == 3
+
+
+@given(st.text(alphabet=st.sampled_from("ab\n\r µ\U0001f600"), max_size=60))
+def test_lines_are_where_lsp_puts_them(text: str) -> None:
+    """Both ways of finding lines (text with or without a CR) agree with LSP's definition."""
+    index = LineIndex(text)
+    breaks = list(re.finditer(r"\r\n|\r|\n", text))
+    assert index.line_starts == [0, *(m.end() for m in breaks)]
+    assert [index.line_end(n) for n in range(len(breaks))] == [m.start() for m in breaks]
+    assert index.line_end(len(breaks)) == len(text)

@@ -8,6 +8,8 @@ negotiated). Everything that leaves the core goes through :class:`LineIndex`.
 from __future__ import annotations
 
 import bisect
+import itertools
+import operator
 import re
 from dataclasses import dataclass
 from typing import Literal
@@ -43,9 +45,15 @@ class LineIndex:
     def __init__(self, text: str, encoding: Encoding = "utf-16") -> None:
         self.text = text
         self.encoding: Encoding = encoding
-        breaks = list(_LINE_BREAK.finditer(text))  # in C: fast even for a 5 MB note
-        self.line_starts = [0, *(m.end() for m in breaks)]
-        self._line_ends = [m.start() for m in breaks]
+        if "\r" in text:
+            breaks = list(_LINE_BREAK.finditer(text))
+            self.line_starts = [0, *(m.end() for m in breaks)]
+            self._line_ends = [m.start() for m in breaks]
+        else:  # the common case, with every step in C: built on each keystroke in the server
+            lengths = itertools.accumulate(map(len, text.split("\n")))
+            ends = list(map(operator.add, lengths, itertools.count()))[:-1]
+            self._line_ends = ends
+            self.line_starts = [0, *map(operator.add, ends, itertools.repeat(1))]
 
     def line_of(self, offset: int) -> int:
         return bisect.bisect_right(self.line_starts, offset) - 1
