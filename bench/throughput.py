@@ -3,8 +3,13 @@
 Everything is measured in the same run, over the same files:
 
 * floor: read and decode every file and run one pass of one compiled pattern over it;
-* notelint, one core: read each file as the CLI does (``read_note``) and ``analyze`` it;
-* notelint, all cores: the same in a process pool, one worker per core, workers warmed up first;
+* notelint, one core: read each file as the CLI does (``read_note``) and ``analyze`` it, in
+  one pass from a fresh start, as a batch job would: lines and sentences that notes share
+  (templates) are worked out once and remembered, within bounded memos;
+* notelint, one core, nothing reused: the same, forgetting everything before each note, so
+  each note costs what it would if it shared no line or sentence with another;
+* notelint, all cores: as the first, in a pool of fresh (spawned) processes, one per core,
+  warmed up on one note first;
 * medspaCy baseline: ``spacy.blank("en")`` with spaCy's rule sentencizer and medspaCy's target
   matcher, ConText and sectionizer, target rules for the concepts notelint looks for (guidance by
   ultrasound, fluoroscopy or CT, needle procedures, permanent images, interpretation,
@@ -22,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import re
 import resource
@@ -152,6 +158,26 @@ def run_notelint_one_core(
     return Row("notelint, 1 core", len(paths), seconds, detail=f"{findings} findings"), rss
 
 
+def run_notelint_nothing_reused(paths: Sequence[str], profile: str) -> Row:
+    """One core, forgetting before every note what earlier notes taught (lines, sentences,
+    words): the cost of a note that shares nothing with any other."""
+    from notelint.analysis import forget
+
+    analyze, read_note, kb, settings = _load_notelint(profile)
+    findings, seconds = 0, 0.0
+    for path in paths:
+        forget(kb)
+        start = time.perf_counter()
+        note = read_note(path)
+        if note.text is not None:
+            findings += len(analyze(note.text, kb, settings).findings)
+        seconds += time.perf_counter() - start
+    forget(kb)
+    return Row(
+        "notelint, 1 core, nothing reused", len(paths), seconds, detail=f"{findings} findings"
+    )
+
+
 def _init_worker(profile: str, warm_path: str) -> None:
     analyze, read_note, kb, settings = _load_notelint(profile)
     _WORKER.update(analyze=analyze, read_note=read_note, kb=kb, settings=settings)
@@ -170,7 +196,10 @@ def _worker_ready(delay: float) -> int:
 
 def run_notelint_pool(paths: Sequence[str], profile: str, workers: int) -> Row:
     chunks = [list(paths[i : i + CHUNK]) for i in range(0, len(paths), CHUNK)]
-    with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(profile, paths[0])) as ex:
+    spawn = multiprocessing.get_context("spawn")  # workers start with nothing remembered
+    with ProcessPoolExecutor(
+        workers, mp_context=spawn, initializer=_init_worker, initargs=(profile, paths[0])
+    ) as ex:
         pids = set(ex.map(_worker_ready, [0.2] * (workers * 2)))  # every worker started and warm
         start = time.perf_counter()
         findings = sum(ex.map(_worker_lint, chunks))
@@ -468,6 +497,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     results.rows.append(run_floor(paths))
     one, rss = run_notelint_one_core(paths, args.profile, results)
     results.rows.append(one)
+    results.rows.append(run_notelint_nothing_reused(paths, args.profile))
     results.rss_mb.update(rss)
     if args.workers > 1:
         results.rows.append(run_notelint_pool(paths, args.profile, args.workers))

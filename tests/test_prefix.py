@@ -194,3 +194,15 @@ def test_sentences_remembered_from_other_notes_give_the_same_findings() -> None:
             _load_cached.cache_clear()
     finally:
         _load_cached.cache_clear()
+
+
+def test_memos_that_empty_mid_scan_change_nothing() -> None:
+    from notelint.memo import Memo
+
+    patterns = list(_matcher().index.patterns)
+    small = PrefixIndex(patterns)
+    small._lines, small._seen = Memo(max_entries=3), Memo(max_entries=3)
+    notes = sorted((ROOT / "fixtures" / "notes").glob("*.txt"))[:6]
+    texts = [path.read_text(encoding="utf-8") for path in notes]
+    for text in texts * 3:
+        assert small.scan(text).starts == PrefixIndex(patterns).scan(text).starts

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Protocol, runtime_checkable
+
 from notelint.decide import decide
 from notelint.findings import Report
 from notelint.kb import KnowledgeBase
@@ -26,3 +28,16 @@ def analyze(text: str, kb: KnowledgeBase, settings: Settings | None = None) -> R
     evidence = match_evidence(note, kb, scan)
     sides = find_sides(note, kb, scan)
     return decide(note, evidence, sides, kb, settings or Settings())
+
+
+def forget(kb: KnowledgeBase) -> None:
+    """Drop what was remembered of the notes analysed with ``kb`` (their lines, sentences and
+    words, kept because notes repeat them); what was compiled from the rules stays."""
+    for item in kb.cache.values():
+        if isinstance(item, _Forgetful):
+            item.forget()
+
+
+@runtime_checkable
+class _Forgetful(Protocol):
+    def forget(self) -> None: ...

@@ -13,6 +13,7 @@ from notelint.context import ContextMatcher, TriggerHit
 from notelint.findings import Span
 from notelint.kb import KnowledgeBase
 from notelint.kb.models import Assertion, Concept
+from notelint.memo import Memo
 from notelint.note import NEGATIVE_VALUE, Note, Sentence
 from notelint.prefix import PrefixIndex, Scan, reach_behind
 
@@ -178,34 +179,30 @@ class SentenceMemo:
 
     Sound for a pattern whose lookbehinds see at most ``REACH - 1`` characters back (so what
     it matches within a sentence depends on the key alone); other patterns are not kept.
-    Bounded: emptied when it grows past ``limit`` sentences.
     """
 
-    def __init__(
-        self, patterns: Iterable[regex.Pattern[str]], triggers: range, limit: int = 100_000
-    ) -> None:
+    def __init__(self, patterns: Iterable[regex.Pattern[str]], triggers: range) -> None:
         reach = [reach_behind(p.pattern) for p in patterns]
         self._held = frozenset(n for n, r in enumerate(reach) if r is not None and r < REACH)
         self.holds_triggers = all(n in self._held for n in triggers)
-        self._limit = limit
-        self._matches: dict[SentenceKey, dict[int, tuple[tuple[int, int], ...]]] = {}
-        self.hits: dict[SentenceKey, list[TriggerHit]] = {}
+        self._matches: Memo[SentenceKey, dict[int, tuple[tuple[int, int], ...]]] = Memo()
+        self.hits: Memo[SentenceKey, list[TriggerHit]] = Memo()
 
     def holds(self, number: int) -> bool:
         return number in self._held
 
+    def forget(self) -> None:
+        self._matches.clear()
+        self.hits.clear()
+
     def matches(self, key: SentenceKey) -> dict[int, tuple[tuple[int, int], ...]]:
         known = self._matches.get(key)
         if known is None:
-            if len(self._matches) >= self._limit:
-                self._matches.clear()
-            known = self._matches[key] = {}
+            known = self._matches.put(key, {}, len(key[0]) + len(key[1]))
         return known
 
     def remember_hits(self, key: SentenceKey, hits: list[TriggerHit]) -> None:
-        if len(self.hits) >= self._limit:
-            self.hits.clear()
-        self.hits[key] = hits
+        self.hits.put(key, hits, len(key[0]) + len(key[1]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,6 +231,11 @@ class CompiledMatcher:
 
     def scan(self, text: str) -> Scan:
         return self.index.scan(text)
+
+    def forget(self) -> None:
+        """Drop what was remembered of the texts analysed so far."""
+        self.memo.forget()
+        self.index.forget()
 
 
 def compiled(kb: KnowledgeBase) -> CompiledMatcher:

@@ -1,47 +1,61 @@
 """Parse a note as written: sections, fields, sentences, placeholders and code mentions.
 
 Pure: text in, a :class:`Note` out. Offsets are Python string offsets into the original text.
+
+Most of the work is per line, and lines recur: between notes from one template, and between
+versions of a document being edited. So what a line, a section's content or a paragraph says
+is worked out once per distinct text, relative to its start, and kept in bounded memos.
 """
 
 from __future__ import annotations
 
 import bisect
 import functools
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+import itertools
+import operator
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any
 
 import regex
 
 from notelint.findings import CodeMention, Span
-from notelint.prefix import PrefixIndex
+from notelint.memo import Memo
 
 _MARKDOWN_HEADING = regex.compile(r"^[ \t]{0,3}#{1,6}[ \t]+(?P<label>.+?)[ \t]*#*[ \t]*$")
 # "Label: value" or "Label:" alone; optional list marker or numbering before the label.
+# The value runs to the last character that is not a space or tab: found greedily, since a
+# lazy `.*?` tries the end of the line after each character of it.
 _LABEL_LINE = regex.compile(
     r"^(?P<lead>[ \t]*(?:[-*•>]+[ \t]*)*(?:\(?\d{1,2}[.)][ \t]+|[A-Z][.)][ \t]+)?)"
-    r"(?P<label>[A-Za-z][A-Za-z0-9 /&'(),.#-]{0,48}?)[ \t]*:(?:[ \t]+(?P<value>\S.*?))?[ \t]*$"
+    r"(?P<label>[A-Za-z][A-Za-z0-9 /&'(),.#-]{0,48}?)[ \t]*:"
+    r"(?:[ \t]+(?P<value>\S(?:.*[^ \t\n])?))?[ \t]*$"
 )
 
 
 @functools.lru_cache(maxsize=2048)
 def _label_line(line: str) -> regex.Match[str] | None:
-    """_LABEL_LINE on one line: each line is tried by several steps, and lines recur."""
+    """_LABEL_LINE on one line, for callers outside this module."""
     return _LABEL_LINE.match(line)
 
 
 _ALL_CAPS = regex.compile(r"^[ \t]*(?P<label>[A-Z][A-Z0-9 /&,()'-]{2,60}?)[ \t]*$")
 _LIST_ITEM = regex.compile(r"^[ \t]*(?:[-*•]|\d{1,2}[.)]|[A-Z][.)])[ \t]+")
-_SENTENCE_END = regex.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
+# Where a sentence ends, from the [.!?] that ends it (so one past it): faster to find than
+# with a look-behind, and the same matches, since the white space ending one is no [.!?].
+_SENTENCE_BREAK = regex.compile(r"[.!?][\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
 _ABBREVIATION = regex.compile(
     r"(?:\b(?:Dr|Mr|Mrs|Ms|St|vs|approx|e\.g|i\.e|No|Fig|cf|etc|incl|M\.D|D\.O|Ph\.D)|\b[A-Z])\.$"
 )
+# An _ABBREVIATION match is at most 7 characters: 16 keep it and the character before it.
+_ABBREVIATION_REACH = 16
 _MENU_WORD = r"(?:yes|no|none|nil|minimal|mild|moderate|severe|good|fair|poor|left|right|bilateral|done|not done|n/a)"
-_PLACEHOLDER = regex.compile(
-    r"\[[^\[\]\n]{0,120}\]|\{\{[^{}\n]{0,120}\}\}|_{3,}|\*{3,}|\bX{3,}\b|<<[^<>\n]{0,60}>>"
-    rf"|\b{_MENU_WORD}(?:,[ \t]*{_MENU_WORD})?(?:[ \t]*/[ \t]*{_MENU_WORD}\b(?:,[ \t]*{_MENU_WORD}\b)?)+",
-    regex.IGNORECASE,
-)
-_PLACEHOLDERS = PrefixIndex([_PLACEHOLDER])  # the same matches, tried only where one can start
+_BRACKETS = r"\[[^\[\]\n]{0,120}\]|\{\{[^{}\n]{0,120}\}\}|_{3,}|\*{3,}|\bX{3,}\b|<<[^<>\n]{0,60}>>"
+_MENU = rf"\b{_MENU_WORD}(?:,[ \t]*{_MENU_WORD})?(?:[ \t]*/[ \t]*{_MENU_WORD}\b(?:,[ \t]*{_MENU_WORD}\b)?)+"
+_PLACEHOLDER = regex.compile(f"{_BRACKETS}|{_MENU}", regex.IGNORECASE)
+# Every menu match has a "/": on a line without one, only the other branches can match.
+_BRACKET_PLACEHOLDER = regex.compile(_BRACKETS, regex.IGNORECASE)
+_MENU_PLACEHOLDER = regex.compile(_MENU, regex.IGNORECASE)
 _WORD_CHAR = regex.compile(r"[^\W_]")
 NEGATIVE_VALUE = regex.compile(
     r"^(?:none|no|nil|n/?a|not (?:done|obtained|performed|applicable|available)|-+)\.?$",
@@ -61,6 +75,7 @@ _PREFIXED_CODE = regex.compile(
     rf"\b(?:CPT|HCPCS)(?:[ \t]*codes?)?[ \t]*[:#]?[ \t]*(?={_CODE}(?![\w]))"
 )
 _MODIFIER = regex.compile(r"-[ \t]?([0-9A-Z]{2})\b")
+_SENTENCE_STOPS = (".", "!", "?", ":", ";")
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,19 +118,101 @@ class Note:
         return first < len(self.placeholders) and self.placeholders[first].start < end
 
 
+# Setting a frozen dataclass's fields straight into its slots, without the __init__ that sets
+# each through object.__setattr__, takes half the time: a long note makes thousands of these.
+_SENTENCE_SLOTS: tuple[Any, ...] = tuple(
+    getattr(Sentence, f.name).__set__ for f in fields(Sentence)
+)
+_SECTION_SLOTS: tuple[Any, ...] = tuple(getattr(Section, f.name).__set__ for f in fields(Section))
+
+
+def _sentence(
+    span: Span,
+    section: int,
+    is_field: bool = False,
+    label: Span | None = None,
+    value: Span | None = None,
+    template: bool = False,
+    negative: bool = False,
+) -> Sentence:
+    """``Sentence(...)``, quicker."""
+    made = object.__new__(Sentence)
+    set_span, set_section, set_field, set_label, set_value, set_template, set_negative = (
+        _SENTENCE_SLOTS
+    )
+    set_span(made, span)
+    set_section(made, section)
+    set_field(made, is_field)
+    set_label(made, label)
+    set_value(made, value)
+    set_template(made, template)
+    set_negative(made, negative)
+    return made
+
+
+def _section(
+    kind: str, heading: str, heading_span: Span, span: Span, content: Span, empty: bool
+) -> Section:
+    """``Section(...)``, quicker."""
+    made = object.__new__(Section)
+    set_kind, set_heading, set_heading_span, set_span, set_content, set_empty = _SECTION_SLOTS
+    set_kind(made, kind)
+    set_heading(made, heading)
+    set_heading_span(made, heading_span)
+    set_span(made, span)
+    set_content(made, content)
+    set_empty(made, empty)
+    return made
+
+
+_Pair = tuple[int, int]  # a span relative to the start of a line, paragraph or section
+# A code mention relative to its line: code, modifiers, units, span, modifier spans.
+_MentionAt = tuple[str, tuple[str, ...], int, _Pair, tuple[_Pair, ...]]
+
+
 @dataclass(frozen=True, slots=True)
-class _Line:
-    start: int
-    end: int
-    text: str
+class _HeadingAt:
+    kind: str
+    label: str
+    label_span: _Pair
+    inline_value: _Pair | None  # "INDICATION: knee pain" keeps its content on the heading line
 
 
-def _lines(text: str) -> list[_Line]:
-    out, pos = [], 0
-    for raw in text.split("\n"):
-        out.append(_Line(pos, pos + len(raw), raw.rstrip("\r")))
-        pos += len(raw) + 1
-    return out
+@dataclass(frozen=True, slots=True)
+class _FieldAt:
+    label: _Pair
+    value: _Pair | None
+    template: bool
+    negative: bool
+
+
+@dataclass(slots=True)  # not frozen: made for every new line, and faster so
+class _LineInfo:
+    """One line's part in each step, from its text alone (and the vocabulary)."""
+
+    placeholders: tuple[_Pair, ...]
+    blank: bool  # nothing but placeholders, punctuation and white space
+    empty: bool  # white space only
+    heading: _HeadingAt | None
+    field: _FieldAt | None  # the whole line as a "Label: value" sentence
+    list_item: bool
+    can_follow: bool  # may continue a sentence wrapped from the line before
+    stops: bool  # a sentence on it does not wrap onto the next line
+    coding: bool  # labelled as a coding line ("CPT: ...")
+    value_offset: int  # where a labelled line's value starts, else 0
+    prefixed: tuple[_MentionAt, ...]  # the code after each "CPT"/"HCPCS" prefix
+
+
+# A sentence relative to its section's content: start, end, and what it says if a field.
+_SentenceAt = tuple[int, int, _FieldAt | None]
+
+
+@dataclass(frozen=True, slots=True)
+class _ContentInfo:
+    """A section's content, from its text alone and whether it starts a line."""
+
+    empty: bool
+    sentences: tuple[_SentenceAt, ...]
 
 
 class SectionVocabulary:
@@ -127,6 +224,13 @@ class SectionVocabulary:
     def __init__(self, headings: Mapping[str, list[str]]) -> None:
         self._kinds = {h: kind for kind, hs in headings.items() for h in hs}
         self._seen: dict[str, str | None] = {}  # labels recur from note to note
+        # Memos of parse_note's work, here since a line's heading kind depends on us.
+        self._line_memo: Memo[str, _LineInfo] = Memo()
+        # Section content, by whether it starts mid-line (after an inline heading) or not.
+        self._content_memos: tuple[Memo[str, _ContentInfo], Memo[str, _ContentInfo]] = (
+            Memo(),
+            Memo(),
+        )
 
     def kind(self, label: str) -> str | None:
         if label not in self._seen:
@@ -136,245 +240,402 @@ class SectionVocabulary:
             self._seen[label] = self._kinds.get(self._NUMBERING.sub("", key))
         return self._seen[label]
 
+    def forget(self) -> None:
+        """Drop what was kept of the notes parsed so far."""
+        self._seen.clear()
+        self._line_memo.clear()
+        for memo in (*self._content_memos, _PARAGRAPHS, _CODING_MENTIONS):
+            memo.clear()
+
+    def _line(self, raw: str) -> _LineInfo:
+        return self._line_memo.get(raw) or self._line_memo.put(raw, _line_info(raw, self))
+
+
+@dataclass(slots=True)
+class _Lines:
+    """The note's lines, split on "\\n": an end excludes the newline but not a "\\r"."""
+
+    starts: list[int]
+    ends: list[int]
+    infos: list[_LineInfo]
+
 
 def parse_note(text: str, vocabulary: SectionVocabulary) -> Note:
     note = Note(text=text)
-    placeholders = _PLACEHOLDERS.scan(text).finditer(0)
-    note.placeholders = [Span(m.start(), m.end()) for m in placeholders]
-    lines = _lines(text)
-    heads = _find_headings(lines, vocabulary)
-    _build_sections(note, lines, heads)
-    line_starts = [line.start for line in lines]
-    for index, section in enumerate(note.sections):
-        # Only the lines from the one holding the section's start can overlap it.
-        first = max(bisect.bisect_right(line_starts, section.content_span.start) - 1, 0)
-        _split_sentences(note, lines[first:], section, index)
+    lines = _lines(text, vocabulary)
+    note.placeholders = [
+        Span(start + a, start + b)
+        for start, info in zip(lines.starts, lines.infos, strict=True)
+        if info.placeholders
+        for a, b in info.placeholders
+    ]
+    heads = [(number, info.heading) for number, info in enumerate(lines.infos) if info.heading]
+    _Sections(note, vocabulary).build(lines, heads)
     _find_codes(note, lines)
     return note
 
 
-@dataclass(frozen=True, slots=True)
-class _Heading:
-    line: int
-    kind: str
-    label: str
-    label_span: Span
-    inline_value: Span | None  # "INDICATION: knee pain" keeps its content on the heading line
+def _lines(text: str, vocabulary: SectionVocabulary) -> _Lines:
+    raws = text.split("\n")
+    lengths = list(map(len, raws))
+    starts = list(itertools.accumulate((n + 1 for n in lengths[:-1]), initial=0))
+    ends = list(map(operator.add, starts, lengths))
+    memo, line = vocabulary._line_memo, vocabulary._line
+    return _Lines(starts, ends, [memo.get(raw) or line(raw) for raw in raws])
 
 
-def _find_headings(lines: list[_Line], vocabulary: SectionVocabulary) -> list[_Heading]:
-    heads: list[_Heading] = []
-    for number, line in enumerate(lines):
-        heading = _heading(line, vocabulary)
-        if heading:
-            heads.append(_Heading(number, *heading))
-    return heads
+def _line_info(raw: str, vocabulary: SectionVocabulary) -> _LineInfo:
+    # Headings, wrapping and codes read the line without its "\r"; sentences read it whole.
+    text = raw.rstrip("\r")
+    spans = _placeholders_in(raw)
+    labelled = _LABEL_LINE.match(text) if ":" in text else None
+    whole = labelled if raw == text else _LABEL_LINE.match(raw) if ":" in raw else None
+    following = text.lstrip()
+    value = labelled.group("value") if labelled else None
+    return _LineInfo(
+        placeholders=spans,
+        blank=_blank_around(raw, spans),
+        empty=not following,
+        heading=_heading(text, labelled, vocabulary),
+        field=_field(raw, whole),
+        list_item=bool(_LIST_ITEM.match(raw)),
+        can_follow=bool(following) and not labelled and following[0].islower(),
+        stops=text.rstrip().endswith(_SENTENCE_STOPS)
+        or _ends_in_placeholder(text, spans if raw == text else _placeholders_in(text)),
+        coding=bool(labelled and _CODING_LABEL.match(labelled.group("label").strip())),
+        value_offset=labelled.start("value") if labelled and value else 0,
+        prefixed=_prefixed(raw, text),
+    )
 
 
-def _heading(
-    line: _Line, vocabulary: SectionVocabulary
-) -> tuple[str, str, Span, Span | None] | None:
-    text = line.text
-    if not text.strip():
-        return None
-    markdown = _MARKDOWN_HEADING.match(text)
-    if markdown:
-        label = markdown.group("label").strip("*: ")
-        span = Span(line.start + markdown.start("label"), line.start + markdown.end("label"))
-        return vocabulary.kind(label) or "other", label, span, None
-    labelled = _label_line(text)
-    if labelled:
-        label = labelled.group("label").strip()
-        kind = vocabulary.kind(label)
-        span = Span(line.start + labelled.start("label"), line.start + labelled.end("label"))
-        if kind:
-            value = labelled.group("value")
-            inline = (
-                Span(line.start + labelled.start("value"), line.start + labelled.end("value"))
-                if value
-                else None
-            )
-            return kind, label, span, inline
-        if (
-            labelled.group("value") is None
-            and len(label.split()) <= 6
-            and not labelled.group("lead").strip()
-        ):
-            return "other", label, span, None
-        return None
-    caps = _ALL_CAPS.match(text)
-    if (
-        caps
-        and sum(c.isalpha() for c in caps.group("label")) >= 3
-        and len(caps.group("label").split()) <= 8
-    ):
-        label = caps.group("label")
-        span = Span(line.start + caps.start("label"), line.start + caps.end("label"))
-        return vocabulary.kind(label) or "other", label, span, None
-    return None
+def _placeholders_in(line: str) -> tuple[_Pair, ...]:
+    """_PLACEHOLDER.finditer over one line; no placeholder crosses a newline."""
+    if "/" in line:
+        return tuple(_with_menus(line))
+    if _may_hold_brackets(line):
+        return tuple(m.span() for m in _BRACKET_PLACEHOLDER.finditer(line))
+    return ()
 
 
-def _build_sections(note: Note, lines: list[_Line], heads: list[_Heading]) -> None:
-    end_of_text = len(note.text)
-    if not heads or heads[0].line > 0:
-        first = heads[0].line if heads else len(lines)
-        end = lines[first].start if first < len(lines) else end_of_text
-        note.sections.append(_section(note, "body", "", Span(0, 0), Span(0, end), Span(0, end)))
-    for i, head in enumerate(heads):
-        line = lines[head.line]
-        next_line = heads[i + 1].line if i + 1 < len(heads) else len(lines)
-        next_start = lines[next_line].start if next_line < len(lines) else end_of_text
-        if head.inline_value:
-            # "Reason for guidance: N/A" owns its line and any soft-wrapped continuation;
-            # what follows is narrative of its own, not more of that field.
-            last = _continuation_end(lines, head.line, next_line)
-            end = min(lines[last].end + 1, next_start)
-            content = Span(head.inline_value.start, lines[last].end)
-            note.sections.append(
-                _section(
-                    note, head.kind, head.label, head.label_span, Span(line.start, end), content
-                )
-            )
-            if end < next_start:
-                rest = Span(end, next_start)
-                note.sections.append(_section(note, "body", "", Span(end, end), rest, rest))
-            continue
-        content_start = min(line.end + 1, end_of_text)
-        content = Span(content_start, max(content_start, next_start))
-        note.sections.append(
-            _section(
-                note, head.kind, head.label, head.label_span, Span(line.start, next_start), content
-            )
-        )
+def _with_menus(line: str) -> Iterator[_Pair]:
+    """_PLACEHOLDER's matches from its two kinds of branch, each found quicker alone.
+
+    As in one search: the leftmost match wins (the first branch if both start at one place),
+    and the next search starts at its end. A match found before then stays the leftmost.
+    """
+    bracket = _BRACKET_PLACEHOLDER.search(line) if _may_hold_brackets(line) else None
+    menu = _MENU_PLACEHOLDER.search(line)
+    while bracket or menu:
+        found = min(filter(None, (bracket, menu)), key=lambda m: m.start())  # bracket on a tie
+        yield found.span()
+        end = found.end()
+        if bracket and bracket.start() < end:
+            bracket = _BRACKET_PLACEHOLDER.search(line, end)
+        if menu and menu.start() < end:
+            menu = _MENU_PLACEHOLDER.search(line, end)
 
 
-def _continuation_end(lines: list[_Line], first: int, stop: int) -> int:
-    """The last line of a sentence that starts on line ``first`` and wraps onto lowercase lines."""
-    last = first
-    while last + 1 < stop:
-        following = lines[last + 1].text.lstrip()
-        if not following or _label_line(lines[last + 1].text) or not following[0].islower():
-            break
-        if lines[last].text.rstrip().endswith((".", "!", "?", ":", ";")):
-            break
-        if _ends_in_placeholder(lines[last].text):
-            break  # a template field ("Images: [***]") does not wrap onto the next line
-        last += 1
-    return last
+def _may_hold_brackets(line: str) -> bool:
+    """Whether the line has what each bracket-like placeholder starts with: quicker to look
+    for than to match."""
+    return (
+        "[" in line
+        or "{{" in line
+        or "___" in line
+        or "***" in line
+        or "<<" in line
+        or "xxx" in line.lower()  # `X` ignoring case is only ever "X" or "x"
+    )
 
 
-def _ends_in_placeholder(text: str) -> bool:
-    trailing = [m for m in _PLACEHOLDER.finditer(text) if not text[m.end() :].strip()]
-    return bool(trailing)
-
-
-def _section(
-    note: Note, kind: str, heading: str, heading_span: Span, span: Span, content: Span
-) -> Section:
-    empty = _is_blank(note.text[content.start : content.end])
-    return Section(kind, heading, heading_span, span, content, empty)
+def _blank_around(text: str, spans: tuple[_Pair, ...]) -> bool:
+    """No word character outside the placeholders at ``spans``."""
+    pos = 0
+    for start, end in spans:
+        if _WORD_CHAR.search(text, pos, start):
+            return False
+        pos = end
+    return not _WORD_CHAR.search(text, pos)
 
 
 def _is_blank(text: str) -> bool:
     """Nothing written but placeholders, punctuation and white space."""
     if not _WORD_CHAR.search(text):
         return True  # removing placeholders cannot add a word character
-    return not _WORD_CHAR.search(_PLACEHOLDER.sub("", text))
+    return all(_blank_around(line, _placeholders_in(line)) for line in text.split("\n"))
 
 
-def _split_sentences(note: Note, lines: list[_Line], section: Section, index: int) -> None:
-    paragraph: list[_Line] = []
+def _ends_in_placeholder(text: str, spans: tuple[_Pair, ...]) -> bool:
+    return bool(spans) and not text[spans[-1][1] :].strip()
 
-    def flush() -> None:
-        if paragraph:
-            _sentences_in(note, paragraph[0].start, paragraph[-1].end, index)
-            paragraph.clear()
 
-    for line in lines:
-        if line.start >= section.content_span.end:
-            break  # lines are in order: none further overlaps the section
-        start, end = (
-            max(line.start, section.content_span.start),
-            min(line.end, section.content_span.end),
+def _prefixed(raw: str, text: str) -> tuple[_MentionAt, ...]:
+    if "CPT" not in text and "HCPCS" not in text:
+        return ()  # the pattern is case-sensitive
+    found = (_mentions(raw, m.end(), only_first=True) for m in _PREFIXED_CODE.finditer(text))
+    return tuple(itertools.chain.from_iterable(found))
+
+
+def _heading(
+    text: str, labelled: regex.Match[str] | None, vocabulary: SectionVocabulary
+) -> _HeadingAt | None:
+    if not text.strip():
+        return None
+    markdown = _MARKDOWN_HEADING.match(text) if "#" in text else None
+    if markdown:
+        label = markdown.group("label").strip("*: ")
+        return _HeadingAt(vocabulary.kind(label) or "other", label, markdown.span("label"), None)
+    if labelled:
+        return _labelled_heading(labelled, vocabulary)
+    caps = _ALL_CAPS.match(text) if text.isupper() else None  # it allows no lowercase
+    if (
+        caps
+        and sum(c.isalpha() for c in caps.group("label")) >= 3
+        and len(caps.group("label").split()) <= 8
+    ):
+        label = caps.group("label")
+        return _HeadingAt(vocabulary.kind(label) or "other", label, caps.span("label"), None)
+    return None
+
+
+def _labelled_heading(
+    labelled: regex.Match[str], vocabulary: SectionVocabulary
+) -> _HeadingAt | None:
+    label = labelled.group("label").strip()
+    kind = vocabulary.kind(label)
+    span = labelled.span("label")
+    if kind:
+        inline = labelled.span("value") if labelled.group("value") else None
+        return _HeadingAt(kind, label, span, inline)
+    if (
+        labelled.group("value") is None
+        and len(label.split()) <= 6
+        and not labelled.group("lead").strip()
+    ):
+        return _HeadingAt("other", label, span, None)
+    return None
+
+
+def _field(line: str, labelled: regex.Match[str] | None) -> _FieldAt | None:
+    if labelled is None:
+        return None
+    label = labelled.span("label")
+    if labelled.group("value") is None:
+        return _FieldAt(label, None, True, False)
+    value = labelled.group("value")
+    negative = bool(NEGATIVE_VALUE.match(value.strip()))
+    return _FieldAt(label, labelled.span("value"), _is_blank(value), negative)
+
+
+class _Sections:
+    """Adds the note's sections, each with its sentences: these come in section order."""
+
+    def __init__(self, note: Note, vocabulary: SectionVocabulary) -> None:
+        self.note, self.vocabulary = note, vocabulary
+
+    def build(self, lines: _Lines, heads: list[tuple[int, _HeadingAt]]) -> None:
+        end_of_text, starts, count = len(self.note.text), lines.starts, len(lines.starts)
+        if not heads or heads[0][0] > 0:
+            first = heads[0][0] if heads else count
+            end = starts[first] if first < count else end_of_text
+            self.add("body", "", Span(0, 0), Span(0, end), Span(0, end))
+        for i, (number, head) in enumerate(heads):
+            next_line = heads[i + 1][0] if i + 1 < len(heads) else count
+            next_start = starts[next_line] if next_line < count else end_of_text
+            self.add_heading(lines, number, head, next_line, next_start)
+
+    def add_heading(
+        self, lines: _Lines, number: int, head: _HeadingAt, next_line: int, next_start: int
+    ) -> None:
+        start = lines.starts[number]
+        label = Span(start + head.label_span[0], start + head.label_span[1])
+        if head.inline_value:
+            # "Reason for guidance: N/A" owns its line and any soft-wrapped continuation;
+            # what follows is narrative of its own, not more of that field.
+            last = _continuation_end(lines, number, next_line)
+            end = min(lines.ends[last] + 1, next_start)
+            content = Span(start + head.inline_value[0], lines.ends[last])
+            self.add(head.kind, head.label, label, Span(start, end), content)
+            if end < next_start:
+                rest = Span(end, next_start)
+                self.add("body", "", Span(end, end), rest, rest)
+            return
+        content_start = min(lines.ends[number] + 1, len(self.note.text))
+        content = Span(content_start, max(content_start, next_start))
+        self.add(head.kind, head.label, label, Span(start, next_start), content)
+
+    def add(self, kind: str, heading: str, heading_span: Span, span: Span, content: Span) -> None:
+        info = _content_info(self.note.text, content, self.vocabulary)
+        index = len(self.note.sections)
+        self.note.sections.append(_section(kind, heading, heading_span, span, content, info.empty))
+        _add_sentences(self.note, index, content.start, info)
+
+
+def _continuation_end(lines: _Lines, first: int, stop: int) -> int:
+    """The last line of a sentence that starts on line ``first`` and wraps onto lowercase lines."""
+    infos, last = lines.infos, first
+    while last + 1 < stop and infos[last + 1].can_follow and not infos[last].stops:
+        last += 1
+    return last
+
+
+def _content_info(text: str, content: Span, vocabulary: SectionVocabulary) -> _ContentInfo:
+    at_line_start = content.start == 0 or text[content.start - 1] == "\n"
+    memo = vocabulary._content_memos[at_line_start]
+    key = text[content.start : content.end]
+    return memo.get(key) or memo.put(key, _read_content(key, at_line_start, vocabulary))
+
+
+def _read_content(content: str, at_line_start: bool, vocabulary: SectionVocabulary) -> _ContentInfo:
+    """Whether ``content`` is blank, and its sentences: fields, and paragraphs split up."""
+    sentences: list[_SentenceAt] = []
+    paragraph: list[int] = []  # start and end of the paragraph being gathered
+    blank, pos = True, 0
+    for number, piece in enumerate(content.split("\n")):
+        start, end, pos = pos, pos + len(piece), pos + len(piece) + 1
+        if not piece:
+            continue  # nothing of the line is in the section: no break in a paragraph
+        empty, list_item, field_at, piece_blank = _piece(
+            piece, number > 0 or at_line_start, vocabulary
         )
-        if end <= start:
-            continue
-        piece = _Line(start, end, note.text[start:end])
-        if not piece.text.strip():
-            flush()
-            continue
-        labelled = _label_line(piece.text) if start == line.start else None
-        if labelled:
-            flush()
-            note.sentences.append(_field_sentence(note, piece, labelled, index))
-            continue
-        if _LIST_ITEM.match(piece.text):
-            flush()
-        paragraph.append(piece)
-    flush()
+        blank = blank and piece_blank
+        if paragraph and (empty or field_at or list_item):
+            sentences.extend(_paragraph_sentences(content, paragraph[0], paragraph[1]))
+            paragraph.clear()
+        if field_at:
+            sentences.append((start, end, field_at))
+        elif not empty:
+            paragraph[:] = [paragraph[0] if paragraph else start, end]
+    if paragraph:
+        sentences.extend(_paragraph_sentences(content, paragraph[0], paragraph[1]))
+    return _ContentInfo(blank, tuple(sentences))
 
 
-def _field_sentence(note: Note, line: _Line, match: regex.Match[str], section: int) -> Sentence:
-    label = Span(line.start + match.start("label"), line.start + match.end("label"))
-    if match.group("value") is None:
-        return Sentence(Span(line.start, line.end), section, True, label, None, is_template=True)
-    value = Span(line.start + match.start("value"), line.start + match.end("value"))
-    raw = note.text[value.start : value.end]
-    template = _is_blank(raw)
-    negative = bool(NEGATIVE_VALUE.match(raw.strip()))
-    return Sentence(Span(line.start, line.end), section, True, label, value, template, negative)
+def _piece(
+    piece: str, at_line_start: bool, vocabulary: SectionVocabulary
+) -> tuple[bool, bool, _FieldAt | None, bool]:
+    """White space only, list item, field, blank: a line's part in a section's content."""
+    if at_line_start:
+        info = vocabulary._line(piece)
+        return info.empty, info.list_item, info.field, info.blank
+    # Only a line's start can be a field's.
+    return not piece.strip(), bool(_LIST_ITEM.match(piece)), None, _is_blank(piece)
 
 
-def _sentences_in(note: Note, start: int, end: int, section: int) -> None:
-    text = note.text[start:end]
+def _paragraph_sentences(content: str, start: int, end: int) -> list[_SentenceAt]:
+    text = content[start:end]
+    spans = _PARAGRAPHS.get(text) or _PARAGRAPHS.put(text, _sentence_spans(text))
+    return [(start + a, start + b, None) for a, b in spans]
+
+
+_PARAGRAPHS: Memo[str, tuple[_Pair, ...]] = Memo()
+
+
+def _sentence_spans(text: str) -> tuple[_Pair, ...]:
+    out: list[_Pair] = []
     pos = 0
-    for boundary in _SENTENCE_END.finditer(text):
-        if _ABBREVIATION.search(text[pos : boundary.start()]):
+    for boundary in _SENTENCE_BREAK.finditer(text):
+        end = boundary.start() + 1
+        if _abbreviation_before(text, pos, end):
             continue
-        _add_sentence(note, start + pos, start + boundary.start(), section)
+        _add_sentence(out, text, pos, end)
         pos = boundary.end()
-    _add_sentence(note, start + pos, end, section)
+    _add_sentence(out, text, pos, len(text))
+    return tuple(out)
 
 
-def _add_sentence(note: Note, start: int, end: int, section: int) -> None:
-    while end > start and note.text[end - 1].isspace():
+def _abbreviation_before(text: str, start: int, end: int) -> bool:
+    """_ABBREVIATION in ``text[start:end]``: it only matches at the end, so read only the end."""
+    if end <= start or text[end - 1] != ".":
+        return False  # `$` is the end of the text: no "\n" can end it here
+    return bool(_ABBREVIATION.search(text[max(start, end - _ABBREVIATION_REACH) : end]))
+
+
+def _add_sentence(out: list[_Pair], text: str, start: int, end: int) -> None:
+    while end > start and text[end - 1].isspace():
         end -= 1
     if end > start:
-        note.sentences.append(Sentence(Span(start, end), section))
+        out.append((start, end))
 
 
-def _find_codes(note: Note, lines: list[_Line]) -> None:
-    """Codes written in the note: on coding lines and sections, or prefixed with CPT/HCPCS."""
-    coding_sections = [s.content_span for s in note.sections if s.kind == "coding"]
-    for line in lines:
-        labelled = _label_line(line.text)
-        is_coding = bool(labelled and _CODING_LABEL.match(labelled.group("label").strip()))
-        in_section = any(s.start <= line.start < s.end for s in coding_sections)
-        if is_coding or in_section:
-            note.coding_lines.append(Span(line.start, line.end))
-            offset = line.start + (
-                labelled.start("value") if labelled and labelled.group("value") else 0
-            )
-            _mentions(note, offset, line.end)
+def _add_sentences(note: Note, section: int, base: int, content: _ContentInfo) -> None:
+    append = note.sentences.append
+    for start, end, field_at in content.sentences:
+        span = Span(base + start, base + end)
+        if field_at is None:
+            append(_sentence(span, section))
         else:
-            for prefix in _PREFIXED_CODE.finditer(line.text):
-                _mentions(note, line.start + prefix.end(), line.end, only_first=True)
+            append(_field_sentence(span, field_at, section))
 
 
-def _mentions(note: Note, start: int, end: int, only_first: bool = False) -> None:
-    for match in _CODE_MENTION.finditer(note.text, start, end):
+def _field_sentence(span: Span, field_at: _FieldAt, section: int) -> Sentence:
+    start = span.start
+    label = Span(start + field_at.label[0], start + field_at.label[1])
+    if field_at.value is None:
+        return _sentence(span, section, True, label, None, template=True)
+    value = Span(start + field_at.value[0], start + field_at.value[1])
+    return _sentence(span, section, True, label, value, field_at.template, field_at.negative)
+
+
+def _find_codes(note: Note, lines: _Lines) -> None:
+    """Codes written in the note: on coding lines and sections, or prefixed with CPT/HCPCS."""
+    infos, starts, ends = lines.infos, lines.starts, lines.ends
+    in_section = _in_coding_sections(note, starts)
+    marked = {n for n, info in enumerate(infos) if info.coding or info.prefixed}
+    for number in sorted(in_section | marked):
+        info, start = infos[number], starts[number]
+        if info.coding or number in in_section:
+            note.coding_lines.append(Span(start, ends[number]))
+            _add_mentions(note, start, _coding_mentions(note.text[start : ends[number]], info))
+        else:
+            _add_mentions(note, start, info.prefixed)
+
+
+def _in_coding_sections(note: Note, starts: list[int]) -> set[int]:
+    """The lines that start inside the content of a coding section."""
+    numbers: set[int] = set()
+    for section in note.sections:
+        if section.kind == "coding":
+            content = section.content_span
+            first = bisect.bisect_left(starts, content.start)
+            numbers.update(range(first, bisect.bisect_left(starts, content.end)))
+    return numbers
+
+
+def _coding_mentions(line: str, info: _LineInfo) -> tuple[_MentionAt, ...]:
+    """Every code on a coding line, after its label if it has one."""
+    found = _CODING_MENTIONS.get(line)
+    if found is None:
+        found = _CODING_MENTIONS.put(line, _mentions(line, info.value_offset))
+    return found
+
+
+_CODING_MENTIONS: Memo[str, tuple[_MentionAt, ...]] = Memo()
+
+
+def _mentions(line: str, start: int, only_first: bool = False) -> tuple[_MentionAt, ...]:
+    """Code mentions in ``line`` from ``start``: the same as in the whole note, where the line
+    ends the search too, and the look-behind sees the same character (or, at the line's
+    start, a newline instead of nothing: neither is one it rejects)."""
+    out: list[_MentionAt] = []
+    for match in _CODE_MENTION.finditer(line, start):
         mods = match.group("mods") or ""
         mod_base = match.start("mods")
         modifiers = tuple(m.group(1) for m in _MODIFIER.finditer(mods))
         mod_spans = tuple(
-            Span(mod_base + m.start(1), mod_base + m.end(1)) for m in _MODIFIER.finditer(mods)
+            (mod_base + m.start(1), mod_base + m.end(1)) for m in _MODIFIER.finditer(mods)
         )
         units_text = match.group("units") or match.group("units2") or match.group("units3")
         units = int(units_text) if units_text else 1
-        note.codes.append(
-            CodeMention(
-                match.group("code"), modifiers, units, Span(match.start(), match.end()), mod_spans
-            )
-        )
+        out.append((match.group("code"), modifiers, units, match.span(), mod_spans))
         if only_first:
-            return
+            break
+    return tuple(out)
+
+
+def _add_mentions(note: Note, base: int, mentions: tuple[_MentionAt, ...]) -> None:
+    for code, modifiers, units, (start, end), mod_spans in mentions:
+        spans = tuple(Span(base + a, base + b) for a, b in mod_spans)
+        note.codes.append(
+            CodeMention(code, modifiers, units, Span(base + start, base + end), spans)
+        )

@@ -29,6 +29,8 @@ from typing import Any
 
 import regex
 
+from notelint.memo import Memo
+
 # The stdlib parser is private and has no type stubs; only its documented-by-use shape is used.
 _sre: Any = importlib.import_module("re._parser")
 _c: Any = importlib.import_module("re._constants")
@@ -236,7 +238,6 @@ _WORD = regex.compile(r"\w+")
 _SEPARATORS = re.compile(r"(\W+)")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _MAX_WORDS_CACHED = 100_000
-_MAX_LINES_CACHED = 50_000  # about 5 MB of the commonest lines
 
 
 @functools.lru_cache(maxsize=4096)
@@ -335,8 +336,14 @@ class PrefixIndex:
                 self._anywhere.append(lit)
         self._word_lengths = sorted({len(word) for word in self._by_word})
         self._cache: dict[str, _Entry] = {}
-        self._lines: dict[str, _LineStarts] = {}
-        self._seen: set[str] = set()  # lines scanned once, not yet filed
+        self._lines: Memo[str, _LineStarts] = Memo()
+        self._seen: Memo[str, bool] = Memo()  # lines scanned once, not yet filed
+
+    def forget(self) -> None:
+        """Drop what was kept of the texts scanned so far."""
+        self._cache.clear()
+        self._lines.clear()
+        self._seen.clear()
 
     def scan(self, text: str) -> Scan:
         """Possible match starts of each anchored pattern in ``text``.
@@ -348,23 +355,23 @@ class PrefixIndex:
         folded = _fold(text)
         lines = folded.split("\n")
         memo, seen = self._lines, self._seen
-        missing = [line for line in dict.fromkeys(lines) if line not in memo]
+        entries = {line: memo.get(line) for line in lines}  # held here: the memo may empty
+        missing = [line for line, entry in entries.items() if entry is None]
         if 2 * sum(line not in seen for line in missing) > len(lines):
             # Mostly new text: one pass over it beats filing each line away. Lines seen
             # now are filed when they come back.
-            if len(seen) + len(missing) > _MAX_LINES_CACHED:
-                seen.clear()
-            seen.update(missing)
+            for line in missing:
+                seen.put(line, True)
             found = self._scan_folded(folded)
             return Scan(self, text, folded, _sorted(found.sure), _sorted_cut(found.cut))
         if missing:
-            self._remember(missing)
+            entries.update(self._remember(missing))
         sure: dict[int, list[int]] = {}
         cut: dict[int, dict[int, list[int]]] = {}
         offset = 0
         for line in lines:
-            entry = memo[line]
-            if entry is not _NO_STARTS:
+            entry = entries[line]
+            if entry is not _NO_STARTS and entry is not None:
                 line_sure, line_cut = entry
                 for number, rels in line_sure:
                     sure.setdefault(number, []).extend([offset + rel for rel in rels])
@@ -374,10 +381,8 @@ class PrefixIndex:
             offset += len(line) + 1
         return Scan(self, text, folded, sure, cut)
 
-    def _remember(self, lines: list[str]) -> None:
+    def _remember(self, lines: list[str]) -> dict[str, _LineStarts]:
         """Scan new lines in one pass over them joined, then file the starts under each line."""
-        if len(self._lines) + len(lines) > _MAX_LINES_CACHED:
-            self._lines.clear()
         joined = "\n".join(lines)
         found = self._scan_folded(joined)
         firsts = [0, *itertools.accumulate(len(line) + 1 for line in lines)][:-1]
@@ -392,6 +397,7 @@ class PrefixIndex:
                 for at in sorted(starts):
                     i = bisect.bisect_right(firsts, at) - 1
                     cut[i].setdefault((end - firsts[i], number), []).append(at - firsts[i])
+        made: dict[str, _LineStarts] = {}
         for line, line_sure, line_cut in zip(lines, sure, cut, strict=True):
             entry: _LineStarts = (
                 tuple((number, tuple(rels)) for number, rels in sorted(line_sure.items())),
@@ -399,7 +405,8 @@ class PrefixIndex:
                     (end, number, tuple(rels)) for (end, number), rels in sorted(line_cut.items())
                 ),
             )
-            self._lines[line] = _NO_STARTS if entry == _NO_STARTS else entry
+            made[line] = self._lines.put(line, _NO_STARTS if entry == _NO_STARTS else entry)
+        return made
 
     def _scan_folded(self, folded: str) -> _Found:
         found = _Found(folded)
