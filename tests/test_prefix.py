@@ -206,3 +206,41 @@ def test_memos_that_empty_mid_scan_change_nothing() -> None:
     texts = [path.read_text(encoding="utf-8") for path in notes]
     for text in texts * 3:
         assert small.scan(text).starts == PrefixIndex(patterns).scan(text).starts
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    edits=st.lists(
+        st.tuples(st.floats(0, 1), st.integers(0, 40), st.sampled_from(_fragments())),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_edits_to_a_long_text_splice_the_same_starts(
+    edits: list[tuple[float, int, str]],
+) -> None:
+    """Typing in a long document: the scan of each version equals a scan from scratch."""
+    patterns = list(_matcher().index.patterns)
+    index = PrefixIndex(patterns)
+    notes = sorted((ROOT / "fixtures" / "notes").glob("*.txt"))
+    text = "\n\n".join(path.read_text(encoding="utf-8") for path in notes)
+    text = (text * (70_000 // len(text) + 1))[:70_000]
+    index.scan(text)
+    for where, removed, inserted in edits:
+        at = int(where * len(text))
+        text = text[:at] + inserted + text[at + removed :]
+        scan = index.scan(text)
+        fresh = PrefixIndex(patterns).scan(text)
+        assert scan.starts == fresh.starts
+        assert scan.cut == fresh.cut
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=texts | st.text(max_size=80))
+def test_no_sentence_ends_inside_a_word(text: str) -> None:
+    """The evidence search relies on it: a search cut inside a word is the one case where the
+    prefix index could miss a match (see Scan.in_word)."""
+    note = parse_note(text, _vocabulary())  # type: ignore[arg-type]
+    scan = _matcher().scan(text)
+    for sentence in match_evidence(note, _kb())._sentences:
+        assert not scan.in_word(sentence.span.end), (text, sentence)

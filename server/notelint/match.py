@@ -14,7 +14,7 @@ from notelint.findings import Span
 from notelint.kb import KnowledgeBase
 from notelint.kb.models import Assertion, Concept
 from notelint.memo import Memo
-from notelint.note import NEGATIVE_VALUE, Note, Sentence
+from notelint.note import NEGATIVE_VALUE, Note, Sentence, make_sentence
 from notelint.prefix import PrefixIndex, Scan, reach_behind
 
 
@@ -43,8 +43,6 @@ class EvidenceIndex:
         self._sentences = _with_headings(note)
         self._starts = [s.span.start for s in self._sentences]
         self._kinds = [note.sections[s.section].kind for s in self._sentences]
-        # Sentences cut off inside a word (none, as parsed), where the scan cannot help.
-        self._ends_in_word = [i for i, s in enumerate(self._sentences) if scan.in_word(s.span.end)]
         self._hits: dict[int, list[TriggerHit]] = {}
         self._keys: dict[int, SentenceKey] = {}
         self._first: dict[str, Evidence | None] = {}
@@ -86,11 +84,13 @@ class EvidenceIndex:
         if starts is None:
             yield from range(len(self._sentences))
             return
+        # A search that stops inside a word may match where the index has no start, but no
+        # sentence ends inside a word (tests/test_prefix.py checks the parser keeps to that).
         ends = self._scan.cut_ends(number)
-        if ends or self._ends_in_word:  # a match may stop where a sentence ends: see Scan
+        if ends:  # a match may stop where a sentence ends: see Scan
             extra = {i for i, s in enumerate(self._sentences) if s.span.end in ends}
             positions = {bisect.bisect_right(self._starts, at) - 1 for at in starts}
-            yield from sorted(p for p in positions | extra | set(self._ends_in_word) if p >= 0)
+            yield from sorted(p for p in positions | extra if p >= 0)
             return
         last, sentence_starts = -1, self._starts
         for at in starts:
@@ -284,17 +284,20 @@ def _with_headings(note: Note) -> list[Sentence]:
     satisfies nothing, and a heading whose content is "none" is negated.
     """
     headings = []
+    text = note.text
     for number, section in enumerate(note.sections):
-        if section.heading_span.end <= section.heading_span.start:
+        label = section.heading_span
+        if label.end <= label.start:
             continue
-        content = note.text[section.content_span.start : section.content_span.end].strip()
-        negative = bool(NEGATIVE_VALUE.match(content))
+        content = section.content_span
+        negative = bool(NEGATIVE_VALUE.match(text[content.start : content.end].strip()))
         # "Performed by: Jane Roe, PA-C" reads as one statement: the heading runs to its line's end.
-        line_end = note.text.find("\n", section.heading_span.end)
-        line_end = len(note.text) if line_end < 0 else line_end
-        end = line_end if section.content_span.start < line_end else section.heading_span.end
-        span = Span(section.heading_span.start, end)
-        headings.append(Sentence(span, number, is_template=section.empty, negative_value=negative))
+        line_end = text.find("\n", label.end)
+        line_end = len(text) if line_end < 0 else line_end
+        end = line_end if content.start < line_end else label.end
+        headings.append(
+            make_sentence(Span(label.start, end), number, template=section.empty, negative=negative)
+        )
     return sorted([*note.sentences, *headings], key=_START)
 
 

@@ -126,7 +126,7 @@ _SENTENCE_SLOTS: tuple[Any, ...] = tuple(
 _SECTION_SLOTS: tuple[Any, ...] = tuple(getattr(Section, f.name).__set__ for f in fields(Section))
 
 
-def _sentence(
+def make_sentence(
     span: Span,
     section: int,
     is_field: bool = False,
@@ -563,7 +563,7 @@ def _add_sentences(note: Note, section: int, base: int, content: _ContentInfo) -
     for start, end, field_at in content.sentences:
         span = Span(base + start, base + end)
         if field_at is None:
-            append(_sentence(span, section))
+            append(make_sentence(span, section))
         else:
             append(_field_sentence(span, field_at, section))
 
@@ -572,9 +572,9 @@ def _field_sentence(span: Span, field_at: _FieldAt, section: int) -> Sentence:
     start = span.start
     label = Span(start + field_at.label[0], start + field_at.label[1])
     if field_at.value is None:
-        return _sentence(span, section, True, label, None, template=True)
+        return make_sentence(span, section, True, label, None, template=True)
     value = Span(start + field_at.value[0], start + field_at.value[1])
-    return _sentence(span, section, True, label, value, field_at.template, field_at.negative)
+    return make_sentence(span, section, True, label, value, field_at.template, field_at.negative)
 
 
 def _find_codes(note: Note, lines: _Lines) -> None:

@@ -238,6 +238,8 @@ _WORD = regex.compile(r"\w+")
 _SEPARATORS = re.compile(r"(\W+)")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _MAX_WORDS_CACHED = 100_000
+_SPLICE_FROM = 64 * 1024  # shorter texts are scanned in less time than it takes to compare
+_RECENT = 4
 
 
 @functools.lru_cache(maxsize=4096)
@@ -338,12 +340,14 @@ class PrefixIndex:
         self._cache: dict[str, _Entry] = {}
         self._lines: Memo[str, _LineStarts] = Memo()
         self._seen: Memo[str, bool] = Memo()  # lines scanned once, not yet filed
+        self._recent: list[Scan] = []  # long texts lately scanned, for edits to them
 
     def forget(self) -> None:
         """Drop what was kept of the texts scanned so far."""
         self._cache.clear()
         self._lines.clear()
         self._seen.clear()
+        self._recent = []
 
     def scan(self, text: str) -> Scan:
         """Possible match starts of each anchored pattern in ``text``.
@@ -353,6 +357,13 @@ class PrefixIndex:
         repeat their template lines and an edited document repeats all but the lines typed.
         """
         folded = _fold(text)
+        if len(folded) >= _SPLICE_FROM:
+            scan = self._splice(text, folded) or self._scan_lines(text, folded)
+            self._recent = [*self._recent[-(_RECENT - 1) :], scan]
+            return scan
+        return self._scan_lines(text, folded)
+
+    def _scan_lines(self, text: str, folded: str) -> Scan:
         lines = folded.split("\n")
         memo, seen = self._lines, self._seen
         entries = {line: memo.get(line) for line in lines}  # held here: the memo may empty
@@ -380,6 +391,34 @@ class PrefixIndex:
                     target.extend([offset + rel for rel in rels])
             offset += len(line) + 1
         return Scan(self, text, folded, sure, cut)
+
+    def _splice(self, text: str, folded: str) -> Scan | None:
+        """A long text that differs from one scanned lately only in a few lines (an edit in
+        the editor): the old starts before those lines stay, those after move by the change
+        in length, and only the lines in between are scanned."""
+        for old in reversed(self._recent):
+            head = _common_prefix(old.folded, folded)
+            tail = _common_suffix(old.folded, folded, min(len(old.folded), len(folded)) - head)
+            if head + tail < len(folded) // 2:
+                continue
+            start = folded.rfind("\n", 0, head) + 1  # the changed lines, in the new text
+            end = folded.find("\n", len(folded) - tail)
+            end = len(folded) if end < 0 else end
+            shift = len(folded) - len(old.folded)
+            middle = self._scan_lines(folded[start:end], folded[start:end])
+            sure = _spliced(old.starts, middle.starts, start, end - shift, shift)
+            cut = {end_: starts for end_, starts in old.cut.items() if end_ <= start}
+            cut.update(
+                (start + end_, {n: [start + at for at in ats] for n, ats in starts.items()})
+                for end_, starts in middle.cut.items()
+            )
+            cut.update(
+                (end_ + shift, {n: [at + shift for at in ats] for n, ats in starts.items()})
+                for end_, starts in old.cut.items()
+                if end_ > end - shift
+            )
+            return Scan(self, text, folded, sure, cut)
+        return None
 
     def _remember(self, lines: list[str]) -> dict[str, _LineStarts]:
         """Scan new lines in one pass over them joined, then file the starts under each line."""
@@ -507,6 +546,63 @@ class _Found:
                 target = self.cut.setdefault(end, {})
         for number in lit.patterns:
             target.setdefault(number, set()).add(at)
+
+
+def _spliced(
+    old: dict[int, list[int]], middle: dict[int, list[int]], start: int, old_end: int, shift: int
+) -> dict[int, list[int]]:
+    """Starts of the old text before ``start`` and from ``old_end`` on (moved by ``shift``),
+    with the middle's (relative to ``start``) in between."""
+    out: dict[int, list[int]] = {}
+    for number in old.keys() | middle.keys():
+        before: Sequence[int] = ()
+        after: Sequence[int] = ()
+        if number in old:
+            starts = old[number]
+            before = starts[: bisect.bisect_left(starts, start)]
+            after = starts[bisect.bisect_left(starts, old_end) :]
+            if shift and after:
+                after = [at + shift for at in after]
+        new = [*before, *(start + at for at in middle.get(number, ())), *after]
+        if new:
+            out[number] = new
+    return out
+
+
+_CHUNK = 4096
+
+
+def _common_prefix(a: str, b: str) -> int:
+    """Length of the longest common prefix: compared a chunk at a time, in C."""
+    size, at = min(len(a), len(b)), 0
+    while at < size and a[at : at + _CHUNK] == b[at : at + _CHUNK]:
+        at += _CHUNK
+    low, high = at, min(at + _CHUNK, size)  # a[:low] == b[:low]; they differ before high
+    while low < high:
+        mid = (low + high + 1) // 2
+        if a[at:mid] == b[at:mid]:
+            low = mid
+        else:
+            high = mid - 1
+    return min(low, size)
+
+
+def _common_suffix(a: str, b: str, limit: int) -> int:
+    """Length of the longest common suffix, at most ``limit``."""
+    la, lb, at = len(a), len(b), 0
+    while (
+        at < limit
+        and a[la - min(at + _CHUNK, limit) : la - at] == b[lb - min(at + _CHUNK, limit) : lb - at]
+    ):
+        at = min(at + _CHUNK, limit)
+    low, high = at, min(at + _CHUNK, limit)
+    while low < high:
+        mid = (low + high + 1) // 2
+        if a[la - mid : la - at] == b[lb - mid : lb - at]:
+            low = mid
+        else:
+            high = mid - 1
+    return low
 
 
 def _sorted(starts: dict[int, set[int]]) -> dict[int, list[int]]:
