@@ -136,7 +136,7 @@ def main() -> int:
         text = note_of(size)
         uri = f"untitled:bench-{size}.txt"
         bench.open(uri, text)
-        rounds = max(10, args.rounds * 3_000 // size)
+        rounds = max(50, args.rounds * 3_000 // size)
         timed(lambda uri=uri: bench.change(uri), 3)  # warm up
         latencies, floor = [], []
         for _ in range(rounds):  # paired, so that both see the same machine load

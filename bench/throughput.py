@@ -121,7 +121,9 @@ _WORKER: dict[str, Any] = {}
 
 
 def _load_notelint(profile: str) -> tuple[Any, Any, Any, Any]:
-    from notelint.analysis import analyze
+    from notelint.analysis import analyze, collect_garbage_rarely
+
+    collect_garbage_rarely()  # as `notelint check` does (for the rest of the process, too)
     from notelint.inputs import read_note
     from notelint.kb import load_knowledge_base
     from notelint.settings import Settings

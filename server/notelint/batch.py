@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from notelint import fhir
+from notelint.analysis import collect_garbage_rarely
 from notelint.config import Config
 from notelint.findings import Report, Severity
 from notelint.inputs import (
@@ -201,6 +202,7 @@ _worker: Worker | None = None
 def _init_worker(rule_dirs: tuple[str, ...], analyse: Analyse, output: Output) -> None:
     global _worker  # noqa: PLW0603 - one Worker per pool process, built by the initializer
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    collect_garbage_rarely()  # a spawned worker does not inherit the parent's setting
     _worker = Worker(rule_dirs, analyse, output)
 
 

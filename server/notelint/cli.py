@@ -17,7 +17,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from notelint import __version__, batch
-from notelint.analysis import analyze
+from notelint.analysis import analyze, collect_garbage_rarely
 from notelint.config import Config, ConfigError, find_config, load_config
 from notelint.decide import make_finding
 from notelint.findings import Report, Span
@@ -165,6 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    collect_garbage_rarely()
     try:
         if args.command == "check":
             return _check(args)

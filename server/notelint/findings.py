@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import IntEnum
+from typing import NamedTuple
 
 from notelint.positions import LineIndex
 
@@ -27,8 +28,10 @@ class Severity(IntEnum):
             raise ValueError(f"unknown severity {value!r} (expected one of: {names})") from None
 
 
-@dataclass(frozen=True, slots=True)
-class Span:
+class Span(NamedTuple):
+    """Offsets into a note's text. A named tuple, not a dataclass: a long note makes tens of
+    thousands, and a tuple is made in half the time."""
+
     start: int
     end: int
 
