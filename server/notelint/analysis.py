@@ -39,9 +39,16 @@ def forget(kb: KnowledgeBase) -> None:
             item.forget()
 
 
+def remembered(kb: KnowledgeBase) -> int:
+    """How many pieces of note text the memos of ``kb`` hold (0 after :func:`forget`)."""
+    return sum(item.remembered() for item in kb.cache.values() if isinstance(item, _Forgetful))
+
+
 @runtime_checkable
 class _Forgetful(Protocol):
     def forget(self) -> None: ...
+
+    def remembered(self) -> int: ...
 
 
 def collect_garbage_rarely() -> None:

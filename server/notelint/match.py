@@ -195,6 +195,9 @@ class SentenceMemo:
         self._matches.clear()
         self.hits.clear()
 
+    def remembered(self) -> int:
+        return len(self._matches) + len(self.hits)
+
     def matches(self, key: SentenceKey) -> dict[int, tuple[tuple[int, int], ...]]:
         known = self._matches.get(key)
         if known is None:
@@ -236,6 +239,9 @@ class CompiledMatcher:
         """Drop what was remembered of the texts analysed so far."""
         self.memo.forget()
         self.index.forget()
+
+    def remembered(self) -> int:
+        return self.memo.remembered() + self.index.remembered()
 
 
 def compiled(kb: KnowledgeBase) -> CompiledMatcher:

@@ -247,6 +247,10 @@ class SectionVocabulary:
         for memo in (*self._content_memos, _PARAGRAPHS, _CODING_MENTIONS):
             memo.clear()
 
+    def remembered(self) -> int:
+        memos = (self._line_memo, *self._content_memos, _PARAGRAPHS, _CODING_MENTIONS)
+        return len(self._seen) + sum(len(memo) for memo in memos)
+
     def _line(self, raw: str) -> _LineInfo:
         return self._line_memo.get(raw) or self._line_memo.put(raw, _line_info(raw, self))
 

@@ -349,6 +349,9 @@ class PrefixIndex:
         self._seen.clear()
         self._recent = []
 
+    def remembered(self) -> int:
+        return len(self._cache) + len(self._lines) + len(self._seen) + len(self._recent)
+
     def scan(self, text: str) -> Scan:
         """Possible match starts of each anchored pattern in ``text``.
 

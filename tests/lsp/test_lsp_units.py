@@ -87,3 +87,34 @@ def test_tracebacks_keep_frames_and_types_but_not_messages() -> None:
     assert "builtins.KeyError" in text and "builtins.ValueError" in text
     assert "test_tracebacks_keep_frames_and_types_but_not_messages" in text
     assert CANARY not in text
+
+
+def test_the_linter_forgets_the_notes_it_kept_when_asked() -> None:
+    """What speeds up re-analysis holds pieces of notes: the server drops it once the editor
+    has closed every note (did_close calls forget_notes)."""
+    import asyncio
+
+    from notelint.analysis import remembered
+    from notelint.lsp.documents import Document
+    from notelint.lsp.linting import Linter
+
+    async def run() -> int:
+        linter = Linter(deliver=lambda doc, analysis: None)
+        linter.ready.set()
+        note = (
+            Path(__file__).parents[2]
+            / "fixtures"
+            / "notes"
+            / "01-us-guided-liver-lesion-biopsy.txt"
+        )
+        doc = Document(
+            "untitled:note.txt", f"{CANARY}\n" + note.read_text(encoding="utf-8"), 1, None
+        )
+        analysis = await linter.current(doc)
+        held = remembered(analysis.kb)
+        linter.forget_notes()
+        linter.close()
+        assert remembered(analysis.kb) == 0
+        return held
+
+    assert asyncio.run(run()) > 0

@@ -20,7 +20,7 @@ from typing import Any, ParamSpec, TypeVar
 import regex
 from lsprotocol import types
 
-from notelint.analysis import analyze
+from notelint.analysis import analyze, forget
 from notelint.decide import make_finding
 from notelint.findings import Report, Span
 from notelint.inputs import text_issue
@@ -187,6 +187,8 @@ class Linter:
     root: Path | None = None
     generation: int = 0  # bumped whenever settings change, so cached analyses go stale
     ready: asyncio.Event = field(default_factory=asyncio.Event)  # the editor's settings are in
+    # Knowledge bases analyses used: their memos hold pieces of notes (see forget_notes).
+    used: dict[int, KnowledgeBase] = field(default_factory=dict)
 
     def reconfigure(self, options: ClientOptions | None = None) -> None:
         if options is not None:
@@ -251,7 +253,14 @@ class Linter:
         loop = asyncio.get_running_loop()
         analysis = await loop.run_in_executor(self.pool, analyse, job, self.resolver)
         doc.lint.latest = analysis  # analyses of a document run one after another, newest last
+        self.used[id(analysis.kb)] = analysis.kb
         return analysis
+
+    def forget_notes(self) -> None:
+        """Drop the pieces of notes kept to speed up analysis; called when the editor has
+        closed every note, so none stays in memory longer than the notes are open."""
+        for kb in self.used.values():
+            forget(kb)
 
     def close(self) -> None:
         self.pool.shutdown(wait=False, cancel_futures=True)

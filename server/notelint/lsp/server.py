@@ -294,6 +294,8 @@ def did_close(ls: NotelintServer, params: types.DidCloseTextDocumentParams) -> N
     ls.linter.cancel(doc)
     if not ls.client.pull:
         ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(doc.uri, []))
+    if not ls.documents:
+        ls.linter.forget_notes()
 
 
 # --- requests -------------------------------------------------------------------------------
