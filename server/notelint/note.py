@@ -10,7 +10,6 @@ is worked out once per distinct text, relative to its start, and kept in bounded
 from __future__ import annotations
 
 import bisect
-import functools
 import itertools
 import operator
 from collections.abc import Iterator, Mapping
@@ -31,12 +30,6 @@ _LABEL_LINE = regex.compile(
     r"(?P<label>[A-Za-z][A-Za-z0-9 /&'(),.#-]{0,48}?)[ \t]*:"
     r"(?:[ \t]+(?P<value>\S(?:.*[^ \t\n])?))?[ \t]*$"
 )
-
-
-@functools.lru_cache(maxsize=2048)
-def _label_line(line: str) -> regex.Match[str] | None:
-    """_LABEL_LINE on one line, for callers outside this module."""
-    return _LABEL_LINE.match(line)
 
 
 _ALL_CAPS = regex.compile(r"^[ \t]*(?P<label>[A-Z][A-Z0-9 /&,()'-]{2,60}?)[ \t]*$")
