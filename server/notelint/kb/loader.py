@@ -118,6 +118,7 @@ def _fingerprint(dirs: Iterable[str]) -> tuple[tuple[str, int, int], ...]:
 
 
 def _toml_stats(directory: str) -> Iterator[tuple[str, int, int]]:
+    """Every rule file below ``directory`` (the one listing of them), with size and mtime."""
     try:
         entries = list(os.scandir(directory))
     except OSError:
@@ -144,7 +145,7 @@ def _load_cached(
         if not path.is_dir():
             errors.append(RuleFileError(directory, 1, "rule folder not found"))
             continue
-        for file in sorted(path.rglob("*.toml")):
+        for file in sorted(Path(name) for name, _size, _mtime in _toml_stats(directory)):
             errors.extend(_load_file(kb, file))
     if not errors:
         errors.extend(check_references(kb))
