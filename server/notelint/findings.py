@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import NamedTuple
@@ -34,6 +36,11 @@ class Span(NamedTuple):
 
     start: int
     end: int
+
+
+# ``span_of((start, end))`` is ``Span(start, end)`` without the named tuple's ``__new__``, a
+# Python function: twice as quick, for the loops that make a span per line or sentence.
+span_of: Callable[[tuple[int, int]], Span] = functools.partial(tuple.__new__, Span)
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,7 @@ from notelint.findings import Span
 from notelint.kb import KnowledgeBase
 from notelint.kb.models import Assertion, Concept
 from notelint.memo import Memo
-from notelint.note import NEGATIVE_VALUE, Note, Sentence, make_sentence
+from notelint.note import Note, Sentence, make_sentence
 from notelint.prefix import PrefixIndex, Scan, reach_behind
 
 
@@ -296,13 +296,14 @@ def _with_headings(note: Note) -> list[Sentence]:
         if label.end <= label.start:
             continue
         content = section.content_span
-        negative = bool(NEGATIVE_VALUE.match(text[content.start : content.end].strip()))
         # "Performed by: Jane Roe, PA-C" reads as one statement: the heading runs to its line's end.
         line_end = text.find("\n", label.end)
         line_end = len(text) if line_end < 0 else line_end
         end = line_end if content.start < line_end else label.end
         headings.append(
-            make_sentence(Span(label.start, end), number, template=section.empty, negative=negative)
+            make_sentence(
+                Span(label.start, end), number, template=section.empty, negative=section.negative
+            )
         )
     return sorted([*note.sentences, *headings], key=_START)
 

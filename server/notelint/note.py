@@ -18,7 +18,7 @@ from typing import Any
 
 import regex
 
-from notelint.findings import CodeMention, Span
+from notelint.findings import CodeMention, Span, span_of
 from notelint.memo import Memo
 
 _MARKDOWN_HEADING = regex.compile(r"^[ \t]{0,3}#{1,6}[ \t]+(?P<label>.+?)[ \t]*#*[ \t]*$")
@@ -79,6 +79,7 @@ class Section:
     span: Span  # the heading line through the end of the section's content
     content_span: Span
     empty: bool
+    negative: bool = False  # its content says only "none", "N/A" or the like
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,17 +145,26 @@ def make_sentence(
 
 
 def _section(
-    kind: str, heading: str, heading_span: Span, span: Span, content: Span, empty: bool
+    kind: str,
+    heading: str,
+    heading_span: Span,
+    span: Span,
+    content: Span,
+    empty: bool,
+    negative: bool,
 ) -> Section:
     """``Section(...)``, quicker."""
     made = object.__new__(Section)
-    set_kind, set_heading, set_heading_span, set_span, set_content, set_empty = _SECTION_SLOTS
+    set_kind, set_heading, set_heading_span, set_span, set_content, set_empty, set_negative = (
+        _SECTION_SLOTS
+    )
     set_kind(made, kind)
     set_heading(made, heading)
     set_heading_span(made, heading_span)
     set_span(made, span)
     set_content(made, content)
     set_empty(made, empty)
+    set_negative(made, negative)
     return made
 
 
@@ -206,6 +216,7 @@ class _ContentInfo:
 
     empty: bool
     sentences: tuple[_SentenceAt, ...]
+    negative: bool  # says only "none", "N/A" or the like
 
 
 class SectionVocabulary:
@@ -261,7 +272,7 @@ def parse_note(text: str, vocabulary: SectionVocabulary) -> Note:
     note = Note(text=text)
     lines = _lines(text, vocabulary)
     note.placeholders = [
-        Span(start + a, start + b)
+        span_of((start + a, start + b))
         for start, info in zip(lines.starts, lines.infos, strict=True)
         if info.placeholders
         for a, b in info.placeholders
@@ -445,26 +456,28 @@ class _Sections:
         self, lines: _Lines, number: int, head: _HeadingAt, next_line: int, next_start: int
     ) -> None:
         start = lines.starts[number]
-        label = Span(start + head.label_span[0], start + head.label_span[1])
+        label = span_of((start + head.label_span[0], start + head.label_span[1]))
         if head.inline_value:
             # "Reason for guidance: N/A" owns its line and any soft-wrapped continuation;
             # what follows is narrative of its own, not more of that field.
             last = _continuation_end(lines, number, next_line)
             end = min(lines.ends[last] + 1, next_start)
-            content = Span(start + head.inline_value[0], lines.ends[last])
-            self.add(head.kind, head.label, label, Span(start, end), content)
+            content = span_of((start + head.inline_value[0], lines.ends[last]))
+            self.add(head.kind, head.label, label, span_of((start, end)), content)
             if end < next_start:
                 rest = Span(end, next_start)
                 self.add("body", "", Span(end, end), rest, rest)
             return
         content_start = min(lines.ends[number] + 1, len(self.note.text))
-        content = Span(content_start, max(content_start, next_start))
-        self.add(head.kind, head.label, label, Span(start, next_start), content)
+        content = span_of((content_start, max(content_start, next_start)))
+        self.add(head.kind, head.label, label, span_of((start, next_start)), content)
 
     def add(self, kind: str, heading: str, heading_span: Span, span: Span, content: Span) -> None:
         info = _content_info(self.note.text, content, self.vocabulary)
         index = len(self.note.sections)
-        self.note.sections.append(_section(kind, heading, heading_span, span, content, info.empty))
+        self.note.sections.append(
+            _section(kind, heading, heading_span, span, content, info.empty, info.negative)
+        )
         _add_sentences(self.note, index, content.start, info)
 
 
@@ -505,7 +518,8 @@ def _read_content(content: str, at_line_start: bool, vocabulary: SectionVocabula
             paragraph[:] = [paragraph[0] if paragraph else start, end]
     if paragraph:
         sentences.extend(_paragraph_sentences(content, paragraph[0], paragraph[1]))
-    return _ContentInfo(blank, tuple(sentences))
+    negative = bool(NEGATIVE_VALUE.match(content.strip()))
+    return _ContentInfo(blank, tuple(sentences), negative)
 
 
 def _piece(
@@ -558,7 +572,7 @@ def _add_sentence(out: list[_Pair], text: str, start: int, end: int) -> None:
 def _add_sentences(note: Note, section: int, base: int, content: _ContentInfo) -> None:
     append = note.sentences.append
     for start, end, field_at in content.sentences:
-        span = Span(base + start, base + end)
+        span = span_of((base + start, base + end))
         if field_at is None:
             append(make_sentence(span, section))
         else:
@@ -567,10 +581,10 @@ def _add_sentences(note: Note, section: int, base: int, content: _ContentInfo) -
 
 def _field_sentence(span: Span, field_at: _FieldAt, section: int) -> Sentence:
     start = span.start
-    label = Span(start + field_at.label[0], start + field_at.label[1])
+    label = span_of((start + field_at.label[0], start + field_at.label[1]))
     if field_at.value is None:
         return make_sentence(span, section, True, label, None, template=True)
-    value = Span(start + field_at.value[0], start + field_at.value[1])
+    value = span_of((start + field_at.value[0], start + field_at.value[1]))
     return make_sentence(span, section, True, label, value, field_at.template, field_at.negative)
 
 
