@@ -23,8 +23,8 @@ import importlib
 import itertools
 import re
 import warnings
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Collection, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import regex
@@ -377,10 +377,12 @@ class PrefixIndex:
             for line in missing:
                 seen.put(line, True)
             found = self._scan_folded(folded)
-            return Scan(self, text, folded, _sorted(found.sure), _sorted_cut(found.cut))
+            whole: dict[int, list[_Piece]] = {n: [(0, at)] for n, at in found.sure.items()}
+            return Scan(self, text, folded, whole, _sorted_cut(found.cut))
         if missing:
             entries.update(self._remember(missing))
-        sure: dict[int, list[int]] = {}
+        # Each pattern's starts are gathered from the lines only if it is asked for.
+        pieces: dict[int, list[_Piece]] = {}
         cut: dict[int, dict[int, list[int]]] = {}
         offset = 0
         for line in lines:
@@ -388,12 +390,12 @@ class PrefixIndex:
             if entry is not _NO_STARTS and entry is not None:
                 line_sure, line_cut = entry
                 for number, rels in line_sure:
-                    sure.setdefault(number, []).extend([offset + rel for rel in rels])
+                    pieces.setdefault(number, []).append((offset, rels))
                 for end, number, rels in line_cut:
                     target = cut.setdefault(offset + end, {}).setdefault(number, [])
                     target.extend([offset + rel for rel in rels])
             offset += len(line) + 1
-        return Scan(self, text, folded, sure, cut)
+        return Scan(self, text, folded, pieces, cut)
 
     def _splice(self, text: str, folded: str) -> Scan | None:
         """A long text that differs from one scanned lately only in a few lines (an edit in
@@ -420,7 +422,7 @@ class PrefixIndex:
                 for end_, starts in old.cut.items()
                 if end_ > end - shift
             )
-            return Scan(self, text, folded, sure, cut)
+            return Scan(self, text, folded, {n: [(0, at)] for n, at in sure.items()}, cut)
         return None
 
     def _remember(self, lines: list[str]) -> dict[str, _LineStarts]:
@@ -608,25 +610,51 @@ def _common_suffix(a: str, b: str, limit: int) -> int:
     return low
 
 
-def _sorted(starts: dict[int, set[int]]) -> dict[int, list[int]]:
-    return {number: sorted(positions) for number, positions in starts.items()}
-
-
 def _sorted_cut(cut: dict[int, dict[int, set[int]]]) -> dict[int, dict[int, list[int]]]:
-    return {end: _sorted(starts) for end, starts in cut.items()}
+    return {end: {n: sorted(at) for n, at in starts.items()} for end, starts in cut.items()}
 
 
-@dataclass(frozen=True, slots=True)
+# Some of a pattern's starts: an offset, and starts after it (ascending, or a set).
+_Piece = tuple[int, Collection[int]]
+
+
 class Scan:
     """One text's possible match starts, per pattern of a :class:`PrefixIndex`."""
 
-    index: PrefixIndex
-    text: str
-    folded: str
-    starts: dict[int, list[int]]
-    cut: dict[int, dict[int, list[int]]]  # see _Found
-    # Full scans of unanchored patterns, shared by equal patterns.
-    whole: dict[int, list[regex.Match[str]]] = field(default_factory=dict)
+    __slots__ = ("_made", "_pieces", "cut", "folded", "index", "text", "whole")
+
+    def __init__(
+        self,
+        index: PrefixIndex,
+        text: str,
+        folded: str,
+        pieces: dict[int, list[_Piece]],
+        cut: dict[int, dict[int, list[int]]],  # see _Found
+    ) -> None:
+        self.index, self.text, self.folded, self.cut = index, text, folded, cut
+        # Pieces in text order that give each pattern's starts; several pieces are one
+        # line's each, so together they are in order too.
+        self._pieces = pieces
+        self._made: dict[int, list[int]] = {}
+        # Full scans of unanchored patterns, shared by equal patterns.
+        self.whole: dict[int, list[regex.Match[str]]] = {}
+
+    def starts_of(self, number: int) -> list[int]:
+        """Where pattern ``number`` may start, ascending (see :meth:`candidates`)."""
+        made = self._made.get(number)
+        if made is None:
+            pieces = self._pieces.get(number, ())
+            if len(pieces) == 1 and pieces[0][0] == 0:
+                made = sorted(pieces[0][1])
+            else:
+                made = [offset + rel for offset, rels in pieces for rel in rels]
+            self._made[number] = made
+        return made
+
+    @property
+    def starts(self) -> dict[int, list[int]]:
+        """Every pattern's starts (for splicing and for tests; analysis asks per pattern)."""
+        return {number: self.starts_of(number) for number in sorted(self._pieces)}
 
     def in_word(self, endpos: int) -> bool:
         """A search cut off inside a word, where the index's word-level reasoning is void."""
@@ -637,7 +665,7 @@ class Scan:
         that stops at one of :meth:`cut_ends`, or :meth:`in_word`, may also match elsewhere."""
         if number in self.index.unanchored:
             return None
-        return self.starts.get(number, [])
+        return self.starts_of(number)
 
     def cut_ends(self, number: int) -> list[int]:
         """Ends of searches at which pattern ``number`` has starts beyond :meth:`candidates`."""
@@ -647,7 +675,7 @@ class Scan:
         """False when pattern ``number`` certainly has no match in text[pos:endpos]."""
         if number in self.index.unanchored or endpos in self.cut or self.in_word(endpos):
             return True
-        starts = self.starts.get(number, [])
+        starts = self.starts_of(number)
         i = bisect.bisect_left(starts, pos)
         return i < len(starts) and starts[i] < endpos
 
@@ -666,7 +694,7 @@ class Scan:
                 self.whole[same] = list(pattern.finditer(self.text))
             yield from self.whole[same]
             return
-        starts = self.starts.get(number, [])
+        starts = self.starts_of(number)
         cut = self.cut.get(endpos, {}).get(number)
         if cut:
             starts = sorted({*starts, *cut})
