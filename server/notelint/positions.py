@@ -39,21 +39,60 @@ def _units(text: str, encoding: Encoding) -> int:
     return len(text.encode("utf-8"))
 
 
+def _breaks(text: str, base: int = 0) -> tuple[list[int], list[int]]:
+    """Where each line break in ``text`` begins and ends (where the next line starts), plus
+    ``base``: the break's offsets in a larger text that ``text`` is a slice of."""
+    if "\r" in text:
+        found = list(_LINE_BREAK.finditer(text))
+        return [m.start() + base for m in found], [m.end() + base for m in found]
+    # the common case, with every step in C: the server indexes each text version it lints
+    lengths = itertools.accumulate(map(len, text.split("\n")))
+    ends = list(map(operator.add, lengths, itertools.count(base)))[:-1]
+    return ends, list(map(operator.add, ends, itertools.repeat(1)))
+
+
+def _shifted(offsets: list[int], delta: int) -> list[int]:
+    """``offsets`` moved by ``delta`` (``offsets`` itself when ``delta`` is 0)."""
+    return offsets if delta == 0 else list(map(operator.add, offsets, itertools.repeat(delta)))
+
+
 class LineIndex:
     """Maps offsets in ``text`` to positions and back, for one encoding."""
 
     def __init__(self, text: str, encoding: Encoding = "utf-16") -> None:
         self.text = text
         self.encoding: Encoding = encoding
-        if "\r" in text:
-            breaks = list(_LINE_BREAK.finditer(text))
-            self.line_starts = [0, *(m.end() for m in breaks)]
-            self._line_ends = [m.start() for m in breaks]
-        else:  # the common case, with every step in C: built on each keystroke in the server
-            lengths = itertools.accumulate(map(len, text.split("\n")))
-            ends = list(map(operator.add, lengths, itertools.count()))[:-1]
-            self._line_ends = ends
-            self.line_starts = [0, *map(operator.add, ends, itertools.repeat(1))]
+        self._line_ends, starts = _breaks(text)
+        self.line_starts = [0, *starts]
+
+    def edited(self, start: int, end: int, new_text: str) -> LineIndex:
+        """The index of this text with ``text[start:end]`` replaced by ``new_text``: equal to a
+        fresh ``LineIndex`` of the result, at the cost of rescanning only the edited lines
+        (the server updates its index on each keystroke). ``self`` is left as it was.
+
+        Whether a break is a CRLF or a lone CR or LF depends only on its neighbours. So the
+        breaks before the line above the edit stay (a CR right before ``start`` could join an LF
+        that the edit inserts), and so do the breaks that begin after ``end``, shifted by the
+        change in length (an LF right at ``end`` could join a CR before it); the text between
+        is scanned again.
+        """
+        start = max(0, min(start, len(self.text)))
+        end = max(start, min(end, len(self.text)))
+        text = self.text[:start] + new_text + self.text[end:]
+        delta = len(new_text) - (end - start)
+        first = max(self.line_of(start) - 1, 0)  # the first line scanned again
+        after = bisect.bisect_right(self._line_ends, end)  # the first break kept after the edit
+        scan_from = self.line_starts[first]
+        scan_to = self._line_ends[after] + delta if after < len(self._line_ends) else len(text)
+        ends, starts = _breaks(text[scan_from:scan_to], scan_from)
+        index = LineIndex.__new__(LineIndex)
+        index.text = text
+        index.encoding = self.encoding
+        index._line_ends = self._line_ends[:first] + ends + _shifted(self._line_ends[after:], delta)
+        index.line_starts = (
+            self.line_starts[: first + 1] + starts + _shifted(self.line_starts[after + 1 :], delta)
+        )
+        return index
 
     def line_of(self, offset: int) -> int:
         return bisect.bisect_right(self.line_starts, offset) - 1

@@ -9,8 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import cattrs
 from lsprotocol import types
 from lsprotocol.converters import get_converter
+from pygls.protocol import default_converter
 
 from notelint.findings import Finding, Severity, Span
 from notelint.positions import LineIndex
@@ -26,6 +28,24 @@ _SEVERITY = {
     Severity.HINT: types.DiagnosticSeverity.Hint,
 }
 _converter = get_converter()
+
+
+class JsonData(dict[str, Any]):
+    """A diagnostic's ``data``, made only of JSON values (dicts, lists, strings, numbers,
+    booleans, None): sent as it is, where the converter would copy it value by value."""
+
+
+def server_converter() -> cattrs.Converter:
+    """pygls's converter, with ``data`` of diagnostics left for ``json.dumps`` to write (the
+    same JSON; copying the fixes' ranges was most of the cost of publishing a large note's
+    diagnostics)."""
+    converter: cattrs.Converter = default_converter()  # type: ignore[no-untyped-call]
+    converter.register_unstructure_hook(JsonData, _as_is)
+    return converter
+
+
+def _as_is(data: JsonData) -> JsonData:
+    return data
 
 
 def lsp_range(index: LineIndex, span: Span) -> types.Range:
@@ -48,12 +68,12 @@ def diagnostic(finding: Finding, index: LineIndex, uri: str, version: int) -> ty
         source=SOURCE,
         message=finding.message,
         related_information=related or None,
-        data={
-            "version": version,
-            "fixes": [fix_json(f, index) for f in finding.fixes],
-            "name": finding.name,
-            "source": {"document": finding.source.document, "line": finding.source.line},
-        },
+        data=JsonData(
+            version=version,
+            fixes=[fix_json(f, index) for f in finding.fixes],
+            name=finding.name,
+            source={"document": finding.source.document, "line": finding.source.line},
+        ),
     )
 
 

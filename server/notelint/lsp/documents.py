@@ -37,18 +37,38 @@ class Document:
 
     def apply(self, change: types.TextDocumentContentChangeEvent, encoding: Encoding) -> None:
         if isinstance(change, types.TextDocumentContentChangeWholeDocument):
-            self.text = change.text
-        else:
-            start = self.offset(change.range.start, encoding)
-            end = max(start, self.offset(change.range.end, encoding))
-            self.text = self.text[:start] + change.text + self.text[end:]
-        self._index = None
+            self.text, self._index = change.text, None
+            return
+        index = self._index_for(encoding)
+        start = index.offset(Position(change.range.start.line, change.range.start.character))
+        end = max(start, index.offset(Position(change.range.end.line, change.range.end.character)))
+        # Updating the index costs a fraction of building one, and the analysis of this
+        # version uses it too (see index).
+        self._index = index.edited(start, end, change.text)
+        self.text = self._index.text
 
     def offset(self, position: types.Position, encoding: Encoding) -> int:
         """The string offset of an editor position, clamped as LSP says."""
-        if self._index is None or self._index.encoding != encoding:
-            self._index = LineIndex(self.text, encoding)  # once per text version
-        return self._index.offset(Position(position.line, position.character))
+        return self._index_for(encoding).offset(Position(position.line, position.character))
+
+    def index(self, encoding: Encoding) -> LineIndex | None:
+        """The line index of exactly the current text in ``encoding``, if one was built."""
+        index = self._index
+        if index is not None and index.text is self.text and index.encoding == encoding:
+            return index
+        return None
+
+    def adopt(self, index: LineIndex) -> None:
+        """Keep an index an analysis built, if it is of the current text: the next change
+        then updates it rather than indexing the text again."""
+        if index.text is self.text and self.index(index.encoding) is None:
+            self._index = index
+
+    def _index_for(self, encoding: Encoding) -> LineIndex:
+        index = self.index(encoding)
+        if index is None:
+            index = self._index = LineIndex(self.text, encoding)  # once per whole text
+        return index
 
 
 def path_of(uri: str) -> Path | None:

@@ -55,6 +55,7 @@ class Job:
     options: ClientOptions
     encoding: Encoding
     root: Path | None
+    index: LineIndex | None = None  # of exactly ``text`` in ``encoding``, when the document has one
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +78,7 @@ def analyse(job: Job, resolver: Resolver) -> Analysis:
     """Resolve settings and analyse one snapshot, in a worker thread. A failure of the core is
     logged and becomes a single diagnostic: the server goes on serving."""
     resolved = resolver.resolve(job.path, job.options, job.root)
-    index = LineIndex(job.text, job.encoding)
+    index = job.index if job.index is not None else LineIndex(job.text, job.encoding)
     try:
         report = _report(job.text, resolved)
         diagnostics = [convert.diagnostic(f, index, job.uri, job.version) for f in report.findings]
@@ -249,10 +250,12 @@ class Linter:
             self.options,
             self.encoding,
             self.root,
+            doc.index(self.encoding),
         )
         loop = asyncio.get_running_loop()
         analysis = await loop.run_in_executor(self.pool, analyse, job, self.resolver)
         doc.lint.latest = analysis  # analyses of a document run one after another, newest last
+        doc.adopt(analysis.index)  # after an open or a full change, for the next edit to update
         self.used[id(analysis.kb)] = analysis.kb
         return analysis
 

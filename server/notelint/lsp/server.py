@@ -17,7 +17,7 @@ from pygls.exceptions import JsonRpcException, JsonRpcInternalError, JsonRpcInva
 from pygls.lsp.server import LanguageServer
 
 from notelint import __version__
-from notelint.lsp import actions, completion, hover, outline
+from notelint.lsp import actions, completion, convert, hover, outline
 from notelint.lsp.convert import SOURCE
 from notelint.lsp.documents import Document, path_of
 from notelint.lsp.linting import Analysis, Linter
@@ -78,7 +78,12 @@ class ClientFeatures:
 
 class NotelintServer(LanguageServer):
     def __init__(self) -> None:
-        super().__init__("notelint", __version__, protocol_cls=NotelintProtocol)
+        super().__init__(
+            "notelint",
+            __version__,
+            protocol_cls=NotelintProtocol,
+            converter_factory=convert.server_converter,
+        )
         self.documents: dict[str, Document] = {}
         self.client = ClientFeatures()
         self.init_options: object = None
