@@ -10,11 +10,12 @@ is worked out once per distinct text, relative to its start, and kept in bounded
 from __future__ import annotations
 
 import bisect
+import functools
 import itertools
 import operator
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field, fields
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
 
 import regex
 
@@ -71,8 +72,9 @@ _MODIFIER = regex.compile(r"-[ \t]?([0-9A-Z]{2})\b")
 _SENTENCE_STOPS = (".", "!", "?", ":", ";")
 
 
-@dataclass(frozen=True, slots=True)
-class Section:
+# Sections and sentences are named tuples, not dataclasses: a long note makes thousands of
+# them, and a tuple is made in one step.
+class Section(NamedTuple):
     kind: str
     heading: str
     heading_span: Span
@@ -82,8 +84,7 @@ class Section:
     negative: bool = False  # its content says only "none", "N/A" or the like
 
 
-@dataclass(frozen=True, slots=True)
-class Sentence:
+class Sentence(NamedTuple):
     span: Span
     section: int
     is_field: bool = False
@@ -112,12 +113,9 @@ class Note:
         return first < len(self.placeholders) and self.placeholders[first].start < end
 
 
-# Setting a frozen dataclass's fields straight into its slots, without the __init__ that sets
-# each through object.__setattr__, takes half the time: a long note makes thousands of these.
-_SENTENCE_SLOTS: tuple[Any, ...] = tuple(
-    getattr(Sentence, f.name).__set__ for f in fields(Sentence)
-)
-_SECTION_SLOTS: tuple[Any, ...] = tuple(getattr(Section, f.name).__set__ for f in fields(Section))
+# ``Sentence(...)`` and ``Section(...)`` without the named tuple's ``__new__``, a Python function.
+_new_sentence: Callable[[tuple[Any, ...]], Sentence] = functools.partial(tuple.__new__, Sentence)
+_new_section: Callable[[tuple[Any, ...]], Section] = functools.partial(tuple.__new__, Section)
 
 
 def make_sentence(
@@ -130,18 +128,7 @@ def make_sentence(
     negative: bool = False,
 ) -> Sentence:
     """``Sentence(...)``, quicker."""
-    made = object.__new__(Sentence)
-    set_span, set_section, set_field, set_label, set_value, set_template, set_negative = (
-        _SENTENCE_SLOTS
-    )
-    set_span(made, span)
-    set_section(made, section)
-    set_field(made, is_field)
-    set_label(made, label)
-    set_value(made, value)
-    set_template(made, template)
-    set_negative(made, negative)
-    return made
+    return _new_sentence((span, section, is_field, label, value, template, negative))
 
 
 def _section(
@@ -154,18 +141,7 @@ def _section(
     negative: bool,
 ) -> Section:
     """``Section(...)``, quicker."""
-    made = object.__new__(Section)
-    set_kind, set_heading, set_heading_span, set_span, set_content, set_empty, set_negative = (
-        _SECTION_SLOTS
-    )
-    set_kind(made, kind)
-    set_heading(made, heading)
-    set_heading_span(made, heading_span)
-    set_span(made, span)
-    set_content(made, content)
-    set_empty(made, empty)
-    set_negative(made, negative)
-    return made
+    return _new_section((kind, heading, heading_span, span, content, empty, negative))
 
 
 _Pair = tuple[int, int]  # a span relative to the start of a line, paragraph or section
@@ -574,7 +550,7 @@ def _add_sentences(note: Note, section: int, base: int, content: _ContentInfo) -
     for start, end, field_at in content.sentences:
         span = span_of((base + start, base + end))
         if field_at is None:
-            append(make_sentence(span, section))
+            append(_new_sentence((span, section, False, None, None, False, False)))
         else:
             append(_field_sentence(span, field_at, section))
 
