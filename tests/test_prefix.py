@@ -14,7 +14,13 @@ from hypothesis import strategies as st
 from notelint.kb import KnowledgeBase, load_knowledge_base
 from notelint.match import CompiledMatcher, compiled, match_evidence
 from notelint.note import parse_note
-from notelint.prefix import PrefixIndex, reach_behind, required_prefixes
+from notelint.prefix import (
+    PrefixIndex,
+    _ascii_stand_in,
+    _fold,
+    reach_behind,
+    required_prefixes,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -244,3 +250,12 @@ def test_no_sentence_ends_inside_a_word(text: str) -> None:
     scan = _matcher().scan(text)
     for sentence in match_evidence(note, _kb())._sentences:
         assert not scan.in_word(sentence.span.end), (text, sentence)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("aZk s\n\r\t-_.µ°×“”’–é\u212a\u017f\U0001f600\ud800")))
+def test_folding_keeps_offsets_and_reads_each_character_alone(text: str) -> None:
+    """The folded text: the same length, each ASCII character lowercased and every other one
+    replaced by what an ASCII literal sees of it."""
+    expected = "".join(c.lower() if c.isascii() else _ascii_stand_in(c) for c in text)
+    assert _fold(text) == expected

@@ -18,6 +18,7 @@ matches as ``finditer``, since a search tries the same positions in the same ord
 from __future__ import annotations
 
 import bisect
+import codecs
 import functools
 import importlib
 import itertools
@@ -236,7 +237,6 @@ def _shrink(prefixes: set[str]) -> set[str]:
 _WORD = regex.compile(r"\w+")
 # On the folded (ASCII) text, `re` splits into the same words as `regex` would, but faster.
 _SEPARATORS = re.compile(r"(\W+)")
-_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _MAX_WORDS_CACHED = 100_000
 _SPLICE_FROM = 64 * 1024  # shorter texts are scanned in less time than it takes to compare
 _RECENT = 4
@@ -258,9 +258,22 @@ def _ascii_stand_in(char: str) -> str:
 
 def _fold(text: str) -> str:
     """Lowercase ASCII of the same length, so offsets are the text's (see _ascii_stand_in)."""
-    if not text.isascii():
-        text = _NON_ASCII.sub(lambda m: _ascii_stand_in(m.group()), text)
-    return text.lower()
+    if text.isascii():
+        return text.lower()
+    # The ASCII codec runs in C and hands each run of other characters to _stand_ins: far
+    # quicker on a long text than a regex substitution (or lowercasing before it).
+    return text.encode("ascii", _FOLD_ERRORS).lower().decode("ascii")
+
+
+def _stand_ins(error: UnicodeError) -> tuple[str, int]:
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    run = error.object[error.start : error.end]
+    return "".join(map(_ascii_stand_in, run)), error.end
+
+
+_FOLD_ERRORS = "notelint.fold"
+codecs.register_error(_FOLD_ERRORS, _stand_ins)
 
 
 @dataclass(frozen=True, slots=True)
