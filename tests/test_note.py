@@ -1,7 +1,12 @@
 from __future__ import annotations
 
+from pathlib import Path
+
+from notelint.findings import Span
 from notelint.kb import KnowledgeBase
-from notelint.note import SectionVocabulary, parse_note
+from notelint.note import NEGATIVE_VALUE, Note, SectionVocabulary, Sentence, parse_note
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _parse(text: str, kb: KnowledgeBase):  # type: ignore[no-untyped-def]
@@ -65,3 +70,33 @@ def test_menu_of_choices_is_a_placeholder(kb: KnowledgeBase) -> None:
     text = "5. Complications:\n-> A. Pneumothorax: No / Minimal / Mild / Moderate / Severe\n"
     note = _parse(text, kb)
     assert any(text[p.start : p.end].startswith("No / Minimal") for p in note.placeholders)
+
+
+def _headings_then_sorted(note: Note) -> list[Sentence]:
+    """Each heading label as a sentence of its own section, running to its line's end when
+    content follows on that line, merged with the sentences by where they start."""
+    headings = []
+    for number, section in enumerate(note.sections):
+        label = section.heading_span
+        if label.end <= label.start:
+            continue
+        line_end = note.text.find("\n", label.end)
+        line_end = len(note.text) if line_end < 0 else line_end
+        end = line_end if section.content_span.start < line_end else label.end
+        negative = bool(NEGATIVE_VALUE.match(note.text[slice(*section.content_span)].strip()))
+        headings.append(
+            Sentence(
+                Span(label.start, end), number, is_template=section.empty, negative_value=negative
+            )
+        )
+    return sorted([*note.sentences, *headings], key=lambda s: s.span.start)
+
+
+def test_headings_read_as_sentences_in_reading_order(kb: KnowledgeBase) -> None:
+    notes = [NOTE, "Reason for guidance: N/A\nmore text here.\nFINDINGS\n\nnone\n", ""]
+    for folder in (ROOT / "fixtures" / "notes", ROOT.parent / "shared" / "corpus" / "dev"):
+        notes += [p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.txt"))]
+    for text in notes:
+        for variant in (text, text.upper(), text.replace("\n", "\r\n")):
+            note = _parse(variant, kb)
+            assert note.headed == _headings_then_sorted(note)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import bisect
-import operator
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -14,7 +13,7 @@ from notelint.findings import Span
 from notelint.kb import KnowledgeBase
 from notelint.kb.models import Assertion, Concept
 from notelint.memo import Memo
-from notelint.note import Note, Sentence, make_sentence
+from notelint.note import Note, Sentence
 from notelint.prefix import PrefixIndex, Scan, reach_behind
 
 
@@ -40,7 +39,7 @@ class EvidenceIndex:
         self._note = note
         self._matcher = matcher
         self._scan = scan
-        self._sentences = _with_headings(note)
+        self._sentences = note.headed
         self._starts = [s.span.start for s in self._sentences]
         self._kinds = [note.sections[s.section].kind for s in self._sentences]
         self._hits: dict[int, list[TriggerHit]] = {}
@@ -278,34 +277,6 @@ def match_evidence(note: Note, kb: KnowledgeBase, scan: Scan | None = None) -> E
     """Each concept's evidence; ``scan``, if given, is ``compiled(kb).scan(note.text)``."""
     matcher = compiled(kb)
     return EvidenceIndex(note, matcher, matcher.scan(note.text) if scan is None else scan)
-
-
-_START = operator.attrgetter("span.start")
-
-
-def _with_headings(note: Note) -> list[Sentence]:
-    """Sentences plus each heading label as a sentence of its own section (titles name procedures).
-
-    A heading asserts only what its content does: an empty heading is a template that
-    satisfies nothing, and a heading whose content is "none" is negated.
-    """
-    headings = []
-    text = note.text
-    for number, section in enumerate(note.sections):
-        label = section.heading_span
-        if label.end <= label.start:
-            continue
-        content = section.content_span
-        # "Performed by: Jane Roe, PA-C" reads as one statement: the heading runs to its line's end.
-        line_end = text.find("\n", label.end)
-        line_end = len(text) if line_end < 0 else line_end
-        end = line_end if content.start < line_end else label.end
-        headings.append(
-            make_sentence(
-                Span(label.start, end), number, template=section.empty, negative=section.negative
-            )
-        )
-    return sorted([*note.sentences, *headings], key=_START)
 
 
 @dataclass(frozen=True, slots=True)

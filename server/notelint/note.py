@@ -100,6 +100,8 @@ class Note:
     text: str
     sections: list[Section] = field(default_factory=list)
     sentences: list[Sentence] = field(default_factory=list)
+    # The sentences and, before each section's, its heading read as a sentence (see _Sections).
+    headed: list[Sentence] = field(default_factory=list)
     placeholders: list[Span] = field(default_factory=list)  # in order, never overlapping
     codes: list[CodeMention] = field(default_factory=list)
     coding_lines: list[Span] = field(default_factory=list)
@@ -439,21 +441,41 @@ class _Sections:
             last = _continuation_end(lines, number, next_line)
             end = min(lines.ends[last] + 1, next_start)
             content = span_of((start + head.inline_value[0], lines.ends[last]))
-            self.add(head.kind, head.label, label, span_of((start, end)), content)
+            self.add(
+                head.kind, head.label, label, span_of((start, end)), content, lines.ends[number]
+            )
             if end < next_start:
                 rest = Span(end, next_start)
                 self.add("body", "", Span(end, end), rest, rest)
             return
         content_start = min(lines.ends[number] + 1, len(self.note.text))
         content = span_of((content_start, max(content_start, next_start)))
-        self.add(head.kind, head.label, label, span_of((start, next_start)), content)
+        self.add(
+            head.kind, head.label, label, span_of((start, next_start)), content, lines.ends[number]
+        )
 
-    def add(self, kind: str, heading: str, heading_span: Span, span: Span, content: Span) -> None:
+    def add(
+        self,
+        kind: str,
+        heading: str,
+        heading_span: Span,
+        span: Span,
+        content: Span,
+        line_end: int = 0,  # of the heading's line
+    ) -> None:
         info = _content_info(self.note.text, content, self.vocabulary)
         index = len(self.note.sections)
         self.note.sections.append(
             _section(kind, heading, heading_span, span, content, info.empty, info.negative)
         )
+        if heading_span.end > heading_span.start:
+            # A heading reads as a sentence of its section (titles name procedures), asserting
+            # only what its content does: an empty heading is a template that satisfies
+            # nothing, one whose content is "none" is negated. "Performed by: Jane Roe, PA-C"
+            # reads as one statement: the heading runs to its line's end.
+            end = line_end if content.start < line_end else heading_span.end
+            sentence = (span_of((heading_span.start, end)), index, False, None, None)
+            self.note.headed.append(_new_sentence((*sentence, info.empty, info.negative)))
         _add_sentences(self.note, index, content.start, info)
 
 
@@ -546,13 +568,15 @@ def _add_sentence(out: list[_Pair], text: str, start: int, end: int) -> None:
 
 
 def _add_sentences(note: Note, section: int, base: int, content: _ContentInfo) -> None:
-    append = note.sentences.append
+    append, also = note.sentences.append, note.headed.append
     for start, end, field_at in content.sentences:
         span = span_of((base + start, base + end))
         if field_at is None:
-            append(_new_sentence((span, section, False, None, None, False, False)))
+            sentence = _new_sentence((span, section, False, None, None, False, False))
         else:
-            append(_field_sentence(span, field_at, section))
+            sentence = _field_sentence(span, field_at, section)
+        append(sentence)
+        also(sentence)
 
 
 def _field_sentence(span: Span, field_at: _FieldAt, section: int) -> Sentence:
