@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import regex
 
@@ -41,7 +41,6 @@ class EvidenceIndex:
         self._scan = scan
         self._sentences = note.headed
         self._starts = [s.span.start for s in self._sentences]
-        self._kinds = [note.sections[s.section].kind for s in self._sentences]
         self._hits: dict[int, list[TriggerHit]] = {}
         self._keys: dict[int, SentenceKey] = {}
         self._first: dict[str, Evidence | None] = {}
@@ -65,13 +64,17 @@ class EvidenceIndex:
 
     def _search(self, number: int) -> Evidence | None:
         item = self._matcher.concepts[number]
+        sentences, sections = self._sentences, self._note.sections
+        negated_counts = "negated" in item.concept.counts_when
         for position in self._candidate_sentences(number):
-            sentence = self._sentences[position]
-            if sentence.is_template or not item.counts_in(self._kinds[position]):
+            sentence = sentences[position]
+            if sentence.is_template or (sentence.negative_value and not negated_counts):
                 continue
-            if sentence.negative_value and "negated" not in item.concept.counts_when:
+            kind = sections[sentence.section].kind
+            if not item.counts_in(kind):
                 continue
-            found = self._in_sentence(item, number, position)
+            matches = self._matches(number, position)
+            found = self._in_sentence(item, position, kind, matches) if matches else None
             if found:
                 return found
         return None
@@ -98,13 +101,15 @@ class EvidenceIndex:
                 last = position
                 yield position
 
-    def _in_sentence(self, item: _CompiledConcept, number: int, position: int) -> Evidence | None:
+    def _in_sentence(
+        self, item: _CompiledConcept, position: int, kind: str, matches: tuple[tuple[int, int], ...]
+    ) -> Evidence | None:
         sentence = self._sentences[position]
         base = sentence.span.start
         owned_until = (  # a heading's line may hold its value's sentence: that one owns it
             self._starts[position + 1] if position + 1 < len(self._starts) else len(self._note.text)
         )
-        for rel_start, rel_end in self._matches(number, position):
+        for rel_start, rel_end in matches:
             start, end = base + rel_start, base + rel_end
             if start >= owned_until:
                 break
@@ -112,22 +117,23 @@ class EvidenceIndex:
                 continue
             assertion = self._assertion(sentence, position, rel_start, rel_end)
             if assertion in item.concept.counts_when:
-                return Evidence(
-                    item.id, Span(start, end), position, self._kinds[position], assertion, True
-                )
+                return Evidence(item.id, Span(start, end), position, kind, assertion, True)
         return None
 
     def _matches(self, number: int, position: int) -> tuple[tuple[int, int], ...]:
         """Pattern ``number``'s matches in a sentence, relative to its start; remembered by
         the sentence's text (and what patterns can see before it), as sentences recur."""
         span = self._sentences[position].span
-        if not self._matcher.memo.holds(number):
+        memo = self._matcher.memo
+        if not memo.holds(number):
             return _relative(self._scan.finditer(number, span.start, span.end), span.start)
-        known = self._matcher.memo.matches(self._key(position))
-        if number not in known:
-            found = self._scan.finditer(number, span.start, span.end)
-            known[number] = _relative(found, span.start)
-        return known[number]
+        known = memo.matches(self._keys.get(position) or self._key(position))
+        found = known.get(number)
+        if found is None:
+            found = known[number] = _relative(
+                self._scan.finditer(number, span.start, span.end), span.start
+            )
+        return found
 
     def _key(self, position: int) -> SentenceKey:
         key = self._keys.get(position)
@@ -213,10 +219,18 @@ class _CompiledConcept:
     concept: Concept
     pattern: regex.Pattern[str]
 
+    # Section kind -> whether a mention there can count, filled in as kinds come up.
+    _counts: dict[str, bool] = field(default_factory=dict)
+
     def counts_in(self, kind: str) -> bool:
         """Whether a mention in a section of this kind can count."""
-        sections, excluded = self.concept.sections, self.concept.exclude_sections
-        return (not sections or kind in sections) and kind not in excluded
+        counts = self._counts.get(kind)
+        if counts is None:
+            sections, excluded = self.concept.sections, self.concept.exclude_sections
+            counts = self._counts[kind] = (not sections or kind in sections) and (
+                kind not in excluded
+            )
+        return counts
 
 
 @dataclass(frozen=True, slots=True)
