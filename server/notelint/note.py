@@ -133,19 +133,6 @@ def make_sentence(
     return _new_sentence((span, section, is_field, label, value, template, negative))
 
 
-def _section(
-    kind: str,
-    heading: str,
-    heading_span: Span,
-    span: Span,
-    content: Span,
-    empty: bool,
-    negative: bool,
-) -> Section:
-    """``Section(...)``, quicker."""
-    return _new_section((kind, heading, heading_span, span, content, empty, negative))
-
-
 _Pair = tuple[int, int]  # a span relative to the start of a line, paragraph or section
 # A code mention relative to its line: code, modifiers, units, span, modifier spans.
 _MentionAt = tuple[str, tuple[str, ...], int, _Pair, tuple[_Pair, ...]]
@@ -418,6 +405,9 @@ class _Sections:
 
     def __init__(self, note: Note, vocabulary: SectionVocabulary) -> None:
         self.note, self.vocabulary = note, vocabulary
+        # Looked up once: a long note has thousands of sections.
+        self._text, self._memos = note.text, vocabulary._content_memos
+        self._sections, self._headed = note.sections, note.headed
 
     def build(self, lines: _Lines, heads: list[tuple[int, _HeadingAt]]) -> None:
         end_of_text, starts, count = len(self.note.text), lines.starts, len(lines.starts)
@@ -463,10 +453,13 @@ class _Sections:
         content: Span,
         line_end: int = 0,  # of the heading's line
     ) -> None:
-        info = _content_info(self.note.text, content, self.vocabulary)
-        index = len(self.note.sections)
-        self.note.sections.append(
-            _section(kind, heading, heading_span, span, content, info.empty, info.negative)
+        text, (base, content_end) = self._text, content
+        at_line_start = base == 0 or text[base - 1] == "\n"
+        memo, key = self._memos[at_line_start], text[base:content_end]
+        info = memo.get(key) or memo.put(key, _read_content(key, at_line_start, self.vocabulary))
+        index = len(self._sections)
+        self._sections.append(
+            _new_section((kind, heading, heading_span, span, content, info.empty, info.negative))
         )
         if heading_span.end > heading_span.start:
             # A heading reads as a sentence of its section (titles name procedures), asserting
@@ -475,8 +468,16 @@ class _Sections:
             # reads as one statement: the heading runs to its line's end.
             end = line_end if content.start < line_end else heading_span.end
             sentence = (span_of((heading_span.start, end)), index, False, None, None)
-            self.note.headed.append(_new_sentence((*sentence, info.empty, info.negative)))
-        _add_sentences(self.note, index, content.start, info)
+            self._headed.append(_new_sentence((*sentence, info.empty, info.negative)))
+        append, also = self.note.sentences.append, self._headed.append
+        for start, end, field_at in info.sentences:
+            span = span_of((base + start, base + end))
+            if field_at is None:
+                made = _new_sentence((span, index, False, None, None, False, False))
+            else:
+                made = _field_sentence(span, field_at, index)
+            append(made)
+            also(made)
 
 
 def _continuation_end(lines: _Lines, first: int, stop: int) -> int:
@@ -485,13 +486,6 @@ def _continuation_end(lines: _Lines, first: int, stop: int) -> int:
     while last + 1 < stop and infos[last + 1].can_follow and not infos[last].stops:
         last += 1
     return last
-
-
-def _content_info(text: str, content: Span, vocabulary: SectionVocabulary) -> _ContentInfo:
-    at_line_start = content.start == 0 or text[content.start - 1] == "\n"
-    memo = vocabulary._content_memos[at_line_start]
-    key = text[content.start : content.end]
-    return memo.get(key) or memo.put(key, _read_content(key, at_line_start, vocabulary))
 
 
 def _read_content(content: str, at_line_start: bool, vocabulary: SectionVocabulary) -> _ContentInfo:
@@ -565,18 +559,6 @@ def _add_sentence(out: list[_Pair], text: str, start: int, end: int) -> None:
         end -= 1
     if end > start:
         out.append((start, end))
-
-
-def _add_sentences(note: Note, section: int, base: int, content: _ContentInfo) -> None:
-    append, also = note.sentences.append, note.headed.append
-    for start, end, field_at in content.sentences:
-        span = span_of((base + start, base + end))
-        if field_at is None:
-            sentence = _new_sentence((span, section, False, None, None, False, False))
-        else:
-            sentence = _field_sentence(span, field_at, section)
-        append(sentence)
-        also(sentence)
 
 
 def _field_sentence(span: Span, field_at: _FieldAt, section: int) -> Sentence:
