@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT / "tests" / "lsp"))  # the tests' bare JSON-RPC clie
 
 from raw_client import RawClient, ServerProcess  # noqa: E402
 
-from notelint.analysis import analyze  # noqa: E402
+from notelint.analysis import analyze, collect_garbage_rarely  # noqa: E402
 from notelint.kb import load_knowledge_base  # noqa: E402
 
 SERVER = [sys.executable, "-m", "notelint.cli", "server"]
@@ -128,6 +128,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=200, help="didChange rounds at 3 KB")
     args = parser.parse_args()
+    collect_garbage_rarely()  # analyze() here as in the server, which does the same
     kb = load_knowledge_base()
     bench = Bench()
     rss_start = bench.rss_mb()
