@@ -66,3 +66,13 @@ def test_throughput_reports_every_row(tmp_path: Path) -> None:
     assert all(r["notes_per_s"] > 0 for r in rows.values())
     assert (data["medspacy_skipped"] is None) == any(n.startswith("medspaCy") for n in rows)
     assert {"10%", "50%", "100%", "peak"} <= set(data["rss_mb"])
+
+
+def test_instruction_count_workloads_run(tmp_path: Path) -> None:
+    """What bench/instructions.py runs under valgrind (valgrind itself takes minutes)."""
+    corpus = tmp_path / "notes"
+    assert _run(BENCH / "build_corpus.py", corpus, "--count", "20").returncode == 0
+    for workload in ("batch", "long"):
+        args = ("--child", workload, "--rounds", "1", "--corpus", corpus)
+        done = _run(BENCH / "instructions.py", *args)
+        assert done.returncode == 0, done.stderr
