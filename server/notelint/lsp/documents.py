@@ -39,12 +39,11 @@ class Document:
         if isinstance(change, types.TextDocumentContentChangeWholeDocument):
             self.text, self._index = change.text, None
             return
-        index = self._index_for(encoding)
-        start = index.offset(Position(change.range.start.line, change.range.start.character))
-        end = max(start, index.offset(Position(change.range.end.line, change.range.end.character)))
+        start = self.offset(change.range.start, encoding)
+        end = max(start, self.offset(change.range.end, encoding))
         # Updating the index costs a fraction of building one, and the analysis of this
         # version uses it too (see index).
-        self._index = index.edited(start, end, change.text)
+        self._index = self._index_for(encoding).edited(start, end, change.text)
         self.text = self._index.text
 
     def offset(self, position: types.Position, encoding: Encoding) -> int:
