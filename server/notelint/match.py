@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import bisect
+import operator
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import regex
 
@@ -13,8 +15,8 @@ from notelint.findings import Span
 from notelint.kb import KnowledgeBase
 from notelint.kb.models import Assertion, Concept
 from notelint.memo import Memo
-from notelint.note import Note, Sentence
-from notelint.prefix import PrefixIndex, Scan, reach_behind
+from notelint.note import Note, Section, Sentence
+from notelint.prefix import PrefixIndex, Scan, common_prefix, common_suffix, reach_behind
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +34,8 @@ class EvidenceIndex:
 
     Deciding only asks whether a concept is present and where it first is, so each concept's
     search stops at its first mention that counts, and only looks in sentences where it could
-    count at all (its sections, no template fields).
+    count at all (its sections, no template fields). A long note that is an edit of one
+    searched lately (see :meth:`follow`) is searched only where the two differ.
     """
 
     def __init__(self, note: Note, matcher: CompiledMatcher, scan: Scan) -> None:
@@ -40,10 +43,18 @@ class EvidenceIndex:
         self._matcher = matcher
         self._scan = scan
         self._sentences = note.headed
-        self._starts = [s.span.start for s in self._sentences]
+        self._starts = list(map(_START, map(_SPAN, self._sentences)))
         self._hits: dict[int, list[TriggerHit]] = {}
         self._keys: dict[int, SentenceKey] = {}
         self._first: dict[str, Evidence | None] = {}
+        self._edit: _Edit | None = None
+
+    def follow(self, earlier: Iterable[EvidenceIndex]) -> None:
+        """Reuse what the first of ``earlier`` that this note is an edit of has found."""
+        for index in earlier:
+            self._edit = _edit_between(index, self)
+            if self._edit:
+                return
 
     def has(self, concept: str) -> bool:
         return self.first_of(concept) is not None
@@ -59,14 +70,38 @@ class EvidenceIndex:
         """The first mention of ``concept`` that counts, or ``None``."""
         if concept not in self._first:
             number = self._matcher.numbers.get(concept)
-            self._first[concept] = None if number is None else self._search(number)
+            self._first[concept] = None if number is None else self._find(concept, number)
         return self._first[concept]
 
-    def _search(self, number: int) -> Evidence | None:
+    def _find(self, concept: str, number: int) -> Evidence | None:
+        edit = self._edit
+        if edit is None or concept not in edit.earlier._first:
+            return self._search(number)
+        # The earlier note's answer holds outside the sentences the edit may have changed.
+        earlier = edit.earlier._first[concept]
+        if earlier is not None and earlier.sentence < edit.before:
+            return earlier
+        found = self._search(number, edit.before, edit.after)
+        if found or earlier is None:
+            return found
+        if earlier.sentence >= edit.earlier_after:
+            start, end = earlier.span
+            return Evidence(
+                earlier.concept,
+                Span(start + edit.shift, end + edit.shift),
+                earlier.sentence + edit.after - edit.earlier_after,
+                earlier.section_kind,
+                earlier.assertion,
+                earlier.counts,
+            )
+        return self._search(number, edit.after)
+
+    def _search(self, number: int, lo: int = 0, hi: int | None = None) -> Evidence | None:
+        """The first mention that counts in sentences ``lo`` up to ``hi``."""
         item = self._matcher.concepts[number]
         sentences, sections = self._sentences, self._note.sections
         negated_counts = "negated" in item.concept.counts_when
-        for position in self._candidate_sentences(number):
+        for position in self._candidate_sentences(number, lo, len(sentences) if hi is None else hi):
             sentence = sentences[position]
             if sentence.is_template or (sentence.negative_value and not negated_counts):
                 continue
@@ -79,22 +114,31 @@ class EvidenceIndex:
                 return found
         return None
 
-    def _candidate_sentences(self, number: int) -> Iterator[int]:
-        """Sentences where the concept's pattern may match, in reading order (found as the
-        search goes, since it usually stops early)."""
+    def _candidate_sentences(self, number: int, lo: int, hi: int) -> Iterator[int]:
+        """Sentences ``lo`` up to ``hi`` where the concept's pattern may match, in reading
+        order (found as the search goes, since it usually stops early)."""
         starts = self._scan.candidates(number)
         if starts is None:
-            yield from range(len(self._sentences))
+            yield from range(lo, hi)
             return
+        sentence_starts = self._starts
+        if lo > 0 or hi < len(sentence_starts):  # the starts that fall in those sentences
+            first = bisect.bisect_left(starts, sentence_starts[lo]) if lo < hi else len(starts)
+            last = (
+                len(starts)
+                if hi >= len(sentence_starts)
+                else (bisect.bisect_left(starts, sentence_starts[hi]))
+            )
+            starts = starts[first:last]
         # A search that stops inside a word may match where the index has no start, but no
         # sentence ends inside a word (tests/test_prefix.py checks the parser keeps to that).
         ends = self._scan.cut_ends(number)
         if ends:  # a match may stop where a sentence ends: see Scan
-            extra = {i for i, s in enumerate(self._sentences) if s.span.end in ends}
-            positions = {bisect.bisect_right(self._starts, at) - 1 for at in starts}
-            yield from sorted(p for p in positions | extra if p >= 0)
+            extra = {i for i in range(lo, hi) if self._sentences[i].span.end in ends}
+            positions = {bisect.bisect_right(sentence_starts, at) - 1 for at in starts}
+            yield from sorted(p for p in positions | extra if p >= lo)
             return
-        last, sentence_starts = -1, self._starts
+        last = lo - 1
         for at in starts:
             position = bisect.bisect_right(sentence_starts, at) - 1
             if position > last:
@@ -173,6 +217,110 @@ class EvidenceIndex:
 # What a pattern can see of a sentence: up to REACH characters before it, then the sentence.
 SentenceKey = tuple[str, str]
 REACH = 16
+_SPAN, _START = operator.itemgetter(0), operator.itemgetter(0)  # of a Sentence, of a Span
+_SECTION = operator.itemgetter(1)  # of a Sentence
+
+# Edits to texts this long are searched only where they changed (shorter ones are searched
+# in less time than finding the change takes).
+REUSE_FROM = 64 * 1024
+_RECENT = 2
+
+
+class _Edit(NamedTuple):
+    """How a note's headed sentences line up with those of an earlier version of it.
+
+    Sentences before ``before`` are the earlier's, at the same offsets; those from ``after``
+    are the earlier's from ``earlier_after``, moved by ``shift`` characters. Neither they nor
+    what patterns can see of them changed, so a mention found there in the earlier note
+    counts, or not, the same way here.
+    """
+
+    earlier: EvidenceIndex
+    before: int
+    after: int
+    earlier_after: int
+    shift: int
+
+
+def _edit_between(earlier: EvidenceIndex, index: EvidenceIndex) -> _Edit | None:
+    """How ``index``'s note is an edit of ``earlier``'s, if it is one of a few lines.
+
+    The parser's sections run from one heading line to the next, and what it makes of each
+    depends on those lines alone; so the sections ended by a heading line before the first
+    changed line, and those from the first heading line after the last, are the same in both.
+    """
+    old, new = earlier._note, index._note
+    if earlier._matcher is not index._matcher:
+        return None
+    head = common_prefix(old.text, new.text)
+    tail = common_suffix(old.text, new.text, min(len(old.text), len(new.text)) - head)
+    if head + tail < len(new.text) // 2:
+        return None
+    shift, changed_end = len(new.text) - len(old.text), len(new.text) - tail
+    first_changed_line = new.text.rfind("\n", 0, head) + 1
+    before = _last_heading_before(new.sections, first_changed_line)
+    after = _first_heading_after(new.sections, changed_end)
+    earlier_after = after - (len(new.sections) - len(old.sections))
+    if not _sections_agree(old.sections, new.sections, before, after, earlier_after, shift):
+        return None  # not as the parser is understood here: search it all
+    # Sentences after the change whose look-behind may see changed text are searched again.
+    first_after = bisect.bisect_left(new.headed, after, key=_SECTION)
+    after_sentence = bisect.bisect_left(index._starts, changed_end + REACH, lo=first_after)
+    earlier_first_after = bisect.bisect_left(old.headed, earlier_after, key=_SECTION)
+    return _Edit(
+        earlier,
+        bisect.bisect_left(new.headed, before, key=_SECTION),
+        after_sentence,
+        earlier_first_after + after_sentence - first_after,
+        shift,
+    )
+
+
+def _last_heading_before(sections: list[Section], offset: int) -> int:
+    """The last section that starts on a heading line before ``offset`` (0 if none)."""
+    at = bisect.bisect_left(sections, offset, key=_SECTION_START) - 1
+    while at > 0 and not _headed(sections[at]):
+        at -= 1
+    return max(at, 0)
+
+
+def _first_heading_after(sections: list[Section], offset: int) -> int:
+    """The first section that starts on a heading line after ``offset`` (or the count)."""
+    at = bisect.bisect_right(sections, offset, key=_SECTION_START)
+    while at < len(sections) and not _headed(sections[at]):
+        at += 1
+    return at
+
+
+def _headed(section: Section) -> bool:
+    return section.heading_span.end > section.heading_span.start
+
+
+def _section_start(section: Section) -> int:
+    return section.span.start
+
+
+_SECTION_START = _section_start
+
+
+def _sections_agree(
+    old: list[Section], new: list[Section], before: int, after: int, earlier_after: int, shift: int
+) -> bool:
+    """Whether the sections line up as :func:`_edit_between` expects (a check of it)."""
+    if not 0 <= before <= earlier_after <= len(old) or before > len(new):
+        return False
+    if before > 0 and old[before - 1] != new[before - 1]:
+        return False
+    if after == len(new) or earlier_after == len(old):
+        return after == len(new) and earlier_after == len(old)
+    a, b = old[earlier_after], new[after]
+    return (
+        a.kind == b.kind
+        and a.heading == b.heading
+        and a.span.start + shift == b.span.start
+        and a.span.end + shift == b.span.end
+        and a.content_span.end + shift == b.content_span.end
+    )
 
 
 def _relative(matches: Iterable[regex.Match[str]], base: int) -> tuple[tuple[int, int], ...]:
@@ -244,6 +392,7 @@ class CompiledMatcher:
     sides: int | None
     numbers: dict[str, int]  # concept id -> its number in `concepts` and in the index
     memo: SentenceMemo
+    recent: list[EvidenceIndex] = field(default_factory=list)  # of long notes, newest last
 
     def scan(self, text: str) -> Scan:
         return self.index.scan(text)
@@ -252,9 +401,10 @@ class CompiledMatcher:
         """Drop what was remembered of the texts analysed so far."""
         self.memo.forget()
         self.index.forget()
+        self.recent.clear()
 
     def remembered(self) -> int:
-        return self.memo.remembered() + self.index.remembered()
+        return self.memo.remembered() + self.index.remembered() + len(self.recent)
 
 
 def compiled(kb: KnowledgeBase) -> CompiledMatcher:
@@ -290,7 +440,12 @@ def compiled(kb: KnowledgeBase) -> CompiledMatcher:
 def match_evidence(note: Note, kb: KnowledgeBase, scan: Scan | None = None) -> EvidenceIndex:
     """Each concept's evidence; ``scan``, if given, is ``compiled(kb).scan(note.text)``."""
     matcher = compiled(kb)
-    return EvidenceIndex(note, matcher, matcher.scan(note.text) if scan is None else scan)
+    index = EvidenceIndex(note, matcher, matcher.scan(note.text) if scan is None else scan)
+    if len(note.text) >= REUSE_FROM:
+        recent = matcher.recent
+        index.follow(reversed(recent))
+        recent[:] = [*recent[-(_RECENT - 1) :], index]
+    return index
 
 
 @dataclass(frozen=True, slots=True)

@@ -415,8 +415,8 @@ class PrefixIndex:
         the editor): the old starts before those lines stay, those after move by the change
         in length, and only the lines in between are scanned."""
         for old in reversed(self._recent):
-            head = _common_prefix(old.folded, folded)
-            tail = _common_suffix(old.folded, folded, min(len(old.folded), len(folded)) - head)
+            head = common_prefix(old.folded, folded)
+            tail = common_suffix(old.folded, folded, min(len(old.folded), len(folded)) - head)
             if head + tail < len(folded) // 2:
                 continue
             start = folded.rfind("\n", 0, head) + 1  # the changed lines, in the new text
@@ -590,7 +590,7 @@ def _spliced(
 _CHUNK = 4096
 
 
-def _common_prefix(a: str, b: str) -> int:
+def common_prefix(a: str, b: str) -> int:
     """Length of the longest common prefix: compared a chunk at a time, in C."""
     size, at = min(len(a), len(b)), 0
     while at < size and a[at : at + _CHUNK] == b[at : at + _CHUNK]:
@@ -605,7 +605,7 @@ def _common_prefix(a: str, b: str) -> int:
     return min(low, size)
 
 
-def _common_suffix(a: str, b: str, limit: int) -> int:
+def common_suffix(a: str, b: str, limit: int) -> int:
     """Length of the longest common suffix, at most ``limit``."""
     la, lb, at = len(a), len(b), 0
     while (

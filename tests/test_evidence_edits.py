@@ -1,0 +1,140 @@
+"""A long note edited one change at a time: evidence reused from the version before must equal
+a search of the new version from scratch (see match.EvidenceIndex.follow)."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from notelint.analysis import _vocabulary
+from notelint.decide import decide
+from notelint.kb import KnowledgeBase, load_knowledge_base
+from notelint.match import REUSE_FROM, EvidenceIndex, compiled, find_sides, match_evidence
+from notelint.note import parse_note
+from notelint.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# What typing near a heading or a mention can change: headings appear and go, lines join and
+# split, values turn negative, words that mentions and their context are made of.
+FRAGMENTS = (
+    "",
+    "\n",
+    "\n\n",
+    ":",
+    " ",
+    "a",
+    "PROCEDURE:\n",
+    "\nIMPRESSION: ",
+    "FINDINGS\n",
+    "Indication: none\n",
+    "Permanent images: [describe]\n",
+    "no ",
+    "not ",
+    "The procedure was discontinued. ",
+    "biopsy was aborted",
+    "left knee",
+    "Images were archived to PACS.",
+    "under ultrasound guidance",
+    "CPT: 76942-26\n",
+    "history of ",
+    "# Technique\n",
+)
+
+
+@functools.cache
+def _kb() -> KnowledgeBase:
+    return load_knowledge_base()
+
+
+@functools.cache
+def _long_note() -> str:
+    notes = sorted((ROOT / "fixtures" / "notes").glob("*.txt"))
+    text = "\n\n".join(path.read_text(encoding="utf-8") for path in notes)
+    size = REUSE_FROM + 6_000
+    return (text * (size // len(text) + 1))[:size]
+
+
+def _fresh(text: str, kb: KnowledgeBase) -> EvidenceIndex:
+    """An evidence index that reuses nothing from earlier versions."""
+    matcher = compiled(kb)
+    return EvidenceIndex(parse_note(text, _vocabulary(kb)), matcher, matcher.scan(text))
+
+
+def _at(text: str, where: float, to_line_start: bool) -> int:
+    at = int(where * len(text))
+    return text.rfind("\n", 0, at) + 1 if to_line_start else at
+
+
+edits = st.lists(
+    st.tuples(
+        st.floats(0, 1), st.booleans(), st.integers(0, 60), st.sampled_from(FRAGMENTS)
+    ),
+    min_size=1,
+    max_size=5,
+)
+
+
+@settings(max_examples=40, deadline=None)
+@example(edits=[(0.0, True, 0, "a")], asked_before=1.0)  # typing at the very top, as the benchmark does
+@example(edits=[(0.999, False, 0, "\nIMPRESSION: ")], asked_before=0.5)  # a heading in the last section
+@given(edits=edits, asked_before=st.floats(0, 1))
+def test_evidence_reused_across_edits_equals_a_fresh_search(
+    edits: list[tuple[float, bool, int, str]], asked_before: float
+) -> None:
+    kb = _kb()
+    concepts = sorted(kb.concepts)
+    text = _long_note()
+    earlier = match_evidence(parse_note(text, _vocabulary(kb)), kb)
+    for concept in concepts[: int(asked_before * len(concepts))]:
+        earlier.first_of(concept)  # the earlier version was asked some of its questions
+    for where, to_line_start, removed, inserted in edits:
+        at = _at(text, where, to_line_start)
+        text = text[:at] + inserted + text[at + removed :]
+        index = match_evidence(parse_note(text, _vocabulary(kb)), kb)
+        fresh = _fresh(text, kb)
+        for concept in concepts:
+            assert index.first_of(concept) == fresh.first_of(concept), concept
+
+
+@settings(max_examples=15, deadline=None)
+@given(edits=edits)
+def test_reports_after_edits_equal_those_of_a_fresh_analysis(
+    edits: list[tuple[float, bool, int, str]],
+) -> None:
+    kb, settings_ = _kb(), Settings()
+    text = _long_note()
+    match_evidence(parse_note(text, _vocabulary(kb)), kb)
+    for where, to_line_start, removed, inserted in edits:
+        at = _at(text, where, to_line_start)
+        text = text[:at] + inserted + text[at + removed :]
+        note = parse_note(text, _vocabulary(kb))
+        reused = decide(note, match_evidence(note, kb), find_sides(note, kb), kb, settings_)
+        fresh_note = parse_note(text, _vocabulary(kb))
+        fresh = decide(fresh_note, _fresh(text, kb), find_sides(fresh_note, kb), kb, settings_)
+        assert reused == fresh
+
+
+def test_an_edit_is_searched_only_where_it_changed() -> None:
+    """The reuse is real: after a one-character edit at the top, the new index lines up
+    with the old one and leaves most sentences out of its searches."""
+    kb = _kb()
+    text = _long_note()
+    earlier = match_evidence(parse_note(text, _vocabulary(kb)), kb)
+    for concept in kb.concepts:
+        earlier.first_of(concept)
+    edited = text[:1] + "x" + text[1:]
+    index = match_evidence(parse_note(edited, _vocabulary(kb)), kb)
+    edit = index._edit
+    assert edit is not None and edit.earlier is earlier and edit.shift == 1
+    assert edit.after < len(index._note.headed) // 10  # the rest is the earlier's, moved
+    assert len(index._note.headed) - edit.after == len(earlier._note.headed) - edit.earlier_after
+
+
+def test_short_notes_reuse_nothing() -> None:
+    kb = _kb()
+    note = parse_note("PROCEDURE: ultrasound-guided biopsy.", _vocabulary(kb))
+    assert match_evidence(note, kb)._edit is None
