@@ -1,5 +1,6 @@
-"""A long note edited one change at a time: evidence reused from the version before must equal
-a search of the new version from scratch (see match.EvidenceIndex.follow)."""
+"""A long note edited one change at a time: what is reused from the version before (the
+parse, note.Lineage; the evidence, match.EvidenceIndex.follow) must equal what the new version
+gives from scratch."""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ from hypothesis import strategies as st
 from notelint.analysis import _vocabulary
 from notelint.decide import decide
 from notelint.kb import KnowledgeBase, load_knowledge_base
-from notelint.match import REUSE_FROM, EvidenceIndex, compiled, find_sides, match_evidence
-from notelint.note import parse_note
+from notelint.match import EvidenceIndex, compiled, find_sides, match_evidence
+from notelint.note import REPARSE_FROM, Note, _parse, parse_note
 from notelint.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -54,14 +55,25 @@ def _kb() -> KnowledgeBase:
 def _long_note() -> str:
     notes = sorted((ROOT / "fixtures" / "notes").glob("*.txt"))
     text = "\n\n".join(path.read_text(encoding="utf-8") for path in notes)
-    size = REUSE_FROM + 6_000
+    size = REPARSE_FROM + 6_000
     return (text * (size // len(text) + 1))[:size]
 
 
 def _fresh(text: str, kb: KnowledgeBase) -> EvidenceIndex:
     """An evidence index that reuses nothing from earlier versions."""
     matcher = compiled(kb)
-    return EvidenceIndex(parse_note(text, _vocabulary(kb)), matcher, matcher.scan(text))
+    return EvidenceIndex(_parse(text, _vocabulary(kb)), matcher, matcher.scan(text))
+
+
+def _parts(note: Note) -> tuple[object, ...]:
+    return (
+        note.sections,
+        note.sentences,
+        note.headed,
+        note.placeholders,
+        note.codes,
+        note.coding_lines,
+    )
 
 
 def _at(text: str, where: float, to_line_start: bool) -> int:
@@ -70,17 +82,40 @@ def _at(text: str, where: float, to_line_start: bool) -> int:
 
 
 edits = st.lists(
-    st.tuples(
-        st.floats(0, 1), st.booleans(), st.integers(0, 60), st.sampled_from(FRAGMENTS)
-    ),
+    st.tuples(st.floats(0, 1), st.booleans(), st.integers(0, 60), st.sampled_from(FRAGMENTS)),
     min_size=1,
     max_size=5,
 )
 
 
+@settings(max_examples=60, deadline=None)
+@example(edits=[(0.0, True, 0, "a")])
+@example(edits=[(0.5, True, 0, "PROCEDURE:\n"), (0.5, True, 12, "")])  # a heading comes, goes
+@example(edits=[(1.0, False, 0, "CPT: 76942-26\n")])
+@given(edits=edits)
+def test_a_long_note_reparsed_after_edits_equals_a_fresh_parse(
+    edits: list[tuple[float, bool, int, str]],
+) -> None:
+    vocabulary = _vocabulary(_kb())
+    text = _long_note()
+    parse_note(text, vocabulary)
+    for where, to_line_start, removed, inserted in edits:
+        at = _at(text, where, to_line_start)
+        text = text[:at] + inserted + text[at + removed :]
+        note = parse_note(text, vocabulary)
+        assert note.lineage is not None  # parsed as an edit, not from scratch
+        assert _parts(note) == _parts(_parse(text, vocabulary))
+        in_headed = {id(s) for s in note.headed}
+        assert all(id(s) in in_headed for s in note.sentences)  # the same objects
+
+
 @settings(max_examples=40, deadline=None)
-@example(edits=[(0.0, True, 0, "a")], asked_before=1.0)  # typing at the very top, as the benchmark does
-@example(edits=[(0.999, False, 0, "\nIMPRESSION: ")], asked_before=0.5)  # a heading in the last section
+@example(
+    edits=[(0.0, True, 0, "a")], asked_before=1.0
+)  # typing at the very top, as the benchmark does
+@example(
+    edits=[(0.999, False, 0, "\nIMPRESSION: ")], asked_before=0.5
+)  # a heading in the last section
 @given(edits=edits, asked_before=st.floats(0, 1))
 def test_evidence_reused_across_edits_equals_a_fresh_search(
     edits: list[tuple[float, bool, int, str]], asked_before: float
@@ -129,7 +164,7 @@ def test_an_edit_is_searched_only_where_it_changed() -> None:
     edited = text[:1] + "x" + text[1:]
     index = match_evidence(parse_note(edited, _vocabulary(kb)), kb)
     edit = index._edit
-    assert edit is not None and edit.earlier is earlier and edit.shift == 1
+    assert edit is not None and edit.earlier is earlier._first and edit.shift == 1
     assert edit.after < len(index._note.headed) // 10  # the rest is the earlier's, moved
     assert len(index._note.headed) - edit.after == len(earlier._note.headed) - edit.earlier_after
 

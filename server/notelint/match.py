@@ -15,8 +15,8 @@ from notelint.findings import Span
 from notelint.kb import KnowledgeBase
 from notelint.kb.models import Assertion, Concept
 from notelint.memo import Memo
-from notelint.note import Note, Section, Sentence
-from notelint.prefix import PrefixIndex, Scan, common_prefix, common_suffix, reach_behind
+from notelint.note import REPARSE_FROM, Lineage, Note, Sentence
+from notelint.prefix import PrefixIndex, Scan, reach_behind
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,10 +50,15 @@ class EvidenceIndex:
         self._edit: _Edit | None = None
 
     def follow(self, earlier: Iterable[EvidenceIndex]) -> None:
-        """Reuse what the first of ``earlier`` that this note is an edit of has found."""
+        """Reuse what was found in the earlier version this note was parsed as an edit of,
+        if its evidence is one of ``earlier``."""
+        lineage = self._note.lineage
+        if lineage is None:
+            return
+        earlier_note = lineage.earlier()
         for index in earlier:
-            self._edit = _edit_between(index, self)
-            if self._edit:
+            if index._note is earlier_note:
+                self._edit = _edit_between(index, self, lineage)
                 return
 
     def has(self, concept: str) -> bool:
@@ -75,10 +80,10 @@ class EvidenceIndex:
 
     def _find(self, concept: str, number: int) -> Evidence | None:
         edit = self._edit
-        if edit is None or concept not in edit.earlier._first:
+        if edit is None or concept not in edit.earlier:
             return self._search(number)
         # The earlier note's answer holds outside the sentences the edit may have changed.
-        earlier = edit.earlier._first[concept]
+        earlier = edit.earlier[concept]
         if earlier is not None and earlier.sentence < edit.before:
             return earlier
         found = self._search(number, edit.before, edit.after)
@@ -220,10 +225,7 @@ REACH = 16
 _SPAN, _START = operator.itemgetter(0), operator.itemgetter(0)  # of a Sentence, of a Span
 _SECTION = operator.itemgetter(1)  # of a Sentence
 
-# Edits to texts this long are searched only where they changed (shorter ones are searched
-# in less time than finding the change takes).
-REUSE_FROM = 64 * 1024
-_RECENT = 2
+_RECENT = 2  # evidence of long notes kept for their next versions (see EvidenceIndex.follow)
 
 
 class _Edit(NamedTuple):
@@ -235,91 +237,28 @@ class _Edit(NamedTuple):
     counts, or not, the same way here.
     """
 
-    earlier: EvidenceIndex
+    earlier: dict[str, Evidence | None]  # what the earlier note's index found (not the index,
+    # which would keep every earlier version alive through its own _Edit)
     before: int
     after: int
     earlier_after: int
     shift: int
 
 
-def _edit_between(earlier: EvidenceIndex, index: EvidenceIndex) -> _Edit | None:
-    """How ``index``'s note is an edit of ``earlier``'s, if it is one of a few lines.
-
-    The parser's sections run from one heading line to the next, and what it makes of each
-    depends on those lines alone; so the sections ended by a heading line before the first
-    changed line, and those from the first heading line after the last, are the same in both.
-    """
+def _edit_between(earlier: EvidenceIndex, index: EvidenceIndex, lineage: Lineage) -> _Edit:
+    """How the headed sentences of ``index``'s note, parsed as an edit of ``earlier``'s, line
+    up with those (see :class:`~notelint.note.Lineage`)."""
     old, new = earlier._note, index._note
-    if earlier._matcher is not index._matcher:
-        return None
-    head = common_prefix(old.text, new.text)
-    tail = common_suffix(old.text, new.text, min(len(old.text), len(new.text)) - head)
-    if head + tail < len(new.text) // 2:
-        return None
-    shift, changed_end = len(new.text) - len(old.text), len(new.text) - tail
-    first_changed_line = new.text.rfind("\n", 0, head) + 1
-    before = _last_heading_before(new.sections, first_changed_line)
-    after = _first_heading_after(new.sections, changed_end)
-    earlier_after = after - (len(new.sections) - len(old.sections))
-    if not _sections_agree(old.sections, new.sections, before, after, earlier_after, shift):
-        return None  # not as the parser is understood here: search it all
+    first_after = bisect.bisect_left(new.headed, lineage.after, key=_SECTION)
     # Sentences after the change whose look-behind may see changed text are searched again.
-    first_after = bisect.bisect_left(new.headed, after, key=_SECTION)
-    after_sentence = bisect.bisect_left(index._starts, changed_end + REACH, lo=first_after)
-    earlier_first_after = bisect.bisect_left(old.headed, earlier_after, key=_SECTION)
+    after = bisect.bisect_left(index._starts, lineage.changed_end + REACH, lo=first_after)
+    earlier_first_after = bisect.bisect_left(old.headed, lineage.earlier_after, key=_SECTION)
     return _Edit(
-        earlier,
-        bisect.bisect_left(new.headed, before, key=_SECTION),
-        after_sentence,
-        earlier_first_after + after_sentence - first_after,
-        shift,
-    )
-
-
-def _last_heading_before(sections: list[Section], offset: int) -> int:
-    """The last section that starts on a heading line before ``offset`` (0 if none)."""
-    at = bisect.bisect_left(sections, offset, key=_SECTION_START) - 1
-    while at > 0 and not _headed(sections[at]):
-        at -= 1
-    return max(at, 0)
-
-
-def _first_heading_after(sections: list[Section], offset: int) -> int:
-    """The first section that starts on a heading line after ``offset`` (or the count)."""
-    at = bisect.bisect_right(sections, offset, key=_SECTION_START)
-    while at < len(sections) and not _headed(sections[at]):
-        at += 1
-    return at
-
-
-def _headed(section: Section) -> bool:
-    return section.heading_span.end > section.heading_span.start
-
-
-def _section_start(section: Section) -> int:
-    return section.span.start
-
-
-_SECTION_START = _section_start
-
-
-def _sections_agree(
-    old: list[Section], new: list[Section], before: int, after: int, earlier_after: int, shift: int
-) -> bool:
-    """Whether the sections line up as :func:`_edit_between` expects (a check of it)."""
-    if not 0 <= before <= earlier_after <= len(old) or before > len(new):
-        return False
-    if before > 0 and old[before - 1] != new[before - 1]:
-        return False
-    if after == len(new) or earlier_after == len(old):
-        return after == len(new) and earlier_after == len(old)
-    a, b = old[earlier_after], new[after]
-    return (
-        a.kind == b.kind
-        and a.heading == b.heading
-        and a.span.start + shift == b.span.start
-        and a.span.end + shift == b.span.end
-        and a.content_span.end + shift == b.content_span.end
+        earlier._first,
+        bisect.bisect_left(new.headed, lineage.before, key=_SECTION),
+        after,
+        earlier_first_after + after - first_after,
+        lineage.shift,
     )
 
 
@@ -441,7 +380,7 @@ def match_evidence(note: Note, kb: KnowledgeBase, scan: Scan | None = None) -> E
     """Each concept's evidence; ``scan``, if given, is ``compiled(kb).scan(note.text)``."""
     matcher = compiled(kb)
     index = EvidenceIndex(note, matcher, matcher.scan(note.text) if scan is None else scan)
-    if len(note.text) >= REUSE_FROM:
+    if len(note.text) >= REPARSE_FROM:
         recent = matcher.recent
         index.follow(reversed(recent))
         recent[:] = [*recent[-(_RECENT - 1) :], index]
@@ -480,7 +419,7 @@ def find_sides(note: Note, kb: KnowledgeBase, scan: Scan | None = None) -> list[
         return []
     scan = matcher.scan(note.text) if scan is None else scan
     sentences = note.sentences
-    starts = [s.span.start for s in sentences]
+    starts = list(map(_START, map(_SPAN, sentences)))
     out = []
     for m in scan.finditer(matcher.sides):
         if note.in_placeholder(m.start(), m.end()):

@@ -13,6 +13,7 @@ import bisect
 import functools
 import itertools
 import operator
+import weakref
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -21,6 +22,7 @@ import regex
 
 from notelint.findings import CodeMention, Span, span_of
 from notelint.memo import Memo
+from notelint.textdiff import differing_middle
 
 _MARKDOWN_HEADING = regex.compile(r"^[ \t]{0,3}#{1,6}[ \t]+(?P<label>.+?)[ \t]*#*[ \t]*$")
 # "Label: value" or "Label:" alone; optional list marker or numbering before the label.
@@ -95,7 +97,7 @@ class Sentence(NamedTuple):
     negative_value: bool = False
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, weakref_slot=True)
 class Note:
     text: str
     sections: list[Section] = field(default_factory=list)
@@ -105,6 +107,7 @@ class Note:
     placeholders: list[Span] = field(default_factory=list)  # in order, never overlapping
     codes: list[CodeMention] = field(default_factory=list)
     coding_lines: list[Span] = field(default_factory=list)
+    lineage: Lineage | None = None  # when parsed as an edit of an earlier version
 
     def section_of(self, sentence: Sentence) -> Section:
         return self.sections[sentence.section]
@@ -113,6 +116,22 @@ class Note:
         # Spans are ordered and disjoint: only the first one ending after `start` can overlap.
         first = bisect.bisect_right(self.placeholders, start, key=lambda p: p.end)
         return first < len(self.placeholders) and self.placeholders[first].start < end
+
+
+@dataclass(frozen=True, slots=True)
+class Lineage:
+    """How a note lines up with the earlier version it was parsed as an edit of.
+
+    Sections before ``before`` are the earlier's; those from ``after`` are the earlier's from
+    ``earlier_after`` on, moved by ``shift`` characters, as is all text from ``changed_end``.
+    """
+
+    earlier: weakref.ReferenceType[Note]  # not kept alive by its successors
+    before: int
+    after: int
+    earlier_after: int
+    shift: int
+    changed_end: int
 
 
 # ``Sentence(...)`` and ``Section(...)`` without the named tuple's ``__new__``, a Python function.
@@ -200,6 +219,7 @@ class SectionVocabulary:
             Memo(),
             Memo(),
         )
+        self._recent: list[Note] = []  # long notes lately parsed, newest last
 
     def kind(self, label: str) -> str | None:
         if label not in self._seen:
@@ -213,12 +233,13 @@ class SectionVocabulary:
         """Drop what was kept of the notes parsed so far."""
         self._seen.clear()
         self._line_memo.clear()
+        self._recent = []
         for memo in (*self._content_memos, _PARAGRAPHS, _CODING_MENTIONS):
             memo.clear()
 
     def remembered(self) -> int:
         memos = (self._line_memo, *self._content_memos, _PARAGRAPHS, _CODING_MENTIONS)
-        return len(self._seen) + sum(len(memo) for memo in memos)
+        return len(self._seen) + len(self._recent) + sum(len(memo) for memo in memos)
 
     def _line(self, raw: str) -> _LineInfo:
         return self._line_memo.get(raw) or self._line_memo.put(raw, _line_info(raw, self))
@@ -233,7 +254,22 @@ class _Lines:
     infos: list[_LineInfo]
 
 
+# A note this long that differs from one parsed lately in a few lines (an edit in the editor)
+# is parsed only where it changed; a shorter one is parsed in less time than that takes.
+REPARSE_FROM = 64 * 1024
+_RECENT = 2
+
+
 def parse_note(text: str, vocabulary: SectionVocabulary) -> Note:
+    if len(text) < REPARSE_FROM:
+        return _parse(text, vocabulary)
+    recent = vocabulary._recent
+    note = _reparsed(text, recent, vocabulary) or _parse(text, vocabulary)
+    vocabulary._recent = [*recent[-(_RECENT - 1) :], note]
+    return note
+
+
+def _parse(text: str, vocabulary: SectionVocabulary) -> Note:
     note = Note(text=text)
     lines = _lines(text, vocabulary)
     note.placeholders = [
@@ -246,6 +282,171 @@ def parse_note(text: str, vocabulary: SectionVocabulary) -> Note:
     _Sections(note, vocabulary).build(lines, heads)
     _find_codes(note, lines)
     return note
+
+
+def _reparsed(text: str, recent: list[Note], vocabulary: SectionVocabulary) -> Note | None:
+    for earlier in reversed(recent):
+        differs = differing_middle(earlier.text, text)
+        if differs:
+            return _edited(earlier, text, *differs, vocabulary)
+    return None
+
+
+def _edited(earlier: Note, text: str, head: int, tail: int, vocabulary: SectionVocabulary) -> Note:
+    """``text``, which is ``earlier``'s text with all but the first ``head`` and the last
+    ``tail`` characters replaced, parsed only from the heading line before the first changed
+    line to the heading line after the last.
+
+    A section runs from its heading line to the next, and what the parser makes of it depends
+    on those lines alone (whether a line is a heading depends on the line alone): so the
+    sections ended by an unchanged heading line before the change, and those from the first
+    heading line after it, are the earlier's. The text between is parsed on its own, which
+    gives what parsing it within the whole would (it starts on a heading line or at the
+    start, and ends at one or at the end).
+    """
+    shift, old = len(text) - len(earlier.text), earlier
+    before = last_heading_before(old.sections, text.rfind("\n", 0, head) + 1)
+    earlier_after = first_heading_after(old.sections, len(old.text) - tail)
+    start = old.sections[before].span.start
+    old_end = (
+        old.sections[earlier_after].span.start
+        if earlier_after < len(old.sections)
+        else len(old.text)
+    )
+    middle = _parse(text[start : old_end + shift], vocabulary)
+    after = before + len(middle.sections)
+    note = Note(
+        text,
+        lineage=Lineage(
+            weakref.ref(earlier), before, after, earlier_after, shift, len(text) - tail
+        ),
+    )
+    note.sections = [
+        *old.sections[:before],
+        *_moved_sections(middle.sections, start),
+        *_moved_sections(old.sections[earlier_after:], shift),
+    ]
+    first, last = _by_section(old.headed, before), _by_section(old.headed, earlier_after)
+    moved_middle = _moved_sentences(middle.headed, start, before)
+    old_after = old.headed[last:]
+    moved_after = _moved_sentences(old_after, shift, after - earlier_after)
+    note.headed = [*old.headed[:first], *moved_middle, *moved_after]
+    # The sentences are the same objects as in `headed`, less the headings read as sentences.
+    moved = dict(zip(map(id, middle.headed), moved_middle, strict=True))
+    moved.update(zip(map(id, old_after), moved_after, strict=True))
+    first, last = _by_section(old.sentences, before), _by_section(old.sentences, earlier_after)
+    note.sentences = [
+        *old.sentences[:first],
+        *(moved[id(s)] for s in middle.sentences),
+        *(moved[id(s)] for s in old.sentences[last:]),
+    ]
+    first, last = _by_start(old.placeholders, start), _by_start(old.placeholders, old_end)
+    note.placeholders = [
+        *old.placeholders[:first],
+        *_moved_spans(middle.placeholders, start),
+        *_moved_spans(old.placeholders[last:], shift),
+    ]
+    first, last = _by_start(old.coding_lines, start), _by_start(old.coding_lines, old_end)
+    note.coding_lines = [
+        *old.coding_lines[:first],
+        *_moved_spans(middle.coding_lines, start),
+        *_moved_spans(old.coding_lines[last:], shift),
+    ]
+    first = bisect.bisect_left(old.codes, start, key=_code_start)
+    last = bisect.bisect_left(old.codes, old_end, key=_code_start)
+    note.codes = [
+        *old.codes[:first],
+        *(_moved_code(c, start) for c in middle.codes),
+        *(_moved_code(c, shift) for c in old.codes[last:]),
+    ]
+    return note
+
+
+def last_heading_before(sections: list[Section], offset: int) -> int:
+    """The last section that starts on a heading line before ``offset``; else 0."""
+    at = bisect.bisect_left(sections, offset, key=_section_start) - 1
+    while at > 0 and not _has_heading(sections[at]):
+        at -= 1
+    return max(at, 0)
+
+
+def first_heading_after(sections: list[Section], offset: int) -> int:
+    """The first section that starts on a heading line after ``offset``; else their count."""
+    at = bisect.bisect_right(sections, offset, key=_section_start)
+    while at < len(sections) and not _has_heading(sections[at]):
+        at += 1
+    return at
+
+
+def _has_heading(section: Section) -> bool:
+    return section.heading_span.end > section.heading_span.start
+
+
+def _section_start(section: Section) -> int:
+    return section.span.start
+
+
+def _code_start(code: CodeMention) -> int:
+    return code.span.start
+
+
+_SENTENCE_SECTION = operator.itemgetter(1)
+_SPAN_START = operator.itemgetter(0)
+
+
+def _by_section(sentences: list[Sentence], section: int) -> int:
+    """How many of ``sentences`` (in section order) are in sections before ``section``."""
+    return bisect.bisect_left(sentences, section, key=_SENTENCE_SECTION)
+
+
+def _by_start(spans: list[Span], offset: int) -> int:
+    return bisect.bisect_left(spans, offset, key=_SPAN_START)
+
+
+def _moved_spans(spans: list[Span], by: int) -> list[Span]:
+    return [span_of((start + by, end + by)) for start, end in spans]
+
+
+def _moved_sections(sections: list[Section], by: int) -> list[Section]:
+    if not by:
+        return sections
+    return [
+        _new_section(
+            (
+                kind,
+                heading,
+                span_of((label[0] + by, label[1] + by)),
+                span_of((span[0] + by, span[1] + by)),
+                span_of((content[0] + by, content[1] + by)),
+                empty,
+                negative,
+            )
+        )
+        for kind, heading, label, span, content, empty, negative in sections
+    ]
+
+
+def _moved_sentences(sentences: list[Sentence], by: int, sections_by: int) -> list[Sentence]:
+    return [
+        _new_sentence(
+            (
+                span_of((span[0] + by, span[1] + by)),
+                section + sections_by,
+                is_field,
+                label and span_of((label[0] + by, label[1] + by)),
+                value and span_of((value[0] + by, value[1] + by)),
+                template,
+                negative,
+            )
+        )
+        for span, section, is_field, label, value, template, negative in sentences
+    ]
+
+
+def _moved_code(code: CodeMention, by: int) -> CodeMention:
+    start, end = code.span
+    modifiers = tuple(span_of((a + by, b + by)) for a, b in code.modifier_spans)
+    return CodeMention(code.code, code.modifiers, code.units, Span(start + by, end + by), modifiers)
 
 
 def _lines(text: str, vocabulary: SectionVocabulary) -> _Lines:

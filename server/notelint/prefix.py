@@ -31,6 +31,7 @@ from typing import Any
 import regex
 
 from notelint.memo import Memo
+from notelint.textdiff import differing_middle
 
 # The stdlib parser is private and has no type stubs; only its documented-by-use shape is used.
 _sre: Any = importlib.import_module("re._parser")
@@ -415,10 +416,10 @@ class PrefixIndex:
         the editor): the old starts before those lines stay, those after move by the change
         in length, and only the lines in between are scanned."""
         for old in reversed(self._recent):
-            head = common_prefix(old.folded, folded)
-            tail = common_suffix(old.folded, folded, min(len(old.folded), len(folded)) - head)
-            if head + tail < len(folded) // 2:
+            differs = differing_middle(old.folded, folded)
+            if differs is None:
                 continue
+            head, tail = differs
             start = folded.rfind("\n", 0, head) + 1  # the changed lines, in the new text
             end = folded.find("\n", len(folded) - tail)
             end = len(folded) if end < 0 else end
@@ -585,42 +586,6 @@ def _spliced(
         if new:
             out[number] = new
     return out
-
-
-_CHUNK = 4096
-
-
-def common_prefix(a: str, b: str) -> int:
-    """Length of the longest common prefix: compared a chunk at a time, in C."""
-    size, at = min(len(a), len(b)), 0
-    while at < size and a[at : at + _CHUNK] == b[at : at + _CHUNK]:
-        at += _CHUNK
-    low, high = at, min(at + _CHUNK, size)  # a[:low] == b[:low]; they differ before high
-    while low < high:
-        mid = (low + high + 1) // 2
-        if a[at:mid] == b[at:mid]:
-            low = mid
-        else:
-            high = mid - 1
-    return min(low, size)
-
-
-def common_suffix(a: str, b: str, limit: int) -> int:
-    """Length of the longest common suffix, at most ``limit``."""
-    la, lb, at = len(a), len(b), 0
-    while (
-        at < limit
-        and a[la - min(at + _CHUNK, limit) : la - at] == b[lb - min(at + _CHUNK, limit) : lb - at]
-    ):
-        at = min(at + _CHUNK, limit)
-    low, high = at, min(at + _CHUNK, limit)
-    while low < high:
-        mid = (low + high + 1) // 2
-        if a[la - mid : la - at] == b[lb - mid : lb - at]:
-            low = mid
-        else:
-            high = mid - 1
-    return low
 
 
 def _sorted_cut(cut: dict[int, dict[int, set[int]]]) -> dict[int, dict[int, list[int]]]:
