@@ -105,8 +105,6 @@ def test_a_long_note_reparsed_after_edits_equals_a_fresh_parse(
         note = parse_note(text, vocabulary)
         assert note.lineage is not None  # parsed as an edit, not from scratch
         assert _parts(note) == _parts(_parse(text, vocabulary))
-        in_headed = {id(s) for s in note.headed}
-        assert all(id(s) in in_headed for s in note.sentences)  # the same objects
 
 
 @settings(max_examples=40, deadline=None)

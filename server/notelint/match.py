@@ -43,7 +43,7 @@ class EvidenceIndex:
         self._matcher = matcher
         self._scan = scan
         self._sentences = note.headed
-        self._starts = list(map(_START, map(_SPAN, self._sentences)))
+        self._starts = note.starts()
         self._hits: dict[int, list[TriggerHit]] = {}
         self._keys: dict[int, SentenceKey] = {}
         self._first: dict[str, Evidence | None] = {}
@@ -222,7 +222,6 @@ class EvidenceIndex:
 # What a pattern can see of a sentence: up to REACH characters before it, then the sentence.
 SentenceKey = tuple[str, str]
 REACH = 16
-_SPAN, _START = operator.itemgetter(0), operator.itemgetter(0)  # of a Sentence, of a Span
 _SECTION = operator.itemgetter(1)  # of a Sentence
 
 _RECENT = 2  # evidence of long notes kept for their next versions (see EvidenceIndex.follow)
@@ -418,8 +417,7 @@ def find_sides(note: Note, kb: KnowledgeBase, scan: Scan | None = None) -> list[
     if matcher.sides is None:
         return []
     scan = matcher.scan(note.text) if scan is None else scan
-    sentences = note.sentences
-    starts = list(map(_START, map(_SPAN, sentences)))
+    sentences, starts = note.headed, note.starts()
     out = []
     for m in scan.finditer(matcher.sides):
         if note.in_placeholder(m.start(), m.end()):
@@ -427,6 +425,8 @@ def find_sides(note: Note, kb: KnowledgeBase, scan: Scan | None = None) -> list[
         side = (m.group("side") or m.group("side2")).lower()
         site = (m.group("site") or m.group("site2")).lower().rstrip("s")
         position = bisect.bisect_right(starts, m.start()) - 1
+        while position >= 0 and note.is_heading(sentences[position]):
+            position -= 1  # the section of the sentence of the text it is in or follows
         section = sentences[position].section if position >= 0 else 0
         out.append(
             SideMention(_SIDE_NORMAL.get(side, side), site, Span(m.start(), m.end()), section)

@@ -101,13 +101,31 @@ class Sentence(NamedTuple):
 class Note:
     text: str
     sections: list[Section] = field(default_factory=list)
-    sentences: list[Sentence] = field(default_factory=list)
-    # The sentences and, before each section's, its heading read as a sentence (see _Sections).
+    # In reading order, each section's heading read as a sentence (see _Sections), then the
+    # sentences of its content.
     headed: list[Sentence] = field(default_factory=list)
     placeholders: list[Span] = field(default_factory=list)  # in order, never overlapping
     codes: list[CodeMention] = field(default_factory=list)
     coding_lines: list[Span] = field(default_factory=list)
     lineage: Lineage | None = None  # when parsed as an edit of an earlier version
+    _starts: list[int] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def sentences(self) -> list[Sentence]:
+        """The sentences of the text, without the headings read as sentences."""
+        return [s for s in self.headed if not self.is_heading(s)]
+
+    def is_heading(self, sentence: Sentence) -> bool:
+        """Whether ``sentence`` (of ``headed``) is its section's heading read as a sentence:
+        the one that starts where the heading does (content starts after it)."""
+        heading = self.sections[sentence.section].heading_span
+        return sentence.span.start == heading.start and heading.end > heading.start
+
+    def starts(self) -> list[int]:
+        """Where each of ``headed`` starts."""
+        if self._starts is None:
+            self._starts = list(map(_START, map(_SPAN, self.headed)))
+        return self._starts
 
     def section_of(self, sentence: Sentence) -> Section:
         return self.sections[sentence.section]
@@ -331,15 +349,6 @@ def _edited(earlier: Note, text: str, head: int, tail: int, vocabulary: SectionV
     old_after = old.headed[last:]
     moved_after = _moved_sentences(old_after, shift, after - earlier_after)
     note.headed = [*old.headed[:first], *moved_middle, *moved_after]
-    # The sentences are the same objects as in `headed`, less the headings read as sentences.
-    moved = dict(zip(map(id, middle.headed), moved_middle, strict=True))
-    moved.update(zip(map(id, old_after), moved_after, strict=True))
-    first, last = _by_section(old.sentences, before), _by_section(old.sentences, earlier_after)
-    note.sentences = [
-        *old.sentences[:first],
-        *(moved[id(s)] for s in middle.sentences),
-        *(moved[id(s)] for s in old.sentences[last:]),
-    ]
     first, last = _by_start(old.placeholders, start), _by_start(old.placeholders, old_end)
     note.placeholders = [
         *old.placeholders[:first],
@@ -391,7 +400,7 @@ def _code_start(code: CodeMention) -> int:
 
 
 _SENTENCE_SECTION = operator.itemgetter(1)
-_SPAN_START = operator.itemgetter(0)
+_SPAN_START = _SPAN = _START = operator.itemgetter(0)  # of a Span; of a Sentence; of a Span
 
 
 def _by_section(sentences: list[Sentence], section: int) -> int:
@@ -670,15 +679,13 @@ class _Sections:
             end = line_end if content.start < line_end else heading_span.end
             sentence = (span_of((heading_span.start, end)), index, False, None, None)
             self._headed.append(_new_sentence((*sentence, info.empty, info.negative)))
-        append, also = self.note.sentences.append, self._headed.append
+        append = self._headed.append
         for start, end, field_at in info.sentences:
             span = span_of((base + start, base + end))
             if field_at is None:
-                made = _new_sentence((span, index, False, None, None, False, False))
+                append(_new_sentence((span, index, False, None, None, False, False)))
             else:
-                made = _field_sentence(span, field_at, index)
-            append(made)
-            also(made)
+                append(_field_sentence(span, field_at, index))
 
 
 def _continuation_end(lines: _Lines, first: int, stop: int) -> int:

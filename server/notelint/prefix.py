@@ -581,8 +581,8 @@ def _spliced(
             before = starts[: bisect.bisect_left(starts, start)]
             after = starts[bisect.bisect_left(starts, old_end) :]
             if shift and after:
-                after = [at + shift for at in after]
-        new = [*before, *(start + at for at in middle.get(number, ())), *after]
+                after = list(map(shift.__add__, after))
+        new = [*before, *map(start.__add__, middle.get(number, ())), *after]
         if new:
             out[number] = new
     return out
