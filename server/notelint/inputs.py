@@ -53,7 +53,10 @@ def read_note(path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> NoteInput:
             note.issues.append(too_large(max_bytes))
             return note
         with open(path, "rb") as handle:
-            data = handle.read(max_bytes + 1)
+            # As much as the file holds: asking for the limit would allocate it each time.
+            data = handle.read(size + 1)
+            if len(data) > size:  # it grew since: read on, up to the limit
+                data += handle.read(max_bytes + 1 - len(data))
     except FileNotFoundError:
         note.error = "no such file or folder"
         return note
