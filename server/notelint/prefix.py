@@ -354,6 +354,7 @@ class PrefixIndex:
         self._cache: dict[str, _Entry] = {}
         self._lines: Memo[str, _LineStarts] = Memo()
         self._seen: Memo[str, bool] = Memo()  # lines scanned once, not yet filed
+        self._shared: Memo[_LineStarts, _LineStarts] = Memo()  # each distinct entry, once
         self._recent: list[Scan] = []  # long texts lately scanned, for edits to them
 
     def forget(self) -> None:
@@ -361,6 +362,7 @@ class PrefixIndex:
         self._cache.clear()
         self._lines.clear()
         self._seen.clear()
+        self._shared.clear()
         self._recent = []
 
     def remembered(self) -> int:
@@ -456,6 +458,7 @@ class PrefixIndex:
                     i = bisect.bisect_right(firsts, at) - 1
                     cut[i].setdefault((end - firsts[i], number), []).append(at - firsts[i])
         made: dict[str, _LineStarts] = {}
+        shared = self._shared
         for line, line_sure, line_cut in zip(lines, sure, cut, strict=True):
             entry: _LineStarts = (
                 tuple((number, tuple(rels)) for number, rels in sorted(line_sure.items())),
@@ -463,7 +466,12 @@ class PrefixIndex:
                     (end, number, tuple(rels)) for (end, number), rels in sorted(line_cut.items())
                 ),
             )
-            made[line] = self._lines.put(line, _NO_STARTS if entry == _NO_STARTS else entry)
+            # Lines differ far more than where patterns start in them: one copy of each entry.
+            if entry == _NO_STARTS:
+                entry = _NO_STARTS
+            else:
+                entry = shared.get(entry) or shared.put(entry, entry, 0)
+            made[line] = self._lines.put(line, entry)
         return made
 
     def _scan_folded(self, folded: str) -> _Found:
