@@ -259,3 +259,16 @@ def test_folding_keeps_offsets_and_reads_each_character_alone(text: str) -> None
     replaced by what an ASCII literal sees of it."""
     expected = "".join(c.lower() if c.isascii() else _ascii_stand_in(c) for c in text)
     assert _fold(text) == expected
+
+
+def test_lines_with_the_same_starts_share_one_entry() -> None:
+    """The scan memo keeps one copy of each distinct per-line entry, and it is the right one."""
+    patterns = list(_matcher().index.patterns)
+    index = PrefixIndex(patterns)
+    text = "Ultrasound guidance was used.\nUltrasound guidance was used!\nNo pneumothorax.\n"
+    for _ in range(2):  # lines are filed in the memo when they come back
+        scan = index.scan(text)
+    assert scan.starts == PrefixIndex(patterns).scan(text).starts
+    first, second, other = (index._lines.get(line) for line in _fold(text).split("\n")[:3])
+    assert first is not None and first == second and first is second
+    assert other is not None and other != first
