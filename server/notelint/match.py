@@ -128,12 +128,12 @@ class EvidenceIndex:
             return
         sentence_starts = self._starts
         if lo > 0 or hi < len(sentence_starts):  # the starts that fall in those sentences
-            first = bisect.bisect_left(starts, sentence_starts[lo]) if lo < hi else len(starts)
-            last = (
-                len(starts)
-                if hi >= len(sentence_starts)
-                else (bisect.bisect_left(starts, sentence_starts[hi]))
-            )
+            if lo >= hi:
+                return
+            first = bisect.bisect_left(starts, sentence_starts[lo])
+            last = len(starts)
+            if hi < len(sentence_starts):
+                last = bisect.bisect_left(starts, sentence_starts[hi])
             starts = starts[first:last]
         # A search that stops inside a word may match where the index has no start, but no
         # sentence ends inside a word (tests/test_prefix.py checks the parser keeps to that).
