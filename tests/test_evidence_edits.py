@@ -88,16 +88,27 @@ edits = st.lists(
 )
 
 
+# The long note as written, with Windows line ends, and in capitals (more lines are headings).
+variants = st.sampled_from(["plain", "crlf", "upper"])
+
+
+def _variant(text: str, variant: str) -> str:
+    if variant == "crlf":
+        return text.replace("\n", "\r\n")
+    return text.upper() if variant == "upper" else text
+
+
 @settings(max_examples=60, deadline=None)
-@example(edits=[(0.0, True, 0, "a")])
-@example(edits=[(0.5, True, 0, "PROCEDURE:\n"), (0.5, True, 12, "")])  # a heading comes, goes
-@example(edits=[(1.0, False, 0, "CPT: 76942-26\n")])
-@given(edits=edits)
+@example(edits=[(0.0, True, 0, "a")], variant="plain")
+@example(edits=[(0.5, True, 0, "PROCEDURE:\n"), (0.5, True, 12, "")], variant="plain")
+@example(edits=[(1.0, False, 0, "CPT: 76942-26\n")], variant="crlf")
+@example(edits=[(0.3, False, 1, "\n")], variant="crlf")  # a line end between "\r" and "\n"
+@given(edits=edits, variant=variants)
 def test_a_long_note_reparsed_after_edits_equals_a_fresh_parse(
-    edits: list[tuple[float, bool, int, str]],
+    edits: list[tuple[float, bool, int, str]], variant: str
 ) -> None:
     vocabulary = _vocabulary(_kb())
-    text = _long_note()
+    text = _variant(_long_note(), variant)
     parse_note(text, vocabulary)
     for where, to_line_start, removed, inserted in edits:
         at = _at(text, where, to_line_start)
@@ -107,20 +118,17 @@ def test_a_long_note_reparsed_after_edits_equals_a_fresh_parse(
         assert _parts(note) == _parts(_parse(text, vocabulary))
 
 
+# Typing at the very top, as the benchmark does; a heading typed into the last section.
 @settings(max_examples=40, deadline=None)
-@example(
-    edits=[(0.0, True, 0, "a")], asked_before=1.0
-)  # typing at the very top, as the benchmark does
-@example(
-    edits=[(0.999, False, 0, "\nIMPRESSION: ")], asked_before=0.5
-)  # a heading in the last section
-@given(edits=edits, asked_before=st.floats(0, 1))
+@example(edits=[(0.0, True, 0, "a")], asked_before=1.0, variant="plain")
+@example(edits=[(0.999, False, 0, "\nIMPRESSION: ")], asked_before=0.5, variant="crlf")
+@given(edits=edits, asked_before=st.floats(0, 1), variant=variants)
 def test_evidence_reused_across_edits_equals_a_fresh_search(
-    edits: list[tuple[float, bool, int, str]], asked_before: float
+    edits: list[tuple[float, bool, int, str]], asked_before: float, variant: str
 ) -> None:
     kb = _kb()
     concepts = sorted(kb.concepts)
-    text = _long_note()
+    text = _variant(_long_note(), variant)
     earlier = match_evidence(parse_note(text, _vocabulary(kb)), kb)
     for concept in concepts[: int(asked_before * len(concepts))]:
         earlier.first_of(concept)  # the earlier version was asked some of its questions
