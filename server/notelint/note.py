@@ -16,7 +16,7 @@ import operator
 import weakref
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 import regex
 
@@ -124,7 +124,7 @@ class Note:
     def starts(self) -> list[int]:
         """Where each of ``headed`` starts."""
         if self._starts is None:
-            self._starts = list(map(_START, map(_SPAN, self.headed)))
+            self._starts = list(map(_FIRST, map(_FIRST, self.headed)))
         return self._starts
 
     def section_of(self, sentence: Sentence) -> Section:
@@ -349,25 +349,11 @@ def _edited(earlier: Note, text: str, head: int, tail: int, vocabulary: SectionV
     old_after = old.headed[last:]
     moved_after = _moved_sentences(old_after, shift, after - earlier_after)
     note.headed = [*old.headed[:first], *moved_middle, *moved_after]
-    first, last = _by_start(old.placeholders, start), _by_start(old.placeholders, old_end)
-    note.placeholders = [
-        *old.placeholders[:first],
-        *_moved_spans(middle.placeholders, start),
-        *_moved_spans(old.placeholders[last:], shift),
-    ]
-    first, last = _by_start(old.coding_lines, start), _by_start(old.coding_lines, old_end)
-    note.coding_lines = [
-        *old.coding_lines[:first],
-        *_moved_spans(middle.coding_lines, start),
-        *_moved_spans(old.coding_lines[last:], shift),
-    ]
-    first = bisect.bisect_left(old.codes, start, key=_code_start)
-    last = bisect.bisect_left(old.codes, old_end, key=_code_start)
-    note.codes = [
-        *old.codes[:first],
-        *(_moved_code(c, start) for c in middle.codes),
-        *(_moved_code(c, shift) for c in old.codes[last:]),
-    ]
+    # Spans and codes: the earlier's before the parsed text, its own, the earlier's after it.
+    cut = (start, old_end, shift)
+    note.placeholders = _spliced(old.placeholders, middle.placeholders, cut, _FIRST, _moved_spans)
+    note.coding_lines = _spliced(old.coding_lines, middle.coding_lines, cut, _FIRST, _moved_spans)
+    note.codes = _spliced(old.codes, middle.codes, cut, _code_start, _moved_codes)
     return note
 
 
@@ -399,17 +385,31 @@ def _code_start(code: CodeMention) -> int:
     return code.span.start
 
 
+_T = TypeVar("_T")
+
+
+def _spliced(
+    old: list[_T],
+    middle: list[_T],
+    cut: tuple[int, int, int],
+    start_of: Callable[[_T], int],
+    moved: Callable[[list[_T], int], list[_T]],
+) -> list[_T]:
+    """``old``'s items that start before ``cut``'s start, ``middle``'s moved there, and
+    ``old``'s from its end on, moved by its shift."""
+    start, old_end, shift = cut
+    first = bisect.bisect_left(old, start, key=start_of)
+    last = bisect.bisect_left(old, old_end, key=start_of)
+    return [*old[:first], *moved(middle, start), *moved(old[last:], shift)]
+
+
 _SENTENCE_SECTION = operator.itemgetter(1)
-_SPAN_START = _SPAN = _START = operator.itemgetter(0)  # of a Span; of a Sentence; of a Span
+_FIRST = operator.itemgetter(0)  # a Span's start; a Sentence's span
 
 
 def _by_section(sentences: list[Sentence], section: int) -> int:
     """How many of ``sentences`` (in section order) are in sections before ``section``."""
     return bisect.bisect_left(sentences, section, key=_SENTENCE_SECTION)
-
-
-def _by_start(spans: list[Span], offset: int) -> int:
-    return bisect.bisect_left(spans, offset, key=_SPAN_START)
 
 
 def _moved_spans(spans: list[Span], by: int) -> list[Span]:
@@ -452,10 +452,17 @@ def _moved_sentences(sentences: list[Sentence], by: int, sections_by: int) -> li
     ]
 
 
-def _moved_code(code: CodeMention, by: int) -> CodeMention:
-    start, end = code.span
-    modifiers = tuple(span_of((a + by, b + by)) for a, b in code.modifier_spans)
-    return CodeMention(code.code, code.modifiers, code.units, Span(start + by, end + by), modifiers)
+def _moved_codes(codes: list[CodeMention], by: int) -> list[CodeMention]:
+    return [
+        CodeMention(
+            code.code,
+            code.modifiers,
+            code.units,
+            span_of((code.span.start + by, code.span.end + by)),
+            tuple(span_of((a + by, b + by)) for a, b in code.modifier_spans),
+        )
+        for code in codes
+    ]
 
 
 def _lines(text: str, vocabulary: SectionVocabulary) -> _Lines:
