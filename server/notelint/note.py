@@ -85,6 +85,10 @@ class Section(NamedTuple):
     empty: bool
     negative: bool = False  # its content says only "none", "N/A" or the like
 
+    @property
+    def has_heading(self) -> bool:
+        return self.heading_span.end > self.heading_span.start
+
 
 class Sentence(NamedTuple):
     span: Span
@@ -118,8 +122,8 @@ class Note:
     def is_heading(self, sentence: Sentence) -> bool:
         """Whether ``sentence`` (of ``headed``) is its section's heading read as a sentence:
         the one that starts where the heading does (content starts after it)."""
-        heading = self.sections[sentence.section].heading_span
-        return sentence.span.start == heading.start and heading.end > heading.start
+        section = self.sections[sentence.section]
+        return sentence.span.start == section.heading_span.start and section.has_heading
 
     def starts(self) -> list[int]:
         """Where each of ``headed`` starts."""
@@ -279,6 +283,8 @@ _RECENT = 2
 
 
 def parse_note(text: str, vocabulary: SectionVocabulary) -> Note:
+    """The note's sections, sentences, placeholders and code mentions; a long note that is an
+    edit of one parsed lately is parsed where it changed (see :func:`_edited`)."""
     if len(text) < REPARSE_FROM:
         return _parse(text, vocabulary)
     recent = vocabulary._recent
@@ -323,8 +329,8 @@ def _edited(earlier: Note, text: str, head: int, tail: int, vocabulary: SectionV
     start, and ends at one or at the end).
     """
     shift, old = len(text) - len(earlier.text), earlier
-    before = last_heading_before(old.sections, text.rfind("\n", 0, head) + 1)
-    earlier_after = first_heading_after(old.sections, len(old.text) - tail)
+    before = _last_heading_before(old.sections, text.rfind("\n", 0, head) + 1)
+    earlier_after = _first_heading_after(old.sections, len(old.text) - tail)
     start = old.sections[before].span.start
     old_end = (
         old.sections[earlier_after].span.start
@@ -357,24 +363,20 @@ def _edited(earlier: Note, text: str, head: int, tail: int, vocabulary: SectionV
     return note
 
 
-def last_heading_before(sections: list[Section], offset: int) -> int:
+def _last_heading_before(sections: list[Section], offset: int) -> int:
     """The last section that starts on a heading line before ``offset``; else 0."""
     at = bisect.bisect_left(sections, offset, key=_section_start) - 1
-    while at > 0 and not _has_heading(sections[at]):
+    while at > 0 and not sections[at].has_heading:
         at -= 1
     return max(at, 0)
 
 
-def first_heading_after(sections: list[Section], offset: int) -> int:
+def _first_heading_after(sections: list[Section], offset: int) -> int:
     """The first section that starts on a heading line after ``offset``; else their count."""
     at = bisect.bisect_right(sections, offset, key=_section_start)
-    while at < len(sections) and not _has_heading(sections[at]):
+    while at < len(sections) and not sections[at].has_heading:
         at += 1
     return at
-
-
-def _has_heading(section: Section) -> bool:
-    return section.heading_span.end > section.heading_span.start
 
 
 def _section_start(section: Section) -> int:
