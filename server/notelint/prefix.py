@@ -366,7 +366,8 @@ class PrefixIndex:
         self._recent = []
 
     def remembered(self) -> int:
-        return len(self._cache) + len(self._lines) + len(self._seen) + len(self._recent)
+        memos = (self._cache, self._lines, self._seen, self._shared)
+        return sum(len(memo) for memo in memos) + len(self._recent)
 
     def scan(self, text: str) -> Scan:
         """Possible match starts of each anchored pattern in ``text``.

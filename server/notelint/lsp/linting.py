@@ -268,6 +268,7 @@ class Linter:
         closed every note, so none stays in memory longer than the notes are open."""
         for kb in self.used.values():
             forget(kb)
+        self.used.clear()  # nor a knowledge base that settings have since replaced
 
     def close(self) -> None:
         self.pool.shutdown(wait=False, cancel_futures=True)
