@@ -132,11 +132,19 @@ def test_memos_do_not_change_the_note() -> None:
         assert dataclasses.asdict(parse_note(text, warm)) == dataclasses.asdict(fresh)
 
 
-def test_a_full_memo_starts_over() -> None:
+def test_a_full_memo_keeps_two_generations() -> None:
     memo: Memo[str, int] = Memo(max_entries=2, max_chars=10)
     memo.put("a", 1)
     memo.put("b", 2)
-    memo.put("c", 3)
+    memo.put("c", 3)  # the young generation was full: a and b become the old one
     assert dict(memo) == {"c": 3}
-    memo.put("0123456789", 4)
-    assert dict(memo) == {"0123456789": 4}
+    assert memo["a"] == 1  # read from the old generation, and brought back
+    assert dict(memo) == {"c": 3, "a": 1} and memo.kept() == 3
+    memo.put("d", 4)  # c and a become the old generation; b, in the one before, is gone
+    assert memo["b"] is None
+    assert memo.kept() == 3
+    memo.put("0123456789", 5)  # too much text: the young generation turns over too
+    assert dict(memo) == {"0123456789": 5}
+    assert memo["d"] == 4 and memo["c"] is None
+    memo.clear()
+    assert memo.kept() == 0 and memo["d"] is None

@@ -14,7 +14,7 @@ from notelint.context import ContextMatcher, TriggerHit
 from notelint.findings import Span
 from notelint.kb import KnowledgeBase
 from notelint.kb.models import Assertion, Concept
-from notelint.memo import Memo
+from notelint.memo import Memo, sentence_size
 from notelint.note import REPARSE_FROM, Lineage, Note, Sentence
 from notelint.prefix import PrefixIndex, Scan, reach_behind
 
@@ -205,7 +205,7 @@ class EvidenceIndex:
 
     def _sentence_hits(self, position: int, key: SentenceKey) -> list[TriggerHit]:
         memo = self._matcher.memo
-        hits = memo.hits.get(key) if memo.holds_triggers else self._hits.get(position)
+        hits = memo.hits[key] if memo.holds_triggers else self._hits.get(position)
         if hits is None:
             span = self._sentences[position].span
             found = self._matcher.context.hits(
@@ -276,8 +276,10 @@ class SentenceMemo:
         reach = [reach_behind(p.pattern) for p in patterns]
         self._held = frozenset(n for n, r in enumerate(reach) if r is not None and r < REACH)
         self.holds_triggers = all(n in self._held for n in triggers)
-        self._matches: Memo[SentenceKey, dict[int, tuple[tuple[int, int], ...]]] = Memo()
-        self.hits: Memo[SentenceKey, list[TriggerHit]] = Memo()
+        self._matches: Memo[SentenceKey, dict[int, tuple[tuple[int, int], ...]]] = Memo(
+            size=sentence_size
+        )
+        self.hits: Memo[SentenceKey, list[TriggerHit]] = Memo(size=sentence_size)
 
     def holds(self, number: int) -> bool:
         return number in self._held
@@ -287,16 +289,14 @@ class SentenceMemo:
         self.hits.clear()
 
     def remembered(self) -> int:
-        return len(self._matches) + len(self.hits)
+        return self._matches.kept() + self.hits.kept()
 
     def matches(self, key: SentenceKey) -> dict[int, tuple[tuple[int, int], ...]]:
-        known = self._matches.get(key)
-        if known is None:
-            known = self._matches.put(key, {}, len(key[0]) + len(key[1]))
-        return known
+        known = self._matches[key]
+        return self._matches.put(key, {}) if known is None else known
 
     def remember_hits(self, key: SentenceKey, hits: list[TriggerHit]) -> None:
-        self.hits.put(key, hits, len(key[0]) + len(key[1]))
+        self.hits.put(key, hits)
 
 
 @dataclass(frozen=True, slots=True)

@@ -261,10 +261,10 @@ class SectionVocabulary:
 
     def remembered(self) -> int:
         memos = (self._line_memo, *self._content_memos, _PARAGRAPHS, _CODING_MENTIONS)
-        return len(self._seen) + len(self._recent) + sum(len(memo) for memo in memos)
+        return len(self._seen) + len(self._recent) + sum(memo.kept() for memo in memos)
 
     def _line(self, raw: str) -> _LineInfo:
-        return self._line_memo.get(raw) or self._line_memo.put(raw, _line_info(raw, self))
+        return self._line_memo[raw] or self._line_memo.put(raw, _line_info(raw, self))
 
 
 @dataclass(slots=True)
@@ -473,7 +473,7 @@ def _lines(text: str, vocabulary: SectionVocabulary) -> _Lines:
     starts = list(itertools.accumulate((n + 1 for n in lengths[:-1]), initial=0))
     ends = list(map(operator.add, starts, lengths))
     memo, line = vocabulary._line_memo, vocabulary._line
-    return _Lines(starts, ends, [memo.get(raw) or line(raw) for raw in raws])
+    return _Lines(starts, ends, [memo[raw] or line(raw) for raw in raws])
 
 
 def _line_info(raw: str, vocabulary: SectionVocabulary) -> _LineInfo:
@@ -675,7 +675,7 @@ class _Sections:
         text, (base, content_end) = self._text, content
         at_line_start = base == 0 or text[base - 1] == "\n"
         memo, key = self._memos[at_line_start], text[base:content_end]
-        info = memo.get(key) or memo.put(key, _read_content(key, at_line_start, self.vocabulary))
+        info = memo[key] or memo.put(key, _read_content(key, at_line_start, self.vocabulary))
         index = len(self._sections)
         self._sections.append(
             _new_section((kind, heading, heading_span, span, content, info.empty, info.negative))
@@ -744,7 +744,7 @@ def _piece(
 
 def _paragraph_sentences(content: str, start: int, end: int) -> list[_SentenceAt]:
     text = content[start:end]
-    spans = _PARAGRAPHS.get(text) or _PARAGRAPHS.put(text, _sentence_spans(text))
+    spans = _PARAGRAPHS[text] or _PARAGRAPHS.put(text, _sentence_spans(text))
     return [(start + a, start + b, None) for a, b in spans]
 
 
@@ -814,7 +814,7 @@ def _in_coding_sections(note: Note, starts: list[int]) -> set[int]:
 
 def _coding_mentions(line: str, info: _LineInfo) -> tuple[_MentionAt, ...]:
     """Every code on a coding line, after its label if it has one."""
-    found = _CODING_MENTIONS.get(line)
+    found = _CODING_MENTIONS[line]
     if found is None:
         found = _CODING_MENTIONS.put(line, _mentions(line, info.value_offset))
     return found

@@ -366,8 +366,8 @@ class PrefixIndex:
         self._recent = []
 
     def remembered(self) -> int:
-        memos = (self._cache, self._lines, self._seen, self._shared)
-        return sum(len(memo) for memo in memos) + len(self._recent)
+        memos = (self._lines, self._seen, self._shared)
+        return len(self._cache) + sum(memo.kept() for memo in memos) + len(self._recent)
 
     def scan(self, text: str) -> Scan:
         """Possible match starts of each anchored pattern in ``text``.
@@ -386,9 +386,9 @@ class PrefixIndex:
     def _scan_lines(self, text: str, folded: str) -> Scan:
         lines = folded.split("\n")
         memo, seen = self._lines, self._seen
-        entries = {line: memo.get(line) for line in lines}  # held here: the memo may empty
+        entries = {line: memo[line] for line in lines}  # held here: the memo may empty
         missing = [line for line, entry in entries.items() if entry is None]
-        if 2 * sum(line not in seen for line in missing) > len(lines):
+        if 2 * sum(not seen[line] for line in missing) > len(lines):
             # Mostly new text: one pass over it beats filing each line away. Lines seen
             # now are filed when they come back.
             for line in missing:
@@ -468,10 +468,7 @@ class PrefixIndex:
                 ),
             )
             # Lines differ far more than where patterns start in them: one copy of each entry.
-            if entry == _NO_STARTS:
-                entry = _NO_STARTS
-            else:
-                entry = shared.get(entry) or shared.put(entry, entry, 0)
+            entry = _NO_STARTS if entry == _NO_STARTS else shared[entry] or shared.put(entry, entry)
             made[line] = self._lines.put(line, entry)
         return made
 
