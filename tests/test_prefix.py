@@ -202,7 +202,7 @@ def test_sentences_remembered_from_other_notes_give_the_same_findings() -> None:
         _load_cached.cache_clear()
 
 
-def test_memos_that_empty_mid_scan_change_nothing() -> None:
+def test_memos_that_turn_over_mid_scan_change_nothing() -> None:
     from notelint.memo import Memo
 
     patterns = list(_matcher().index.patterns)
