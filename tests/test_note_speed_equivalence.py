@@ -146,5 +146,7 @@ def test_a_full_memo_keeps_two_generations() -> None:
     memo.put("0123456789", 5)  # too much text: the young generation turns over too
     assert dict(memo) == {"0123456789": 5}
     assert memo["d"] == 4 and memo["c"] is None
+    assert memo.get("0123456789") == 5  # from the old generation: get reads both, too
+    assert memo.get("c", 0) == 0
     memo.clear()
     assert memo.kept() == 0 and memo["d"] is None

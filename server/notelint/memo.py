@@ -49,6 +49,11 @@ class Memo(dict[_K, _V], Generic[_K, _V]):
 
         def __getitem__(self, key: _K) -> _V | None: ...  # type: ignore[override]
 
+    def get(self, key: _K, default: _V | None = None) -> _V | None:  # type: ignore[override]
+        """As ``memo[key]`` (both generations), slower: the memos' own code reads ``memo[key]``."""
+        value = self[key]
+        return default if value is None else value
+
     def put(self, key: _K, value: _V) -> _V:
         """Keep ``value`` under ``key``; the key's text counts towards the size bound."""
         size = self._size(key)
