@@ -386,7 +386,7 @@ class PrefixIndex:
     def _scan_lines(self, text: str, folded: str) -> Scan:
         lines = folded.split("\n")
         memo, seen = self._lines, self._seen
-        entries = {line: memo[line] for line in lines}  # held here: the memo may empty
+        entries = {line: memo[line] for line in lines}  # held here: the memo may turn over
         missing = [line for line, entry in entries.items() if entry is None]
         if 2 * sum(not seen[line] for line in missing) > len(lines):
             # Mostly new text: one pass over it beats filing each line away. Lines seen
