@@ -103,19 +103,35 @@ def test_duplicate_id_points_at_both(tmp_path: Path) -> None:
     assert "concepts.toml:" in errors[0]
 
 
-def test_contradictory_primary_procedure(tmp_path: Path) -> None:
-    errors = _errors(
-        tmp_path,
-        """
-        [[procedure]]
+_FAMILY = """
+        [family.test_joint]
+        name = "a joint injection again"
         codes = ["20611"]
-        summary = "again, but without guidance"
-        includes_guidance = []
-        concept = "procedure.arthrocentesis_major"
-        verified = "test"
-        """,
+        actions = ["action.inject"]
+        targets = ["target.joint_major"]
+        guidance = {{ ultrasound = "{ultrasound}" }}
+        citation = {{ authority = "test", passage = "test" }}
+        verified = false
+        """
+
+
+def test_a_code_in_two_families_that_disagree_is_an_error(tmp_path: Path) -> None:
+    errors = _errors(tmp_path, _FAMILY.format(ultrasound="76942"))
+    assert any("20611 is in families 'joint_major' and 'test_joint'" in e for e in errors)
+
+
+def test_a_family_names_known_concepts_and_guidance_codes(tmp_path: Path) -> None:
+    text = _FAMILY.format(ultrasound="76999").replace("action.inject", "action.nothing")
+    errors = _errors(tmp_path, text.replace('"20611"', '"20999"'))
+    assert any("names unknown concept 'action.nothing'" in e for e in errors)
+    assert any("guidance code '76999' for ultrasound" in e for e in errors)
+
+
+def test_a_family_code_range_must_be_well_formed(tmp_path: Path) -> None:
+    errors = _errors(
+        tmp_path, _FAMILY.format(ultrasound="included").replace('"20611"', '"0228T-64484"')
     )
-    assert any("20611 is listed twice with different included guidance" in e for e in errors)
+    assert any("invalid code range '0228T-64484'" in e for e in errors)
 
 
 def test_organisation_rules_extend_the_knowledge_base(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 
 import regex
 
+from notelint.episodes import Episode, recognise
 from notelint.findings import (
     ChecklistItem,
     CodeMention,
@@ -20,13 +21,14 @@ from notelint.findings import (
     Span,
     Suggestion,
     TextEdit,
+    Unresolved,
 )
 from notelint.kb import KnowledgeBase
 from notelint.kb.models import (
     Citation,
     Code,
+    Family,
     Policy,
-    PrimaryProcedure,
     expand_code_ranges,
 )
 from notelint.match import Evidence, EvidenceIndex, SideMention
@@ -35,14 +37,6 @@ from notelint.settings import Settings
 
 _PLACEHOLDER_FIELD = regex.compile(r"\{(\w+)\}")
 _SEPARATOR = regex.compile(r"[ \t]*[,;][ \t]*")
-
-
-@dataclass(frozen=True, slots=True)
-class _Procedure:
-    number: int  # its place in the knowledge base's list
-    entry: PrimaryProcedure
-    codes: tuple[str, ...]  # its code ranges expanded
-    description: str  # of its concept
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,82 +50,77 @@ class _Policy:
 class _Tables:
     """What deciding derives from the knowledge base alone: built once per knowledge base."""
 
-    procedures: tuple[_Procedure, ...]
-    by_code: dict[str, tuple[_Procedure, ...]]  # code -> the procedures it is a code of
-    including: dict[str, tuple[_Procedure, ...]]  # modality -> procedures including its guidance
-    modalities: tuple[str, ...]  # every modality some procedure includes
+    family_of: dict[str, str]  # a primary code -> the family it is a code of
+    known: frozenset[str]  # every code the knowledge base says something about
+    modalities: tuple[str, ...]  # every modality some guidance code has
     policies: tuple[_Policy, ...]
-    # Memo of offers_for, by the modalities whose guidance a note documents.
-    offers: dict[frozenset[str], tuple[tuple[str, str, str], ...]] = field(default_factory=dict)
-
-    def offers_for(self, documented: frozenset[str]) -> tuple[tuple[str, str, str], ...]:
-        """The primary codes to suggest, as (concept, code, reason), should the concept be present.
-
-        A concept's procedures are documented or not together, so which concepts the evidence
-        picks exactly one code for depends only on the documented guidance.
-        """
-        if documented not in self.offers:
-            self.offers[documented] = self._offers(documented)
-        return self.offers[documented]
-
-    def _offers(self, documented: frozenset[str]) -> tuple[tuple[str, str, str], ...]:
-        candidates: dict[str, list[tuple[str, str]]] = {}
-        for proc in self.procedures:
-            guided = next((m for m in proc.entry.includes_guidance if m in documented), None)
-            if guided:
-                reason = f"{proc.entry.summary}; its code includes the {guided} guidance"
-                candidates.setdefault(proc.entry.concept, []).extend(
-                    (c, reason) for c in proc.codes
-                )
-        return tuple(
-            (concept, *options[0]) for concept, options in candidates.items() if len(options) == 1
-        )
 
 
 def _tables(kb: KnowledgeBase) -> _Tables:
     cached = kb.cache.get("decide")
     if isinstance(cached, _Tables):
         return cached
-    procedures = tuple(
-        _Procedure(n, p, tuple(p.expanded_codes()), kb.concepts[p.concept].description)
-        for n, p in enumerate(kb.procedures)
+    family_of: dict[str, str] = {}
+    for family_id, family in kb.families.items():
+        for code_id in family.expanded_codes():
+            family_of.setdefault(code_id, family_id)
+    policies = tuple(
+        _Policy(
+            p,
+            tuple(expand_code_ranges(p.with_reported_any)),
+            tuple(expand_code_ranges(p.unless_reported_any)),
+        )
+        for p in kb.policies
     )
-    by_code: dict[str, list[_Procedure]] = {}
-    for proc in procedures:
-        for code_id in proc.codes:
-            by_code.setdefault(code_id, []).append(proc)
-    modalities = tuple(dict.fromkeys(m for p in kb.procedures for m in p.includes_guidance))
+    known = {*kb.codes, *family_of}
+    known.update(c for f in kb.families.values() for c in f.primary.values())
+    known.update(c for p in policies for c in (*p.entry.codes, *p.with_codes, *p.unless_codes))
     tables = _Tables(
-        procedures,
-        {code_id: tuple(procs) for code_id, procs in by_code.items()},
-        {m: tuple(p for p in procedures if m in p.entry.includes_guidance) for m in modalities},
-        modalities,
-        tuple(
-            _Policy(
-                p,
-                tuple(expand_code_ranges(p.with_reported_any)),
-                tuple(expand_code_ranges(p.unless_reported_any)),
-            )
-            for p in kb.policies
-        ),
+        family_of,
+        frozenset(known),
+        tuple(dict.fromkeys(c.modality for c in kb.codes.values())),
+        policies,
     )
     kb.cache["decide"] = tables
     return tables
+
+
+@dataclass(frozen=True, slots=True)
+class Primary:
+    """A primary procedure the note documents: an episode of the narrative or a reported code."""
+
+    family_id: str
+    family: Family
+    how: str  # the reported code, or "documented" with what the text says
+    episode: Episode | None
+    only_includes: bool = False  # may show guidance included, never reported apart
+
+    @property
+    def name(self) -> str:
+        codes = ", ".join(self.family.codes)
+        return f"{self.family.name} ({codes})" if codes else self.family.name
 
 
 @dataclass(slots=True)
 class CodeStatus:
     code: str
     base: bool  # the narrative has the evidence the code needs
-    # The first documented primary whose code includes this guidance, and how it is known
-    # (a code or a phrase): only the first is ever reported.
-    included_by: tuple[PrimaryProcedure, str] | None
+    # The first documented primary whose code includes this guidance: the only one reported.
+    included_by: Primary | None
     anchor: Evidence | None
     reported: list[CodeMention] = field(default_factory=list)
+    needs_family: bool = False
+    allowed_by: Primary | None = None  # a primary whose family reports this guidance apart
+    fits: str | None = None  # the code the documented primary calls for instead
+    unresolved: bool = False  # guidance documented, but no primary says how to code it
 
     @property
     def supported(self) -> bool:
-        return self.base and self.included_by is None
+        return (
+            self.base
+            and self.included_by is None
+            and (not self.needs_family or self.allowed_by is not None)
+        )
 
 
 @dataclass(slots=True)
@@ -148,9 +137,10 @@ class _Context:
     explained: set[str] = field(
         default_factory=set
     )  # reported codes a policy finding already explains
+    primaries: list[Primary] = field(default_factory=list)
+    surgical: Primary | None = None  # an operation whose package holds its imaging
     # Memos of pure answers asked for more than once.
     modifiers: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    primary_codes: dict[int, str] = field(default_factory=dict)  # procedure -> its reported code
     insert_at: dict[int | None, int] = field(default_factory=dict)
 
     def add(self, rule_id: str, span: Span, **options: Any) -> None:
@@ -215,6 +205,7 @@ def decide(
             _check_documentation(ctx, code_id, kb.codes[code_id], status)
     _check_policies(ctx)
     _check_reported(ctx)
+    _check_not_covered(ctx)
     _check_units(ctx)
     _check_modifiers(ctx)
     _check_laterality(ctx)
@@ -226,71 +217,204 @@ def decide(
 
 
 def _evaluate_support(ctx: _Context) -> None:
-    _find_reported_primaries(ctx)
+    ctx.primaries = _documented_primaries(ctx)
+    ctx.surgical = next((p for p in ctx.primaries if p.family.surgical), None)
     for code_id, code in ctx.kb.codes.items():
-        base = all(ctx.ev.has_any(group) for group in code.supported_by.all) and not ctx.ev.has_any(
-            code.supported_by.none
+        reported = ctx.reported.get(code_id, [])
+        support = code.reported_by if reported and code.reported_by else code.supported_by
+        base = all(ctx.ev.has_any(group) for group in support.all) and not ctx.ev.has_any(
+            support.none
         )
-        anchor = ctx.ev.first(code.supported_by.all[0])
-        ctx.status[code_id] = CodeStatus(
-            code_id, base, _included_by(ctx, code, base), anchor, ctx.reported.get(code_id, [])
-        )
+        anchor = ctx.ev.first(support.all[0])
+        status = CodeStatus(code_id, base, None, anchor, reported, needs_family=code.needs_family)
+        if base:
+            _judge(ctx, code, status)
+        ctx.status[code_id] = status
 
 
-def _find_reported_primaries(ctx: _Context) -> None:
-    """Each procedure with a reported code: the first of its codes that is reported."""
+def _documented_primaries(ctx: _Context) -> list[Primary]:
+    """Reported primary codes first, then the families the narrative documents."""
+    out: list[Primary] = []
     for code_id in ctx.reported:
-        for proc in ctx.tables.by_code.get(code_id, ()):
-            if proc.number not in ctx.primary_codes:
-                ctx.primary_codes[proc.number] = next(c for c in proc.codes if c in ctx.reported)
+        family_id = ctx.tables.family_of.get(code_id)
+        if family_id and all(p.family_id != family_id for p in out):
+            out.append(Primary(family_id, ctx.kb.families[family_id], code_id, None))
+    episodes = recognise(ctx.note, ctx.ev, ctx.kb)
+    # Once the note states a procedure, one only mentioned among the steps (a landmark, a
+    # test aspiration) may show that guidance is included, never that it is reported apart.
+    stated = bool(out) or any(e.stated for e in episodes)
+    for episode in episodes:
+        if all(p.family_id != episode.family_id for p in out):
+            only_includes = stated and not episode.stated
+            out.append(
+                Primary(episode.family_id, episode.family, "documented", episode, only_includes)
+            )
+    return out
 
 
-def _included_by(ctx: _Context, code: Code, base: bool) -> tuple[PrimaryProcedure, str] | None:
-    """The first documented primary procedure whose code includes this code's guidance.
+def _guidance_of(ctx: _Context, family: Family, modality: str) -> str | None:
+    """'included', the guidance code a family reports apart for ``modality``, or None."""
+    value = family.guidance.get(modality)
+    conditional = value and value != "included" and family.separate_only_with
+    if conditional and not ctx.ev.has_any(family.separate_only_with):
+        return "included"  # part of the other imaging service (conventional arthrography)
+    return value
 
-    A primary counts when one of its codes is reported; one known only from the wording
-    includes the guidance only if the guidance is documented (``base``), so its wording is
-    looked for only then.
-    """
-    for proc in ctx.tables.including.get(code.modality, ()):
-        reported = ctx.primary_codes.get(proc.number)
-        if reported is not None:
-            return proc.entry, reported
-        if (base or proc.description in ctx.reported) and ctx.ev.has(proc.entry.concept):
-            return proc.entry, proc.description
-    return None
+
+def _judge(ctx: _Context, code: Code, status: CodeStatus) -> None:
+    """Whether a documented primary includes this guidance, reports it apart, or calls for
+    another code; default-deny: a code that needs a family and has none is unresolved."""
+    if code.kind == "ablation":  # 0686T is itself the primary procedure
+        return
+    allowed = included = None
+    fits = None
+    for primary in ctx.primaries:
+        verdict = _guidance_of(ctx, primary.family, code.modality)
+        if primary.only_includes and verdict != "included":
+            continue
+        if verdict == status.code:
+            allowed = allowed or primary
+        elif verdict == "included":
+            included = included or primary
+        elif verdict:
+            fits = fits or verdict
+    surgical = ctx.surgical
+    if surgical and not (allowed and allowed.family.open_approach):
+        allowed = None
+        included = included or surgical
+    if allowed and code.needs_family:
+        status.allowed_by = allowed
+    elif included:
+        status.included_by = included
+    elif fits:
+        status.fits = fits
+    elif code.needs_family:
+        status.unresolved = True
 
 
 def _suggest(ctx: _Context) -> None:
     for code_id, status in ctx.status.items():
         code = ctx.kb.codes[code_id]
-        if status.supported and code.suggest:
+        if status.supported and code.suggest and not status.fits:
             reason = "; ".join(
                 ctx.kb.concepts[e.concept].description
                 for e in (ctx.ev.first(group) for group in code.supported_by.all)
                 if e
             )
+            if status.allowed_by:
+                reason += f"; {status.allowed_by.name} takes its guidance apart"
             ctx.report.suggested.append(
                 Suggestion(code_id, _suggested_modifiers(ctx, code_id), reason)
             )
     _suggest_primaries(ctx)
+    _note_unresolved(ctx)
 
 
 def _suggest_primaries(ctx: _Context) -> None:
-    """A primary code that includes the documented guidance, when the evidence picks exactly one."""
-    documented = frozenset(m for m in ctx.tables.modalities if ctx.ev.has(f"guidance.{m}"))
-    for concept, code_id, reason in ctx.tables.offers_for(documented):
-        if ctx.ev.has(concept):
+    """A primary code for a documented family, when the guidance documented picks exactly one
+    (a with-imaging code only when permanent images are documented)."""
+    reported = set(ctx.reported)
+    suggested = {s.code for s in ctx.report.suggested}
+    for primary in ctx.primaries:
+        family = primary.family
+        if not family.primary or primary.episode is None or primary.only_includes:
+            continue
+        if reported & set(family.expanded_codes()):
+            continue
+        documented = [
+            m
+            for m in family.primary
+            if m != "none"
+            and ctx.ev.has(f"guidance.{m}")
+            and _guidance_of(ctx, family, m) == "included"
+        ]
+        images = ctx.ev.has("doc.permanent_images")
+        codes = {
+            family.primary[m]
+            if images or m not in family.primary_needs_images
+            else family.primary.get("none", "")
+            for m in documented
+        } - {""}
+        if len(codes) == 1 and not codes & (reported | suggested):
+            code_id = codes.pop()
+            reason = f"{family.name}, with the guidance documented"
             ctx.report.suggested.append(Suggestion(code_id, (), reason))
+            suggested.add(code_id)
+
+
+def _note_unresolved(ctx: _Context) -> None:
+    """Guidance documented whose primary procedure is not recognised: say so, once."""
+    handled = {
+        ctx.kb.codes[c].modality
+        for c, st in ctx.status.items()
+        if st.supported or st.included_by or st.fits or (st.reported and not st.needs_family)
+    }
+    for modality in ctx.tables.modalities:
+        if modality in handled or not ctx.ev.has(f"guidance.{modality}"):
+            continue
+        if any(_guidance_of(ctx, p.family, modality) for p in ctx.primaries):
+            continue
+        families = [p.family.name for p in ctx.primaries]
+        ctx.report.unresolved.append(Unresolved(modality, tuple(families)))
+    if not ctx.report.unresolved:
+        return
+    codes = [c for c, st in ctx.status.items() if st.unresolved and st.reported]
+    span = ctx.reported[codes[0]][0].span if codes else Span(0, 0)
+    if not codes:
+        evidence = ctx.ev.first(f"guidance.{u.modality}" for u in ctx.report.unresolved)
+        span = evidence.span if evidence else span
+    modalities = " and ".join(
+        _MODALITY_NAMES.get(u.modality, u.modality) for u in ctx.report.unresolved
+    )
+    recognised = ctx.report.unresolved[0].families
+    ctx.add(
+        "NL206",
+        span,
+        code=codes[0] if codes else None,
+        values={
+            "modality": modalities,
+            "recognised": (
+                "the procedures recognised (" + "; ".join(recognised) + ") do not say whether "
+                "their codes include it"
+                if recognised
+                else "no primary procedure was recognised"
+            ),
+        },
+    )
+
+
+_MODALITY_NAMES = {
+    "ultrasound": "ultrasound",
+    "fluoroscopy": "fluoroscopic",
+    "ct": "CT",
+    "mri": "MR",
+}
 
 
 def _suggested_modifiers(ctx: _Context, code_id: str) -> tuple[str, ...]:
     if code_id not in ctx.modifiers:
         code = ctx.kb.codes[code_id]
-        ctx.modifiers[code_id] = tuple(
-            name for name in code.modifiers if _modifier_applies(ctx, code, name)
-        )
+        names = [name for name in code.modifiers if _modifier_applies(ctx, code, name)]
+        distinct = DISTINCT_SITE in code.modifiers and DISTINCT_SITE not in names
+        if distinct and _distinct_episode(ctx, code, ctx.status.get(code_id)):
+            names.append(DISTINCT_SITE)
+        ctx.modifiers[code_id] = tuple(names)
     return ctx.modifiers[code_id]
+
+
+# The modifier for a service at a separate site or structure, the specific form of 59.
+DISTINCT_SITE = "XS"
+
+
+def _distinct_episode(ctx: _Context, code: Code, status: CodeStatus | None) -> bool:
+    """Guidance reported apart for one procedure while another of the same session includes
+    guidance of the same modality: a separate site, which the claim must show."""
+    if status is None or status.allowed_by is None:
+        return False
+    return any(
+        p is not status.allowed_by and _guidance_of(ctx, p.family, code.modality) == "included"
+        for p in ctx.primaries
+    )
 
 
 def _modifier_applies(ctx: _Context, code: Code, name: str) -> bool:
@@ -387,23 +511,74 @@ def _check_reported(ctx: _Context) -> None:
     for code_id, status in ctx.status.items():
         code = ctx.kb.codes[code_id]
         if not status.reported:
-            if status.supported and code.suggest and ctx.note.coding_lines:
+            replaced = any(st.fits == code_id and st.reported for st in ctx.status.values())
+            if status.supported and code.suggest and ctx.note.coding_lines and not replaced:
                 _missing_code(ctx, code_id, code, status)
             continue
         mention = status.reported[0]
         remove = _remove_fix(ctx, mention)
         if status.included_by:
-            proc, how = status.included_by
-            ctx.add(
-                "NL301",
-                mention.span,
-                source=code.source,
-                code=code_id,
-                fixes=[remove],
-                values={"primary": ", ".join(proc.codes), "how": how},
-            )
+            _included(ctx, code_id, code, mention, status.included_by, remove)
+        elif status.fits:
+            _fits_other(ctx, code_id, code, mention, status.fits)
+        elif status.unresolved:
+            continue  # said once for the note (NL206)
         elif not status.base:
             _unsupported_code(ctx, code_id, code, mention, remove)
+
+
+def _included(
+    ctx: _Context, code_id: str, code: Code, mention: CodeMention, primary: Primary, remove: Fix
+) -> None:
+    how = f"reported as {primary.how}" if primary.how != "documented" else "documented in the note"
+    unverified = "" if primary.family.verified else "; that fact is not verified against CMS text"
+    ctx.add(
+        "NL301",
+        mention.span,
+        source=code.source,
+        code=code_id,
+        fixes=[remove],
+        related=[Related(primary.episode.action.span, primary.family.name)]
+        if primary.episode
+        else [],
+        values={"primary": primary.name, "how": how + unverified},
+    )
+
+
+def _fits_other(ctx: _Context, code_id: str, code: Code, mention: CodeMention, other: str) -> None:
+    """A documented primary calls for another guidance code: replace it (or, for stand-alone
+    and unlisted fluoroscopy, say that a specific code applies)."""
+    if not code.needs_family:
+        ctx.add(
+            "NL205",
+            mention.span,
+            source=code.source,
+            code=code_id,
+            values={
+                "detail": f"the documented procedure takes its fluoroscopic guidance as {other}"
+            },
+        )
+        return
+    replace = Fix(
+        f"Replace {code_id} with {other}",
+        "code",
+        (TextEdit(Span(mention.span.start, mention.span.start + len(code_id)), other),),
+    )
+    ctx.add(
+        "NL204",
+        mention.span,
+        source=code.source,
+        code=code_id,
+        fixes=[replace],
+        values={"other": other},
+    )
+
+
+def _check_not_covered(ctx: _Context) -> None:
+    """A reported code the knowledge base says nothing about is not checked: say so."""
+    for code_id, mentions in ctx.reported.items():
+        if code_id not in ctx.tables.known:
+            ctx.add("NL207", mentions[0].span, code=code_id)
 
 
 def _missing_code(ctx: _Context, code_id: str, code: Code, status: CodeStatus) -> None:

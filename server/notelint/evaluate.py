@@ -15,6 +15,9 @@ from notelint.kb import KnowledgeBase
 from notelint.kb.models import Element
 from notelint.settings import Settings
 
+# The guidance codes every corpus is scored on. A corpus whose labels name further codes
+# (77003, 76937, ...) is scored on those too; one that never names them is not, since its
+# labellers did not judge them (the development corpus labels 77003 only as context).
 GUIDANCE_CODES = frozenset({"76942", "77002", "77012", "76940", "77013", "0686T", "76000", "76496"})
 # Label vocabulary differs from ours in one name.
 _ELEMENT_ALIASES = {"fluoroscopy_time": "physician_time"}
@@ -90,8 +93,14 @@ class Evaluation:
         }
 
 
-def predicted_codes(report: Report) -> set[str]:
-    return {s.code for s in report.suggested if s.code in GUIDANCE_CODES}
+def predicted_codes(report: Report, scored: frozenset[str] = GUIDANCE_CODES) -> set[str]:
+    return {s.code for s in report.suggested if s.code in scored}
+
+
+def scored_codes(labels: Iterable[Mapping[str, Any]]) -> frozenset[str]:
+    """The codes a corpus is scored on: the usual guidance codes and any its labels name."""
+    named = {code for label in labels for code in label.get("supported_codes", [])}
+    return GUIDANCE_CODES | named
 
 
 def predicted_missing(report: Report, codes: Iterable[str]) -> set[tuple[str, str]]:
@@ -117,10 +126,12 @@ def gold_missing(label: Mapping[str, Any]) -> set[tuple[str, str]]:
 def evaluate(pairs: Iterable[tuple[Mapping[str, Any], Report]]) -> Evaluation:
     """Compare each (label, report) pair: suggested guidance codes, and missing documentation."""
     result = Evaluation()
+    pairs = list(pairs)
+    scored = scored_codes(label for label, _ in pairs)
     for label, report in pairs:
         result.notes += 1
         name = str(label.get("file", label.get("id", "?")))
-        codes, gold_codes = predicted_codes(report), set(label.get("supported_codes", []))
+        codes, gold_codes = predicted_codes(report, scored), set(label.get("supported_codes", []))
         result.codes.add(codes, gold_codes)
         for code in codes | gold_codes:
             result.per_code.setdefault(code, Score()).add(codes & {code}, gold_codes & {code})

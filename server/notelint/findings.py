@@ -112,6 +112,15 @@ class ChecklistItem:
     evidence: Span | None
 
 
+@dataclass(frozen=True, slots=True)
+class Unresolved:
+    """Guidance of ``modality`` is documented, but no recognised primary procedure says
+    whether its code includes it: a coder must check (nothing is suggested)."""
+
+    modality: str
+    families: tuple[str, ...]  # the families recognised, none of which names the modality
+
+
 @dataclass(slots=True)
 class Report:
     """The result of analysing one note."""
@@ -120,6 +129,7 @@ class Report:
     findings: list[Finding] = field(default_factory=list)
     reported: list[CodeMention] = field(default_factory=list)
     suggested: list[Suggestion] = field(default_factory=list)
+    unresolved: list[Unresolved] = field(default_factory=list)
     checklists: dict[str, list[ChecklistItem]] = field(default_factory=dict)
     sections: list[tuple[str, str, Span]] = field(default_factory=list)  # (kind, heading, span)
 

@@ -47,6 +47,7 @@ class EvidenceIndex:
         self._hits: dict[int, list[TriggerHit]] = {}
         self._keys: dict[int, SentenceKey] = {}
         self._first: dict[str, Evidence | None] = {}
+        self._all: dict[str, tuple[Evidence, ...]] = {}
         self._edit: _Edit | None = None
 
     def follow(self, earlier: Iterable[EvidenceIndex]) -> None:
@@ -77,6 +78,21 @@ class EvidenceIndex:
             number = self._matcher.numbers.get(concept)
             self._first[concept] = None if number is None else self._find(concept, number)
         return self._first[concept]
+
+    def all_of(self, concept: str) -> tuple[Evidence, ...]:
+        """Every mention of ``concept`` that counts, at most one per sentence, in reading
+        order (procedure recognition pairs mentions sentence by sentence)."""
+        found = self._all.get(concept)
+        if found is None:
+            number = self._matcher.numbers.get(concept)
+            found = self._all[concept] = () if number is None else tuple(self._each(number))
+        return found
+
+    def _each(self, number: int) -> Iterator[Evidence]:
+        first = self.first_of(self._matcher.concepts[number].id)
+        while first is not None:
+            yield first
+            first = self._search(number, first.sentence + 1)
 
     def _find(self, concept: str, number: int) -> Evidence | None:
         edit = self._edit

@@ -233,7 +233,7 @@ async def test_hover_on_a_primary_procedure_code(client: LanguageClient) -> None
     )
     assert hover is not None
     assert isinstance(hover.contents, types.MarkupContent)
-    assert "Its code includes ultrasound guidance." in hover.contents.value
+    assert "ultrasound: included" in hover.contents.value
 
 
 async def test_completion_offers_supported_codes_then_modifiers(client: LanguageClient) -> None:

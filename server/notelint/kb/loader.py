@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -18,9 +18,9 @@ from notelint.kb.models import (
     Code,
     Concept,
     ElementSpec,
+    Family,
     Modifier,
     Policy,
-    PrimaryProcedure,
     Rule,
     SourceDocument,
     Trigger,
@@ -55,7 +55,7 @@ class KnowledgeBase:
     concepts: dict[str, Concept] = field(default_factory=dict)
     elements: dict[str, ElementSpec] = field(default_factory=dict)
     codes: dict[str, Code] = field(default_factory=dict)
-    procedures: list[PrimaryProcedure] = field(default_factory=list)
+    families: dict[str, Family] = field(default_factory=dict)
     policies: list[Policy] = field(default_factory=list)
     unit_limits: list[UnitLimit] = field(default_factory=list)
     modifiers: dict[str, Modifier] = field(default_factory=dict)
@@ -74,9 +74,9 @@ _MAPPED: Mapping[str, tuple[str, type[BaseModel]]] = {
     "element": ("elements", ElementSpec),
     "code": ("codes", Code),
     "modifier": ("modifiers", Modifier),
+    "family": ("families", Family),
 }
 _LISTED: Mapping[str, tuple[str, type[BaseModel]]] = {
-    "procedure": ("procedures", PrimaryProcedure),
     "policy": ("policies", Policy),
     "unit_limit": ("unit_limits", UnitLimit),
     "trigger": ("triggers", Trigger),
@@ -334,30 +334,18 @@ def check_references(kb: KnowledgeBase) -> list[RuleFileError]:
                 need("code", key, "rule", req.rule, kb.rules)
             for ref in req.evidence or ():
                 need("code", key, "concept", ref, kb.concepts)
-    included: dict[str, tuple[str, frozenset[str]]] = {}
-    for index, proc in enumerate(kb.procedures):
-        key = str(index)
-        need("procedure", key, "concept", proc.concept, kb.concepts)
-        for code_id in proc.expanded_codes():
-            modalities = frozenset(proc.includes_guidance)
-            seen = included.get(code_id)
-            if seen and seen[1] != modalities:
-                err(
-                    "procedure",
-                    key,
-                    f"procedure code {code_id} is listed twice with different included guidance",
-                )
-            included[code_id] = (proc.concept, modalities)
+    known_codes = set(kb.codes) | _check_families(kb, err, need)
     for index, policy in enumerate(kb.policies):
         key = str(index)
         need("policy", key, "rule", policy.rule, kb.rules)
         need("policy", key, "document", policy.source.document, kb.sources)
         for code_id in policy.codes:
-            if code_id not in kb.codes and code_id not in included:
+            if code_id not in known_codes:
                 err(
                     "policy",
                     key,
-                    f"policy {key!r} names code {code_id!r}, which is neither a guidance code nor a primary procedure",
+                    f"policy {key!r} names code {code_id!r}, which is neither a guidance code "
+                    "nor a code of a procedure family",
                 )
         for ref in (*policy.if_any, *policy.unless_any):
             need("policy", key, "concept", ref, kb.concepts)
@@ -373,3 +361,41 @@ def check_references(kb: KnowledgeBase) -> list[RuleFileError]:
         for citation in rule.sources:
             need("rule", key, "document", citation.document, kb.sources)
     return errors
+
+
+def _check_families(
+    kb: KnowledgeBase,
+    err: Callable[[str, str, str], None],
+    need: Callable[[str, str, str, str, Mapping[str, object]], None],
+) -> set[str]:
+    """Families name known concepts and guidance codes, and no code's guidance is told two
+    ways. Returns every code of every family."""
+    known_codes: set[str] = set()
+    guidance_of: dict[str, tuple[str, dict[str, str]]] = {}  # code -> its family and guidance
+    for key, family in kb.families.items():
+        try:
+            codes = family.expanded_codes()
+        except ValueError as exc:
+            err("family", key, f"family {key!r}: {exc}")
+            continue
+        known_codes.update(codes)
+        for code_id in codes:
+            first = guidance_of.setdefault(code_id, (key, dict(family.guidance)))
+            if first[1] != family.guidance:
+                err(
+                    "family",
+                    key,
+                    f"code {code_id} is in families {first[0]!r} and {key!r}, "
+                    "which say different things about its guidance",
+                )
+        for ref in (*family.actions, *family.targets, *family.unless, *family.separate_only_with):
+            need("family", key, "concept", ref, kb.concepts)
+        for modality, value in family.guidance.items():
+            if value != "included" and value not in kb.codes:
+                err(
+                    "family",
+                    key,
+                    f"family {key!r} names guidance code {value!r} for {modality}, "
+                    'which is not in the code table (or write "included")',
+                )
+    return known_codes

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 import regex
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 Profile = Literal["cpt", "ash"]
 Assertion = Literal["present", "negated", "hypothetical", "historical"]
@@ -121,9 +121,22 @@ class Requirement(Strict):
 
 class Code(Strict):
     description: str
-    kind: Literal["needle_guidance", "ablation_guidance", "fluoroscopy", "unlisted", "ablation"]
+    kind: Literal[
+        "needle_guidance",
+        "vascular_guidance",
+        "ablation_guidance",
+        "fluoroscopy",
+        "unlisted",
+        "ablation",
+    ]
     modality: Modality
     supported_by: Support
+    # What makes a reported code count as documented when that is less than what suggests it
+    # (76000 is checked for presence and time once fluoroscopy is documented).
+    reported_by: Support | None = None
+    # Needle, vascular and ablation guidance is supported only where a recognised procedure
+    # family names this code for its modality (default-deny).
+    needs_family: bool = False
     suggest: bool = True
     add_on: bool = False
     professional_component: bool = True
@@ -132,16 +145,84 @@ class Code(Strict):
     source: Citation
 
 
-class PrimaryProcedure(Strict):
-    codes: list[str] = Field(min_length=1)
-    summary: str
-    includes_guidance: list[Modality]
-    concept: str
-    verified: str
+GuidanceKind = Literal["included", "separate", "unknown"]
+GUIDANCE_MODALITIES: tuple[Modality, ...] = ("ultrasound", "fluoroscopy", "ct", "mri")
+
+
+class FamilyCitation(Strict):
+    """A public authority for a family's guidance fact (CMS, NCCI, a MAC, a CPT note as quoted)."""
+
+    authority: str = Field(min_length=1)
+    url: str = ""
+    passage: str = Field(min_length=1)
+
+
+class Family(Strict):
+    """A family of primary procedures, recognised by what was done, to what, and how.
+
+    ``guidance`` maps a modality to ``"included"`` (the primary code carries the imaging) or to
+    the guidance code reported apart from it. A modality the family does not name is unknown:
+    the note is flagged for a coder to check and nothing is suggested.
+    """
+
+    name: str = Field(min_length=1)  # plain-language and short, for messages
+    summary: str = ""  # what the family is and how its guidance is coded, for explain
+    codes: list[str] = Field(default_factory=list)
+    actions: list[str] = Field(min_length=1)  # concepts: any one, in the same episode
+    targets: list[str] = Field(default_factory=list)  # concepts: any one; empty means any
+    unless: list[str] = Field(default_factory=list)  # concepts that rule the family out there
+    unless_in_note: list[str] = Field(default_factory=list)  # ... anywhere in the note
+    requires_in_note: list[str] = Field(default_factory=list)  # all needed somewhere in the note
+    # Recognised only when no other family with one of its actions is: a procedure whose
+    # target the note does not name.
+    fallback: bool = False
+    guidance: dict[str, str] = Field(default_factory=dict)
+    # A separate guidance code also needs one of these concepts; otherwise the guidance is
+    # part of another imaging service (conventional arthrography) and counts as included.
+    separate_only_with: list[str] = Field(default_factory=list)
+    # Primary code by the guidance documented ("none" when no imaging is documented).
+    primary: dict[str, str] = Field(default_factory=dict)
+    # Modalities whose primary code needs permanently recorded images; without them the
+    # "none" primary applies.
+    primary_needs_images: list[Modality] = Field(default_factory=list)
+    # Open surgery: intra-operative imaging is part of the surgical package, whatever else
+    # the note recognises, except for families that allow an open approach.
+    surgical: bool = False
+    open_approach: bool = False
+    citation: FamilyCitation
+    verified: bool
+    verified_note: str = ""
     units_note: str | None = None
+
+    @field_validator("guidance", "primary")
+    @classmethod
+    def _modalities(cls, value: dict[str, str]) -> dict[str, str]:
+        allowed = {*GUIDANCE_MODALITIES, "none"}
+        unknown = sorted(set(value) - allowed)
+        if unknown:
+            raise ValueError(f"unknown modality {unknown[0]!r} (expected one of {sorted(allowed)})")
+        return value
 
     def expanded_codes(self) -> list[str]:
         return expand_code_ranges(self.codes)
+
+    def describe_guidance(self) -> str:
+        """How each modality's guidance is coded with this family, in words."""
+        parts = []
+        for modality, value in self.guidance.items():
+            how = "included" if value == "included" else f"reported apart as {value}"
+            parts.append(f"{modality}: {how}")
+        known = "; ".join(parts) if parts else "no modality's guidance is known"
+        unknown = [m for m in GUIDANCE_MODALITIES if m not in self.guidance]
+        if parts and unknown:
+            known += f"; {', '.join(unknown)}: not known (check)"
+        return known
+
+    def guidance_for(self, modality: str) -> GuidanceKind:
+        value = self.guidance.get(modality)
+        if value is None:
+            return "unknown"
+        return "included" if value == "included" else "separate"
 
 
 class Policy(Strict):
@@ -189,12 +270,20 @@ class Trigger(Strict):
     window: int = Field(default=4, ge=0, le=20)
 
 
+_RANGE_END = regex.compile(r"^([A-Z]?)(\d+)([A-Z]?)$")
+
+
 def expand_code_ranges(codes: list[str]) -> list[str]:
+    """Codes with ranges written out: "64490-64492" and "0228T-0231T" keep their width and
+    letters."""
     out: list[str] = []
     for item in codes:
-        if "-" in item:
-            low, high = item.split("-", 1)
-            out.extend(str(n) for n in range(int(low), int(high) + 1))
-        else:
+        if "-" not in item:
             out.append(item)
+            continue
+        low, high = (_RANGE_END.match(end) for end in item.split("-", 1))
+        if not low or not high or (low[1], low[3]) != (high[1], high[3]):
+            raise ValueError(f"invalid code range {item!r}")
+        width = len(low[2])
+        out.extend(f"{low[1]}{n:0{width}d}{low[3]}" for n in range(int(low[2]), int(high[2]) + 1))
     return out

@@ -84,7 +84,7 @@ def _units(analysis: Analysis, mention: CodeMention) -> list[str]:
 
 def _bundling(analysis: Analysis, code_id: str) -> list[str]:
     modality = analysis.kb.codes[code_id].modality
-    including = [p for p in analysis.kb.procedures if modality in p.includes_guidance]
+    including = [f for f in analysis.kb.families.values() if f.guidance.get(modality) == "included"]
     notes = [
         f.message
         for f in analysis.report.findings
@@ -105,15 +105,16 @@ def _supported_modifiers(analysis: Analysis, code_id: str) -> set[str]:
 
 
 def _other_code(analysis: Analysis, code_id: str) -> list[str]:
-    for proc in analysis.kb.procedures:
-        if code_id in proc.expanded_codes():
-            guidance = ", ".join(m.replace("_", " ") for m in proc.includes_guidance)
+    for family in analysis.kb.families.values():
+        if code_id in family.expanded_codes():
             lines = [
-                f"**{code_id}**: {proc.summary}",
+                f"**{code_id}**: {family.name}",
                 "",
-                f"Its code includes {guidance} guidance.",
+                f"Guidance: {family.describe_guidance()}.",
             ]
-            return lines + ([proc.units_note] if proc.units_note else [])
+            if not family.verified:
+                lines.append("(Not verified against CMS text; see `notelint families`.)")
+            return lines + ([family.units_note] if family.units_note else [])
     return [f"**{code_id}**: not an image-guidance code; notelint checks guidance codes only."]
 
 
