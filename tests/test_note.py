@@ -84,9 +84,14 @@ def _headings_then_sorted(note: Note) -> list[Sentence]:
         line_end = len(note.text) if line_end < 0 else line_end
         end = line_end if section.content_span.start < line_end else label.end
         negative = bool(NEGATIVE_VALUE.match(note.text[slice(*section.content_span)].strip()))
+        # A title (an unknown heading without a colon) is no unfilled field.
+        title = section.kind == "other" and ":" not in note.text[label.start : line_end]
         headings.append(
             Sentence(
-                Span(label.start, end), number, is_template=section.empty, negative_value=negative
+                Span(label.start, end),
+                number,
+                is_template=section.empty and not title,
+                negative_value=negative,
             )
         )
     return sorted([*note.sentences, *headings], key=lambda s: s.span.start)

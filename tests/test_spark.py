@@ -89,6 +89,7 @@ def _expected(text: str, kb: KnowledgeBase, settings: Settings) -> dict[str, Any
         "findings": findings,
         "suggested": data["codes"]["suggested"],
         "reported": data["codes"]["reported"],
+        "unresolved": data["codes"]["unresolved"],
         "finding_count": len(findings),
         "error": None,
     }

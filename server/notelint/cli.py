@@ -108,6 +108,12 @@ def build_parser() -> argparse.ArgumentParser:
     rules.add_argument("--format", choices=["text", "json"], default="text")
     rules.add_argument("--rules", action="append", default=[], metavar="DIR")
 
+    families = sub.add_parser(
+        "families", help="list the procedure families and how each codes its imaging guidance"
+    )
+    families.add_argument("--format", choices=["text", "json"], default="text")
+    families.add_argument("--rules", action="append", default=[], metavar="DIR")
+
     evaluate = sub.add_parser("eval", help="score notelint against a labelled corpus (labels.json)")
     evaluate.add_argument("corpus", metavar="CORPUS_DIR")
     evaluate.add_argument("--format", choices=["text", "json"], default="text")
@@ -151,9 +157,11 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--log-level", choices=["error", "warning", "info"], default="warning")
     demo.add_argument("--port", type=int, default=0, help="the page's port (default: a free one)")
 
-    explain = sub.add_parser("explain", help="print a rule's documentation")
+    explain = sub.add_parser("explain", help="print a rule's or a procedure family's documentation")
     explain.add_argument(
-        "rule", metavar="RULE", help="rule id (NL102) or name (missing-permanent-images)"
+        "rule",
+        metavar="RULE",
+        help="rule id (NL102) or name (missing-permanent-images), or a family id or code (47000)",
     )
     explain.add_argument("--rules", action="append", default=[], metavar="DIR")
 
@@ -188,6 +196,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _rules(kb, args.format)
         if args.command == "eval":
             return _eval(kb, args)
+        if args.command == "families":
+            return _families(kb, args.format)
         return _explain(kb, args.rule)
     except KnowledgeBaseError as exc:
         for error in exc.errors:
@@ -339,6 +349,16 @@ def _rules(kb: KnowledgeBase, fmt: str) -> int:
     return EXIT_CLEAN
 
 
+def _families(kb: KnowledgeBase, fmt: str) -> int:
+    from notelint.present.families import families_json, families_text
+
+    if fmt == "json":
+        print(json.dumps(families_json(kb), indent=2))
+    else:
+        print(families_text(kb))
+    return EXIT_CLEAN
+
+
 def _rules_check(dirs: list[str]) -> int:
     if not dirs:
         print("notelint: rules check needs at least one rule folder", file=sys.stderr)
@@ -372,7 +392,17 @@ def _explain(kb: KnowledgeBase, wanted: str) -> int:
         None,
     )
     if rid is None:
-        print(f"notelint: unknown rule {wanted!r} (see `notelint rules`)", file=sys.stderr)
+        from notelint.present.families import family_text, find_family
+
+        family_id = find_family(kb, wanted)
+        if family_id:
+            print(family_text(kb, family_id))
+            return EXIT_CLEAN
+        print(
+            f"notelint: unknown rule or family {wanted!r} (see `notelint rules`, "
+            "`notelint families`)",
+            file=sys.stderr,
+        )
         return EXIT_ERROR
     print(explain_text(kb, rid))
     return EXIT_CLEAN

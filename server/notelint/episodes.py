@@ -104,12 +104,10 @@ def recognise(note: Note, ev: EvidenceIndex, kb: KnowledgeBase) -> list[Episode]
         episode = finder.episode(family_id, family)
         if episode:
             episodes.append(episode)
-    recognised_actions = {a for e in episodes for a in e.family.actions}
-    for family_id, family in fallbacks:
-        if recognised_actions.isdisjoint(family.actions):
-            episode = finder.episode(family_id, family)
-            if episode:
-                episodes.append(episode)
+    for family_id, family in fallbacks:  # only as the one procedure the note states
+        episode = None if episodes else finder.episode(family_id, family)
+        if episode and episode.stated:
+            episodes.append(episode)
     return episodes
 
 
@@ -121,7 +119,8 @@ class _Finder:
         self._note = note
         self._ev = ev
         self._vocabulary = vocabulary
-        self._targeted: set[int] | None = None  # sentences that name any target
+        # Sentence -> the targets of any family it names.
+        self._targeted: dict[int, list[Evidence]] | None = None
 
     def episode(self, family_id: str, family: Family) -> Episode | None:
         ev = self._ev
@@ -147,10 +146,20 @@ class _Finder:
         return sorted(found, key=lambda e: e.span.start)
 
     def _target(self, family: Family, action: Evidence) -> Evidence | None:
+        """The family's target the action acts on: the target nearest the action in its
+        sentence ("cryoablation of an iliac bone metastasis (renal cell)" treats bone), or,
+        when its sentence names none, the nearest in the sentences around it."""
+        if action.sentence in self._sentences_with_targets():
+            named = self._targets_in(action.sentence)
+            nearest = min(named, key=lambda t: abs(t.span.start - action.span.start))
+            # Targets found in the same words ("breast" and "breast cyst") are one target.
+            same = (
+                t
+                for t in named
+                if t.span.start < nearest.span.end and nearest.span.start < t.span.end
+            )
+            return next((t for t in same if t.concept in family.targets), None)
         targets = self._mentions(family.targets)
-        same = next((t for t in targets if t.sentence == action.sentence), None)
-        if same or action.sentence in self._sentences_with_targets():
-            return same
         section = self._section(action.sentence)
         near = [
             t
@@ -160,12 +169,16 @@ class _Finder:
         ]
         return min(near, key=lambda t: abs(t.sentence - action.sentence), default=None)
 
-    def _sentences_with_targets(self) -> set[int]:
+    def _sentences_with_targets(self) -> dict[int, list[Evidence]]:
         if self._targeted is None:
-            self._targeted = {
-                e.sentence for c in self._vocabulary.targets for e in self._ev.all_of(c)
-            }
+            self._targeted = {}
+            for concept in self._vocabulary.targets:
+                for mention in self._ev.all_of(concept):
+                    self._targeted.setdefault(mention.sentence, []).append(mention)
         return self._targeted
+
+    def _targets_in(self, sentence: int) -> list[Evidence]:
+        return self._sentences_with_targets()[sentence]
 
     def _section(self, sentence: int) -> int:
         return self._note.headed[sentence].section

@@ -687,7 +687,11 @@ class _Sections:
             # reads as one statement: the heading runs to its line's end.
             end = line_end if content.start < line_end else heading_span.end
             sentence = (span_of((heading_span.start, end)), index, False, None, None)
-            self._headed.append(_new_sentence((*sentence, info.empty, info.negative)))
+            # A line of capitals no known heading names ("CT-GUIDED CORE BIOPSY, LIVER") is
+            # the note's title, not an unfilled field, even with nothing under it.
+            title = kind == "other" and ":" not in text[heading_span.start : line_end]
+            empty = info.empty and not title
+            self._headed.append(_new_sentence((*sentence, empty, info.negative)))
         append = self._headed.append
         for start, end, field_at in info.sentences:
             span = span_of((base + start, base + end))

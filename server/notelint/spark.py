@@ -69,10 +69,18 @@ SUGGESTED_TYPE = StructType(
     ]
 )
 
+UNRESOLVED_TYPE = StructType(
+    [
+        StructField("modality", StringType(), False),
+        StructField("recognised", ArrayType(StringType(), False), False),
+    ]
+)
+
 RESULT_FIELDS: tuple[StructField, ...] = (
     StructField("findings", ArrayType(FINDING_TYPE, False), False),
     StructField("suggested", ArrayType(SUGGESTED_TYPE, False), False),
     StructField("reported", ArrayType(REPORTED_TYPE, False), False),
+    StructField("unresolved", ArrayType(UNRESOLVED_TYPE, False), False),
     StructField("finding_count", IntegerType(), False),
     StructField("error", StringType(), True),
 )
@@ -135,6 +143,7 @@ def _failed_row(exc: BaseException) -> dict[str, Any]:
         "findings": [],
         "suggested": [],
         "reported": [],
+        "unresolved": [],
         "finding_count": 0,
         "error": type(exc).__name__,
     }

@@ -67,7 +67,8 @@ def file_json(path: str, report: Report, excerpts: bool = False) -> dict[str, An
 
 
 def codes_json(report: Report) -> dict[str, list[dict[str, Any]]]:
-    """Codes written in the note and codes its narrative supports."""
+    """Codes written in the note, codes its narrative supports, and guidance documented for a
+    primary procedure notelint did not recognise (a coder must check; nothing is suggested)."""
     return {
         "reported": [
             {"code": c.code, "modifiers": list(c.modifiers), "units": c.units}
@@ -76,6 +77,9 @@ def codes_json(report: Report) -> dict[str, list[dict[str, Any]]]:
         "suggested": [
             {"code": s.code, "modifiers": list(s.modifiers), "reason": s.reason}
             for s in report.suggested
+        ],
+        "unresolved": [
+            {"modality": u.modality, "recognised": list(u.families)} for u in report.unresolved
         ],
     }
 

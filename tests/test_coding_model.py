@@ -1,0 +1,182 @@
+"""The coding model: guidance codes are suggested only for primaries whose family allows them."""
+
+from __future__ import annotations
+
+import pytest
+
+from notelint.analysis import analyze
+from notelint.evaluate import GUIDANCE_CODES
+from notelint.findings import Report
+from notelint.kb import KnowledgeBase
+
+SCORED = GUIDANCE_CODES | {"77003", "77021", "76937", "77001", "77022"}
+
+
+def _guidance(report: Report) -> list[str]:
+    return sorted(s.code for s in report.suggested if s.code in SCORED)
+
+
+def _rules(report: Report) -> set[str]:
+    return {f.rule for f in report.findings}
+
+
+CASES = [
+    # A separate family with each modality it allows.
+    ("Ultrasound-guided core biopsy of a liver lesion; three cores obtained.", ["76942"]),
+    ("CT-guided core biopsy of a left iliac bone lesion. Two cores were obtained.", ["77012"]),
+    ("Under fluoroscopy, the left hip joint was injected with triamcinolone.", ["77002"]),
+    ("MRI-guided biopsy of a right adrenal mass; two cores obtained.", ["77021"]),
+    ("Ultrasound-guided injection of the first CMC joint, right thumb.", []),  # with US: 20604
+    ("Left L3 lumbar sympathetic block under fluoroscopic guidance.", ["77003"]),
+    (
+        "Right internal jugular vein accessed under ultrasound; tunneled dialysis catheter placed.",
+        ["76937"],
+    ),
+    # Wording a phrase list misses.
+    (
+        "PROCEDURE: Right shoulder.\nThe needle was inserted down to the subacromial bursa. "
+        "Kenalog 40 mg was injected under fluoroscopy.",
+        ["77002"],
+    ),
+    # Families whose code includes the guidance.
+    ("Ultrasound-guided thyroid nodule biopsy, 25 gauge, four passes.", []),
+    ("Right L5-S1 selective nerve root block under fluoroscopy.", []),
+    ("Bilateral L4-5 facet joint injections under fluoroscopy.", []),
+    ("Ultrasound-guided thoracentesis; 900 mL removed. Images saved.", []),
+    ("PleurX catheter placed in the right pleural space under ultrasound guidance.", []),
+    ("Under fluoroscopy, an 8 Fr nephrostomy tube was placed in the left kidney.", []),
+    ("CT-guided core biopsy of a right upper lobe lung nodule.", []),
+    ("Sacroplasty under fluoroscopy; cement injected into the sacral ala.", []),
+    ("Lumbar puncture under fluoroscopy at L3-4; clear CSF obtained.", []),
+    # Decoys: negated, historical, planned, templated, operative.
+    ("No biopsy was performed. Ultrasound of the liver showed a cyst.", []),
+    ("Prior ultrasound-guided liver biopsy in 2019 showed cirrhosis.", []),
+    ("PLAN: will schedule CT-guided biopsy of the adrenal mass.", []),
+    ("PROCEDURE: [***]\nUltrasound-guided [***] of the [***].", []),
+    (
+        "OPERATIVE NOTE: Open reduction and internal fixation of a left distal radius fracture. "
+        "An incision was made. The fracture was reduced and a plate applied under C-arm "
+        "fluoroscopy; local anesthetic was injected into the wrist joint.",
+        [],
+    ),
+    # Two episodes: the paracentesis includes its guidance, the liver biopsy does not.
+    (
+        "PROCEDURES: Ultrasound-guided paracentesis. Ultrasound-guided core biopsy of a liver "
+        "lesion in segment 6.",
+        ["76942"],
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES, ids=[c[0][:48] for c in CASES])
+def test_guidance_codes_follow_the_documented_family(
+    kb: KnowledgeBase, text: str, expected: list[str]
+) -> None:
+    assert _guidance(analyze(text, kb)) == expected
+
+
+def test_an_unknown_primary_is_checked_not_coded(kb: KnowledgeBase) -> None:
+    text = (
+        "PROCEDURE: Ultrasound-guided sclerotherapy of a neck lymphatic malformation.\n"
+        "Under ultrasound a needle was placed in the malformation and doxycycline instilled.\n"
+        "CPT: 37241"
+    )
+    report = analyze(text, kb)
+    assert _guidance(report) == []
+    assert [u.modality for u in report.unresolved] == ["ultrasound"]
+    assert "NL206" in _rules(report) and "NL202" not in _rules(report)
+    nl206 = next(f for f in report.findings if f.rule == "NL206")
+    assert nl206.severity.label == "information" and not nl206.fixes
+
+
+def test_a_reported_code_for_an_included_family_names_the_family(kb: KnowledgeBase) -> None:
+    text = "Ultrasound-guided thoracentesis, right; 1 L removed. Images saved.\nCPT: 32555, 76942"
+    report = analyze(text, kb)
+    nl301 = next(f for f in report.findings if f.rule == "NL301")
+    assert "thoracentesis" in nl301.message and nl301.code == "76942"
+
+
+def test_the_wrong_fluoroscopy_code_is_replaced(kb: KnowledgeBase) -> None:
+    text = "Stellate ganglion block under fluoroscopy.\nCPT: 64510, 77002"
+    report = analyze(text, kb)
+    nl204 = next(f for f in report.findings if f.rule == "NL204")
+    assert "77003" in nl204.message
+    assert nl204.fixes[0].edits[0].new_text == "77003"
+    assert "NL202" not in _rules(report)  # the replacement says it already
+
+
+def test_with_imaging_primaries_need_saved_images(kb: KnowledgeBase) -> None:
+    saved = analyze("Ultrasound-guided right knee aspiration. Images saved to PACS.", kb)
+    unsaved = analyze("Ultrasound-guided right knee aspiration.", kb)
+    assert [s.code for s in saved.suggested] == ["20611"]
+    assert [s.code for s in unsaved.suggested] == ["20610"]
+
+
+def test_skin_marking_before_a_bedside_tap_is_not_guidance(kb: KnowledgeBase) -> None:
+    text = (
+        "Bedside thoracentesis. The effusion was identified and the site was marked with "
+        "ultrasound. A catheter was then advanced into the pleural space; 800 mL removed."
+    )
+    assert [s.code for s in analyze(text, kb).suggested] == ["32554"]
+
+
+def test_distinct_episodes_suggest_the_separate_site_modifier(kb: KnowledgeBase) -> None:
+    text = (
+        "PROCEDURES: Ultrasound-guided paracentesis. Ultrasound-guided core biopsy of a liver "
+        "lesion in segment 6."
+    )
+    suggestion = next(s for s in analyze(text, kb).suggested if s.code == "76942")
+    assert "XS" in suggestion.modifiers
+
+
+def test_arthrography_fluoroscopy_is_separate_only_before_ct_or_mr(kb: KnowledgeBase) -> None:
+    mr = "Right shoulder arthrogram under fluoroscopy, followed by MR arthrography."
+    conventional = "Right shoulder arthrogram under fluoroscopy; spot radiographs obtained."
+    assert _guidance(analyze(mr, kb)) == ["77002"]
+    assert _guidance(analyze(conventional, kb)) == []
+
+
+def test_open_liver_ablation_keeps_its_ultrasound_guidance(kb: KnowledgeBase) -> None:
+    text = (
+        "Laparoscopic microwave ablation of a segment 6 liver tumor. Trocars were placed. "
+        "Under intra-operative ultrasound guidance the antenna was placed and the ablation "
+        "zone was monitored."
+    )
+    assert _guidance(analyze(text, kb)) == ["76940"]
+
+
+def test_stand_alone_fluoroscopy_reported_is_checked_for_presence_and_time(
+    kb: KnowledgeBase,
+) -> None:
+    text = "Fluoroscopy of the right shoulder for a calcific body.\nCPT: 76000"
+    rules = _rules(analyze(text, kb))
+    assert {"NL106", "NL107"} <= rules and "NL201" not in rules
+
+
+def test_ablation_guidance_is_not_an_add_on(kb: KnowledgeBase) -> None:
+    text = (
+        "Laparoscopic radiofrequency ablation of a liver tumor under ultrasound guidance.\n"
+        "CPT: 47370, 76940"
+    )
+    assert "NL203" not in _rules(analyze(text, kb))
+
+
+def test_unlisted_fluoroscopy_is_not_redirected_when_the_primary_includes_it(
+    kb: KnowledgeBase,
+) -> None:
+    text = "Under fluoroscopy, a 10 Fr nephrostomy tube was placed.\nCPT: 50432, 76496"
+    rules = _rules(analyze(text, kb))
+    assert "NL301" in rules and "NL205" not in rules
+
+
+def test_a_reported_code_the_knowledge_base_lacks_is_said_to_be_unchecked(
+    kb: KnowledgeBase,
+) -> None:
+    report = analyze("Knee injection by palpation.\nCPT: 20610, 99213", kb)
+    assert [f.code for f in report.findings if f.rule == "NL207"] == ["99213"]
+
+
+def test_every_family_cites_a_source_and_says_whether_it_was_verified(kb: KnowledgeBase) -> None:
+    for family_id, family in kb.families.items():
+        assert family.citation.authority and family.citation.passage, family_id
+        assert family.verified or family.verified_note, family_id
