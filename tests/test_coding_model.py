@@ -59,6 +59,15 @@ CASES = [
         "fluoroscopy; local anesthetic was injected into the wrist joint.",
         [],
     ),
+    (
+        "PROCEDURE: Ultrasound-guided core biopsy, {{site}}\nTECHNIQUE: ___ passes, ___ gauge core needle.",
+        [],
+    ),
+    (
+        "Under intermittent CT fluoroscopic guidance, a coaxial needle was advanced into the "
+        "left adrenal nodule; four cores were obtained.",
+        ["77012"],
+    ),
     # Two episodes: the paracentesis includes its guidance, the liver biopsy does not.
     (
         "PROCEDURES: Ultrasound-guided paracentesis. Ultrasound-guided core biopsy of a liver "

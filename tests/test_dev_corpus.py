@@ -55,21 +55,28 @@ def test_corpus_matches_labels(kb: KnowledgeBase, corpus: Path) -> None:
     assert result.codes.tp >= 10 and result.documentation.tp >= 8  # the comparison really ran
 
 
-CODING = ROOT / "fixtures" / "coding"
-
-
-def test_coding_fixtures_get_the_guidance_codes_a_coder_would_bill(kb: KnowledgeBase) -> None:
-    """fixtures/coding: short notes written from the cited family facts, one or more per
-    family and modality, with negated, historical, planned, templated and operative decoys."""
-    labels = json.loads((CODING / "labels.json").read_text(encoding="utf-8"))
-    assert len(labels) >= 80
+@pytest.mark.parametrize(
+    "folder",
+    [
+        # Short notes written from the cited family facts, one or more per family and
+        # modality, with negated, historical, planned, templated and operative decoys.
+        pytest.param(ROOT / "fixtures" / "coding", id="coding"),
+        # Longer notes in the styles of many practices, written without reading the rules.
+        pytest.param(ROOT / "fixtures" / "coding-realistic", id="realistic"),
+    ],
+)
+def test_coding_fixtures_get_the_guidance_codes_a_coder_would_bill(
+    kb: KnowledgeBase, folder: Path
+) -> None:
+    labels = json.loads((folder / "labels.json").read_text(encoding="utf-8"))
+    assert len(labels) >= 60
     result = evaluate(
-        (label, analyze((CODING / label["file"]).read_text(encoding="utf-8"), kb))
+        (label, analyze((folder / label["file"]).read_text(encoding="utf-8"), kb))
         for label in labels
     )
     codes = [d for d in result.disagreements if d.kind == "code"]
     assert result.codes.precision >= 0.98 and result.codes.recall >= 0.98, codes
-    assert result.codes.tp >= 80  # the comparison really ran
+    assert result.codes.tp >= 25  # the comparison really ran
 
 
 def test_complete_notes_raise_no_documentation_finding(kb: KnowledgeBase) -> None:

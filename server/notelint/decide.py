@@ -239,7 +239,10 @@ def _documented_primaries(ctx: _Context) -> list[Primary]:
         family_id = ctx.tables.family_of.get(code_id)
         if family_id and all(p.family_id != family_id for p in out):
             out.append(Primary(family_id, ctx.kb.families[family_id], code_id, None))
-    episodes = recognise(ctx.note, ctx.ev, ctx.kb)
+    documented = [m for m in ctx.tables.modalities if ctx.ev.has(f"guidance.{m}")]
+    if not documented:
+        return out  # no guidance to include or take apart
+    episodes = recognise(ctx.note, ctx.ev, ctx.kb, documented)
     # Once the note states a procedure, one only mentioned among the steps (a landmark, a
     # test aspiration) may show that guidance is included, never that it is reported apart.
     stated = bool(out) or any(e.stated for e in episodes)
@@ -354,7 +357,7 @@ def _note_unresolved(ctx: _Context) -> None:
             continue
         if any(_guidance_of(ctx, p.family, modality) for p in ctx.primaries):
             continue
-        families = [p.family.name for p in ctx.primaries]
+        families = [p.family.name for p in ctx.primaries if not p.family.surgical]
         ctx.report.unresolved.append(Unresolved(modality, tuple(families)))
     if not ctx.report.unresolved:
         return

@@ -48,6 +48,8 @@ class EvidenceIndex:
         self._keys: dict[int, SentenceKey] = {}
         self._first: dict[str, Evidence | None] = {}
         self._all: dict[str, tuple[Evidence, ...]] = {}
+        self._possible: dict[int, frozenset[int] | None] = {}  # see in_sentence
+        self._at: dict[tuple[int, int], Evidence | None] = {}  # (concept, sentence) -> mention
         self._edit: _Edit | None = None
 
     def follow(self, earlier: Iterable[EvidenceIndex]) -> None:
@@ -87,6 +89,52 @@ class EvidenceIndex:
             number = self._matcher.numbers.get(concept)
             found = self._all[concept] = () if number is None else tuple(self._each(number))
         return found
+
+    def may_occur(self, concept: str) -> bool:
+        """Whether ``concept``'s pattern may match anywhere in the note (the scan says so at
+        no search cost); False means it surely has no mention."""
+        number = self._matcher.numbers.get(concept)
+        if number is None:
+            return False
+        starts = self._scan.candidates(number)
+        return starts is None or bool(starts) or bool(self._scan.cut_ends(number))
+
+    def in_sentence(self, concept: str, position: int) -> Evidence | None:
+        """The first mention of ``concept`` that counts in sentence ``position`` (of
+        ``note.headed``), or ``None``."""
+        number = self._matcher.numbers.get(concept)
+        if number is None:
+            return None
+        known = self._all.get(concept)
+        if known is not None:
+            return next((e for e in known if e.sentence == position), None)
+        possible = self.possible_sentences(concept)
+        if possible is not None and position not in possible:
+            return None
+        key = (number, position)
+        if key not in self._at:
+            self._at[key] = (
+                self._search(number, position, position + 1)
+                if possible is None
+                else self._search_at(number, position)
+            )
+        return self._at[key]
+
+    def possible_sentences(self, concept: str) -> frozenset[int] | None:
+        """The sentences where ``concept``'s pattern may match (the scan says so at no search
+        cost), or None when the scan cannot tell."""
+        number = self._matcher.numbers.get(concept)
+        if number is None:
+            return frozenset()
+        if number not in self._possible:
+            starts = self._scan.candidates(number)
+            sentence_starts = self._starts
+            self._possible[number] = (
+                None
+                if starts is None or self._scan.cut_ends(number)
+                else frozenset(bisect.bisect_right(sentence_starts, at) - 1 for at in starts)
+            )
+        return self._possible[number]
 
     def _each(self, number: int) -> Iterator[Evidence]:
         first = self.first_of(self._matcher.concepts[number].id)
@@ -134,6 +182,20 @@ class EvidenceIndex:
             if found:
                 return found
         return None
+
+    def _search_at(self, number: int, position: int) -> Evidence | None:
+        """``_search`` of the one sentence ``position``, which the scan says may match."""
+        item = self._matcher.concepts[number]
+        sentence = self._sentences[position]
+        if sentence.is_template or (
+            sentence.negative_value and "negated" not in item.concept.counts_when
+        ):
+            return None
+        kind = self._note.sections[sentence.section].kind
+        if not item.counts_in(kind):
+            return None
+        matches = self._matches(number, position)
+        return self._in_sentence(item, position, kind, matches) if matches else None
 
     def _candidate_sentences(self, number: int, lo: int, hi: int) -> Iterator[int]:
         """Sentences ``lo`` up to ``hi`` where the concept's pattern may match, in reading
