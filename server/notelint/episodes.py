@@ -70,10 +70,13 @@ def statements(note: Note) -> frozenset[int]:
     text = note.text
     for number, sentence in enumerate(note.headed):
         kind = note.sections[sentence.section].kind
-        if note.is_heading(sentence) or kind in _STATING or number == 0:
+        if kind in _STATING or number == 0:
             out.add(number)
             continue
         if kind not in _OPENING:
+            continue  # "TECHNIQUE:", "FINDINGS:": labels, not names of the procedure
+        if note.is_heading(sentence):
+            out.add(number)  # a title, or "PROCEDURE: Right knee injection" on one line
             continue
         first = sentence.section not in leading
         short = kind == "procedure" and _words(text, sentence) <= _SHORT_ITEM
