@@ -562,16 +562,22 @@ def _fits_other(ctx: _Context, code_id: str, code: Code, mention: CodeMention, o
             },
         )
         return
+    _replace_with(ctx, code, mention, other)
+
+
+def _replace_with(ctx: _Context, code: Code, mention: CodeMention, other: str) -> None:
+    """NL204: the reported code should be ``other``, with the fix that writes it instead."""
+    start = mention.span.start
     replace = Fix(
-        f"Replace {code_id} with {other}",
+        f"Replace {mention.code} with {other}",
         "code",
-        (TextEdit(Span(mention.span.start, mention.span.start + len(code_id)), other),),
+        (TextEdit(Span(start, start + len(mention.code)), other),),
     )
     ctx.add(
         "NL204",
         mention.span,
         source=code.source,
-        code=code_id,
+        code=mention.code,
         fixes=[replace],
         values={"other": other},
     )
@@ -614,19 +620,7 @@ def _unsupported_code(
         None,
     )
     if sibling:
-        replace = Fix(
-            f"Replace {code_id} with {sibling}",
-            "code",
-            (TextEdit(Span(mention.span.start, mention.span.start + len(code_id)), sibling),),
-        )
-        ctx.add(
-            "NL204",
-            mention.span,
-            source=code.source,
-            code=code_id,
-            fixes=[replace],
-            values={"other": sibling},
-        )
+        _replace_with(ctx, code, mention, sibling)
     elif code_id not in ctx.explained:
         ctx.add(
             "NL201",

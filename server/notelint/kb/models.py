@@ -145,7 +145,6 @@ class Code(Strict):
     source: Citation
 
 
-GuidanceKind = Literal["included", "separate", "unknown"]
 GUIDANCE_MODALITIES: tuple[Modality, ...] = ("ultrasound", "fluoroscopy", "ct", "mri")
 
 
@@ -217,12 +216,6 @@ class Family(Strict):
         if parts and unknown:
             known += f"; {', '.join(unknown)}: not known (check)"
         return known
-
-    def guidance_for(self, modality: str) -> GuidanceKind:
-        value = self.guidance.get(modality)
-        if value is None:
-            return "unknown"
-        return "included" if value == "included" else "separate"
 
 
 class Policy(Strict):
