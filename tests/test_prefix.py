@@ -202,6 +202,60 @@ def test_sentences_remembered_from_other_notes_give_the_same_findings() -> None:
         _load_cached.cache_clear()
 
 
+def test_sentences_remembered_after_other_lines_give_the_same_reports() -> None:
+    """Near patterns and triggers are kept under a key with one character of what precedes a
+    sentence, and first mentions under the sentence's context too: the same procedure lines
+    after other lines, in other sections and beside blanks, report as a fresh analysis does."""
+    from notelint.analysis import analyze, forget
+
+    folders = ("coding-realistic", "coding")
+    notes = [p for f in folders for p in sorted((ROOT / "fixtures" / f).glob("*.txt"))[:40]]
+    texts = [path.read_text(encoding="utf-8") for path in notes]
+    line = "Right knee injection under fluoroscopic guidance."
+    texts += [
+        f"{heading}\n{line}\nImages saved to PACS. CPT: 20610, 77002"
+        for heading in ("PROCEDURE:", "HISTORY:", "Plan:", "No injection was done.", "[site]")
+    ]
+    kb = _kb()
+    warm = [analyze(text, kb) for text in texts + texts[::-1]][len(texts) :][::-1]
+    fresh = []
+    for text in texts:
+        forget(kb)
+        fresh.append(analyze(text, kb))
+    assert warm == fresh
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "counts"),
+    [
+        ("PROCEDURE:", "INDICATION:", False),  # the section decides whether it counts
+        ("INDICATION:", "PROCEDURE:", True),
+        ("HISTORY:", "PROCEDURE:", True),
+        ("PROCEDURE:", "FOLLOW UP:", False),
+    ],
+)
+def test_a_remembered_first_mention_keeps_to_its_sentence_context(
+    first: str, then: str, counts: bool
+) -> None:
+    """The same sentence, remembered under one heading, is judged afresh under another."""
+    from notelint.analysis import _vocabulary
+
+    kb = _kb()
+    sentence = "Right knee injection under fluoroscopy."
+    for heading in (first, then):
+        text = f"{heading} {sentence}\nImages saved.\n"
+        note = parse_note(text, _vocabulary(kb))
+        index = match_evidence(note, kb)
+        at = next(
+            i
+            for i, s in enumerate(note.headed)
+            if text[s.span.start : s.span.end].startswith("Right knee")
+        )
+        index.possible_sentences("action.inject")  # the path recognition takes
+        found = index.in_sentence("action.inject", at)
+    assert (found is not None) is counts
+
+
 def test_memos_that_turn_over_mid_scan_change_nothing() -> None:
     from notelint.memo import Memo
 

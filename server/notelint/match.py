@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import itertools
 import operator
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -50,6 +51,8 @@ class EvidenceIndex:
         self._all: dict[str, tuple[Evidence, ...]] = {}
         self._possible: dict[int, frozenset[int] | None] = {}  # see in_sentence
         self._at: dict[tuple[int, int], Evidence | None] = {}  # (concept, sentence) -> mention
+        self._first_keys: dict[int, FirstKey] = {}
+        self._near_keys: dict[int, SentenceKey] = {}
         self._edit: _Edit | None = None
 
     def follow(self, earlier: Iterable[EvidenceIndex]) -> None:
@@ -116,9 +119,66 @@ class EvidenceIndex:
             self._at[key] = (
                 self._search(number, position, position + 1)
                 if possible is None
-                else self._search_at(number, position)
+                else self._remembered_at(number, position)
             )
         return self._at[key]
+
+    def _remembered_at(self, number: int, position: int) -> Evidence | None:
+        """``_search_at``, remembered across notes by what decides it (see ``_first_key``):
+        procedure recognition asks about the same few sentences of every note."""
+        memo = self._matcher.memo
+        sentence = self._sentences[position]
+        if sentence.is_template or not memo.holds_near(number):
+            return self._search_at(number, position)
+        key = (self._first_key(position), number)
+        base = sentence.span.start
+        known = memo.first[key]
+        if known is None:
+            found = self._search_at(number, position)
+            memo.first.put(
+                key,
+                (found.span.start - base, found.span.end - base, found.assertion) if found else (),
+            )
+            return found
+        if not known:
+            return None
+        start, end, assertion = known
+        return Evidence(
+            self._matcher.concepts[number].id,
+            Span(base + start, base + end),
+            position,
+            self._note.sections[sentence.section].kind,
+            assertion,
+            True,
+        )
+
+    def _first_key(self, position: int) -> FirstKey:
+        """What a sentence's first mention of a pattern held by ``SentenceMemo.first`` depends
+        on besides the pattern: its text and the few characters before it that such patterns
+        and the context triggers see, its section's kind, whether it is a negative value,
+        where a heading's line gives way to its value's sentence, and the blanks in it."""
+        key = self._first_keys.get(position)
+        if key is not None:
+            return key
+        sentence = self._sentences[position]
+        start, end = sentence.span
+        owned_until = self._starts[position + 1] if position + 1 < len(self._starts) else end
+        placeholders = self._note.placeholders
+        blanks: tuple[tuple[int, int], ...] = ()
+        if placeholders and self._note.in_placeholder(start, end):
+            first = bisect.bisect_right(placeholders, start, key=operator.attrgetter("end"))
+            blanks = tuple(
+                (p.start - start, p.end - start)
+                for p in itertools.takewhile(lambda p: p.start < end, placeholders[first:])
+            )
+        key = self._first_keys[position] = (
+            self._near_key(position),
+            self._note.sections[sentence.section].kind,
+            sentence.negative_value,
+            min(owned_until, end) - start,
+            blanks,
+        )
+        return key
 
     def possible_sentences(self, concept: str) -> frozenset[int] | None:
         """The sentences where ``concept``'s pattern may match (the scan says so at no search
@@ -254,7 +314,8 @@ class EvidenceIndex:
         memo = self._matcher.memo
         if not memo.holds(number):
             return _relative(self._scan.finditer(number, span.start, span.end), span.start)
-        known = memo.matches(self._keys.get(position) or self._key(position))
+        near = memo.holds_near(number)
+        known = memo.matches(self._near_key(position) if near else self._key(position), near)
         found = known.get(number)
         if found is None:
             found = known[number] = _relative(
@@ -272,11 +333,23 @@ class EvidenceIndex:
             )
         return key
 
+    def _near_key(self, position: int) -> SentenceKey:
+        """As ``_key``, with only the few characters before the sentence that near patterns
+        see (see ``SentenceMemo``): the key recurs wherever the sentence does."""
+        key = self._near_keys.get(position)
+        if key is None:
+            span, text = self._sentences[position].span, self._note.text
+            key = self._near_keys[position] = (
+                text[max(0, span.start - self._matcher.memo.near) : span.start],
+                text[span.start : span.end],
+            )
+        return key
+
     def _assertion(self, sentence: Sentence, position: int, start: int, end: int) -> Assertion:
         """The assertion of a mention at ``start``:``end``, relative to the sentence."""
         if sentence.negative_value:
             return "negated"
-        key = self._key(position)
+        key = self._near_key(position)
         return self._matcher.context.assertion(
             key[1], self._sentence_hits(position, key), start, end
         )
@@ -299,6 +372,10 @@ class EvidenceIndex:
 
 # What a pattern can see of a sentence: up to REACH characters before it, then the sentence.
 SentenceKey = tuple[str, str]
+# See EvidenceIndex._first_key; and a pattern's first mention: start, end (relative to the
+# sentence) and assertion, or () for none.
+FirstKey = tuple[SentenceKey, str, bool, int, tuple[tuple[int, int], ...]]
+_First = tuple[int, int, Assertion] | tuple[()]
 REACH = 16
 _SECTION = operator.itemgetter(1)  # of a Sentence
 
@@ -344,17 +421,30 @@ def _relative(matches: Iterable[regex.Match[str]], base: int) -> tuple[tuple[int
 
 
 class SentenceMemo:
-    """Matches per sentence text, shared by every note analysed with one knowledge base.
+    """Matches, trigger hits and first mentions per sentence text, shared by every note
+    analysed with one knowledge base.
 
     Sound for a pattern whose lookbehinds see at most ``REACH - 1`` characters back (so what
     it matches within a sentence depends on the key alone); other patterns are not kept.
+    Most patterns, and the context triggers, see one character back (a word boundary): they
+    are "near", kept under a key with only that much of the text before the sentence, which
+    recurs wherever the sentence does, after whatever line.
     """
 
     def __init__(self, patterns: Iterable[regex.Pattern[str]], triggers: range) -> None:
         reach = [reach_behind(p.pattern) for p in patterns]
         self._held = frozenset(n for n, r in enumerate(reach) if r is not None and r < REACH)
-        self.holds_triggers = all(n in self._held for n in triggers)
+        near = [reach[n] for n in triggers]
+        self.near = max((r or 0 for r in near), default=1)
+        self._near = frozenset(
+            n for n, r in enumerate(reach) if None not in near and r is not None and r <= self.near
+        )
+        self.holds_triggers = bool(self._near) and self._near.issuperset(triggers)
+        self.first: Memo[tuple[FirstKey, int], _First] = Memo(max_entries=100_000, size=_first_size)
         self._matches: Memo[SentenceKey, dict[int, tuple[tuple[int, int], ...]]] = Memo(
+            size=sentence_size
+        )
+        self._near_matches: Memo[SentenceKey, dict[int, tuple[tuple[int, int], ...]]] = Memo(
             size=sentence_size
         )
         self.hits: Memo[SentenceKey, list[TriggerHit]] = Memo(size=sentence_size)
@@ -362,19 +452,31 @@ class SentenceMemo:
     def holds(self, number: int) -> bool:
         return number in self._held
 
+    def holds_near(self, number: int) -> bool:
+        """Whether ``first`` keeps pattern ``number``'s first mentions."""
+        return number in self._near
+
     def forget(self) -> None:
-        self._matches.clear()
-        self.hits.clear()
+        for memo in (self._matches, self._near_matches, self.hits, self.first):
+            memo.clear()
 
     def remembered(self) -> int:
-        return self._matches.kept() + self.hits.kept()
+        memos = (self._matches, self._near_matches, self.hits, self.first)
+        return sum(memo.kept() for memo in memos)
 
-    def matches(self, key: SentenceKey) -> dict[int, tuple[tuple[int, int], ...]]:
-        known = self._matches[key]
-        return self._matches.put(key, {}) if known is None else known
+    def matches(self, key: SentenceKey, near: bool) -> dict[int, tuple[tuple[int, int], ...]]:
+        """Pattern -> its matches in the sentence of ``key``: a ``_near_key`` for the near
+        patterns, else a full one."""
+        memo = self._near_matches if near else self._matches
+        known = memo[key]
+        return memo.put(key, {}) if known is None else known
 
     def remember_hits(self, key: SentenceKey, hits: list[TriggerHit]) -> None:
         self.hits.put(key, hits)
+
+
+def _first_size(key: tuple[FirstKey, int]) -> int:
+    return sentence_size(key[0][0])
 
 
 @dataclass(frozen=True, slots=True)

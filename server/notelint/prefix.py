@@ -605,7 +605,7 @@ _Piece = tuple[int, Collection[int]]
 class Scan:
     """One text's possible match starts, per pattern of a :class:`PrefixIndex`."""
 
-    __slots__ = ("_made", "_pieces", "cut", "folded", "index", "text", "whole")
+    __slots__ = ("_cut_ends", "_made", "_pieces", "cut", "folded", "index", "text", "whole")
 
     def __init__(
         self,
@@ -620,6 +620,7 @@ class Scan:
         # line's each, so together they are in order too.
         self._pieces = pieces
         self._made: dict[int, list[int]] = {}
+        self._cut_ends: dict[int, list[int]] | None = None  # cut, by pattern: see cut_ends
         # Full scans of unanchored patterns, shared by equal patterns.
         self.whole: dict[int, list[regex.Match[str]]] = {}
 
@@ -653,7 +654,12 @@ class Scan:
 
     def cut_ends(self, number: int) -> list[int]:
         """Ends of searches at which pattern ``number`` has starts beyond :meth:`candidates`."""
-        return [end for end, starts in self.cut.items() if number in starts]
+        if self._cut_ends is None:  # asked for many patterns: one pass over the cuts
+            self._cut_ends = {}
+            for end, starts in self.cut.items():
+                for each in starts:
+                    self._cut_ends.setdefault(each, []).append(end)
+        return self._cut_ends.get(number, [])
 
     def may_match(self, number: int, pos: int, endpos: int) -> bool:
         """False when pattern ``number`` certainly has no match in text[pos:endpos]."""
