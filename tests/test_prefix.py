@@ -251,8 +251,7 @@ def test_a_remembered_first_mention_keeps_to_its_sentence_context(
             for i, s in enumerate(note.headed)
             if text[s.span.start : s.span.end].startswith("Right knee")
         )
-        index.possible_sentences("action.inject")  # the path recognition takes
-        found = index.in_sentence("action.inject", at)
+        found = index.mentions_in(at, ("action.inject",)).get("action.inject")
     assert (found is not None) is counts
 
 

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from notelint.kb import KnowledgeBase
 from notelint.kb.models import Family
-from notelint.match import Evidence, EvidenceIndex
+from notelint.match import Evidence, EvidenceIndex, ReadingKey
+from notelint.memo import Memo, sentence_size
 from notelint.note import Note, Sentence
 
 _START = operator.attrgetter("span.start")
@@ -48,15 +49,51 @@ class _Vocabulary:
     """What recognising needs from the knowledge base alone: built once per knowledge base."""
 
     families: tuple[tuple[str, Family], ...]
-    targets: tuple[str, ...]  # every concept some family names as a target
+    # Every concept some family names as a target, as an action, as a word that rules it
+    # out: their mentions are found sentence by sentence, each kind in one pass, and only
+    # where needed (targets and exclusions where an action is).
+    targets: tuple[str, ...]
+    actions: tuple[str, ...]
+    unless: tuple[str, ...]
+    concepts: tuple[str, ...]  # all three
+    # What each stating sentence says alone, by what decides it (``EvidenceIndex.reading_key``
+    # over all three kinds): templates make notes state their procedures in the same words.
+    readings: Memo[ReadingKey, _Reading] = field(
+        default_factory=lambda: Memo(size=lambda key: sentence_size(key[1][0]))
+    )
+
+    def forget(self) -> None:
+        self.readings.clear()
+
+    def remembered(self) -> int:
+        return self.readings.kept()
+
+
+@dataclass(frozen=True, slots=True)
+class _Reading:
+    """What one stating sentence alone says of each family whose action it names."""
+
+    # Family -> the episode the sentence makes: its action's and its target's concepts (no
+    # target for a family without targets).
+    made: dict[str, tuple[str, str | None]]
+    # Family -> its actions in the sentence, which names no target: they look for theirs in
+    # the sentences around.
+    around: dict[str, tuple[str, ...]]
+
+
+_NOTHING = _Reading({}, {})
 
 
 def _vocabulary(kb: KnowledgeBase) -> _Vocabulary:
     cached = kb.cache.get("episodes")
     if isinstance(cached, _Vocabulary):
         return cached
-    targets = tuple(dict.fromkeys(t for f in kb.families.values() for t in f.targets))
-    vocabulary = _Vocabulary(tuple(kb.families.items()), targets)
+    families = kb.families.values()
+    targets = tuple(dict.fromkeys(t for f in families for t in f.targets))
+    actions = tuple(dict.fromkeys(a for f in families for a in f.actions))
+    unless = tuple(dict.fromkeys(u for f in families for u in f.unless))
+    families_ = tuple(kb.families.items())
+    vocabulary = _Vocabulary(families_, targets, actions, unless, (*targets, *actions, *unless))
     kb.cache["episodes"] = vocabulary
     return vocabulary
 
@@ -118,7 +155,7 @@ def recognise(
     ]
     episodes: list[Episode] = []
     for family_id, family in relevant:
-        if not family.fallback:
+        if not family.fallback and (family.surgical or finder.states(family_id)):
             episode = finder.episode(family_id, family, stated_only=not family.surgical)
             episodes.extend([episode] if episode else [])
     for family_id, family in relevant:  # only as the one procedure the note states
@@ -146,20 +183,26 @@ class _Finder:
     def __init__(
         self, note: Note, ev: EvidenceIndex, vocabulary: _Vocabulary, stated: frozenset[int]
     ) -> None:
-        self._stated = stated
         self._note = note
         self._ev = ev
         self._vocabulary = vocabulary
-        self._targeted: dict[int, list[Evidence]] = {}  # sentence -> the targets it names
-        self._by_sentence: dict[int, list[str]] | None = None
-        self._anywhere: list[str] = []  # target concepts the scan cannot place
-        self._around: dict[str, list[Evidence]] = {}  # concept -> its stated mentions
+        self._stated = stated
         self._found: dict[tuple[str, ...], list[Evidence]] = {}
+        self._named: dict[int, dict[str, Evidence]] = {}  # sentence -> what _at gives
+        self._targeted: dict[int, list[Evidence]] = {}  # sentence -> the targets it names
+        self._near: dict[int, list[Evidence]] = {}  # sentence -> the targets around it
+        self._nearest: dict[int, list[Evidence]] = {}  # action's start -> its targets
+        self._readings = [(p, self._reading(p)) for p in sorted(stated)]
+        # Family -> the stating sentences that name its actions, in reading order.
+        self._stating: dict[str, list[tuple[int, _Reading]]] = {}
+        for position, reading in self._readings:
+            for family_id in (*reading.made, *reading.around):
+                self._stating.setdefault(family_id, []).append((position, reading))
 
     def episode(self, family_id: str, family: Family, stated_only: bool) -> Episode | None:
         """The family's first stated episode, else (unless ``stated_only``) its first."""
-        if family.targets and not any(map(self._ev.may_occur, family.targets)):
-            return None  # none of its targets is named anywhere
+        if stated_only and not family.fallback:
+            return self._stated_episode(family_id, family)
         actions = self._stated_actions(family) if stated_only else self._actions(family)
         if not actions:
             return None
@@ -167,6 +210,7 @@ class _Finder:
         if ev.has_any(family.unless_in_note) or not all(map(ev.has, family.requires_in_note)):
             return None
         first: Episode | None = None
+        stated = self._stated
         for action in actions:
             if family.fallback and self._names_a_target(action.sentence):
                 continue  # the organ is named (or left blank): that decides, not this
@@ -174,41 +218,105 @@ class _Finder:
             if family.targets and target is None:
                 continue
             sentences = {action.sentence, target.sentence if target else action.sentence}
-            if any(self._ev.in_sentence(c, n) for c in family.unless for n in sentences):
+            if self._ruled_out(family, sentences):
                 continue
-            stated = not sentences.isdisjoint(self._stated)
-            episode = Episode(family_id, family, action, target, stated)
-            if stated:
+            is_stated = not sentences.isdisjoint(stated)
+            episode = Episode(family_id, family, action, target, is_stated)
+            if is_stated:
                 return episode
             first = first or episode
         return first
 
-    def _stated_actions(self, family: Family) -> list[Evidence]:
-        """The mentions of the family's actions in the stating sentences."""
-        found = [e for c in family.actions for e in self._stated_mentions(c)]
-        return sorted(found, key=_START)
+    def states(self, family_id: str) -> bool:
+        """Whether a stating sentence names one of the family's actions."""
+        return family_id in self._stating
 
-    def _stated_mentions(self, concept: str) -> list[Evidence]:
-        known = self._around.get(concept)
+    def _stated_episode(self, family_id: str, family: Family) -> Episode | None:
+        """The family's first episode whose action a stating sentence names."""
+        if family_id not in self._stating:
+            return None
+        ev = self._ev
+        if ev.has_any(family.unless_in_note) or not all(map(ev.has, family.requires_in_note)):
+            return None
+        for position, reading in self._stating[family_id]:
+            made = reading.made.get(family_id)
+            if made is not None:
+                action, target = made
+                named = (t for t in self._targets_in(position) if t.concept == target)
+                found = next(named) if target else None
+                return Episode(family_id, family, self._at(position)[action], found, True)
+            for action in reading.around.get(family_id, ()):
+                found = next(
+                    (t for t in self._around(position) if t.concept in family.targets), None
+                )
+                if found and not self._ruled_out(family, {position, found.sentence}):
+                    return Episode(family_id, family, self._at(position)[action], found, True)
+        return None
+
+    def _stated_actions(self, family: Family) -> list[Evidence]:
+        """The mentions of the family's actions in the stating sentences, in reading order."""
+        found = []
+        for position, _ in self._readings:
+            named = self._at(position)
+            found.extend(sorted((named[c] for c in family.actions if c in named), key=_START))
+        return found
+
+    def _reading(self, sentence: int) -> _Reading:
+        """What the stating sentence alone says (see ``_Reading``), remembered by what
+        decides it."""
+        vocabulary = self._vocabulary
+        key = self._ev.reading_key(sentence, vocabulary.concepts)
+        known = vocabulary.readings[key]
         if known is None:
-            possible = self._ev.possible_sentences(concept)
-            places = self._stated if possible is None else self._stated & possible
-            in_sentence = self._ev.in_sentence
-            known = [e for p in sorted(places) if (e := in_sentence(concept, p))]
-            self._around[concept] = known
+            known = vocabulary.readings.put(key, self._read(sentence))
         return known
 
+    def _read(self, sentence: int) -> _Reading:
+        actions = self._at(sentence)
+        if not actions:
+            return _NOTHING
+        named = self._targets_in(sentence)
+        made: dict[str, tuple[str, str | None]] = {}
+        around: dict[str, tuple[str, ...]] = {}
+        for family_id, family in self._vocabulary.families:
+            mine = sorted((actions[c] for c in family.actions if c in actions), key=_START)
+            if not mine or family.fallback:
+                continue
+            if family.targets and not named:
+                around[family_id] = tuple(a.concept for a in mine)
+            elif not self._ruled_out(family, {sentence}):
+                for action in mine:
+                    target = self._target(family, action) if family.targets else None
+                    if target or not family.targets:
+                        made[family_id] = (action.concept, target.concept if target else None)
+                        break
+        return _Reading(made, around) if made or around else _NOTHING
+
+    def _ruled_out(self, family: Family, sentences: set[int]) -> bool:
+        """Whether one of ``sentences`` names something that rules the family out."""
+        unless = self._vocabulary.unless
+        return bool(family.unless) and any(
+            c in self._ev.mentions_in(n, unless) for c in family.unless for n in sentences
+        )
+
+    def _at(self, sentence: int) -> dict[str, Evidence]:
+        """Action -> its first mention that counts in the sentence."""
+        named = self._named.get(sentence)
+        if named is None:
+            named = self._named[sentence] = self._ev.mentions_in(sentence, self._vocabulary.actions)
+        return named
+
     def _actions(self, family: Family) -> list[Evidence]:
-        """The mentions of the family's actions that may pair with one of its targets, in
-        reading order. With targets, only the sentences that name one, and their neighbours,
-        are searched: most notes name an action ("injected") far more often than any one
-        family's target."""
+        """The mentions of the family's actions, in reading order, in the sentences where
+        they may make an episode: with targets, those that name one of the family's targets
+        and their neighbours (most notes name an action far more often than any one family's
+        target), else anywhere."""
         if not family.targets:
             return self._mentions(family.actions)
         if not any(map(self._ev.has, family.targets)):  # cheap: stops at the first mention
             return []
         last = len(self._note.headed) - 1
-        near = sorted(
+        places = sorted(
             {
                 p
                 for target in self._mentions(family.targets)
@@ -218,11 +326,12 @@ class _Finder:
                 )
             }
         )
-        in_sentence = self._ev.in_sentence
         found = []
-        for position in near:
-            here = [e for c in family.actions if (e := in_sentence(c, position))]
-            found.extend(sorted(here, key=_START))
+        for position in places:
+            named = self._at(position)
+            if named:
+                here = [named[c] for c in family.actions if c in named]
+                found.extend(sorted(here, key=_START))
         return found
 
     def _mentions(self, concepts: list[str]) -> list[Evidence]:
@@ -238,24 +347,41 @@ class _Finder:
         """The family's target the action acts on: the target nearest the action in its
         sentence ("cryoablation of an iliac bone metastasis (renal cell)" treats bone), or,
         when its sentence names none, the nearest in the sentences around it."""
-        named = self._targets_in(action.sentence)
-        if named:
+        same = self._acted_on(action)
+        if same is None:
+            same = self._around(action.sentence)
+        return next((t for t in same if t.concept in family.targets), None)
+
+    def _acted_on(self, action: Evidence) -> list[Evidence] | None:
+        """The targets nearest ``action`` in its sentence (several when found in the same
+        words: "breast" and "breast cyst" are one target), or None if it names none."""
+        found = self._nearest.get(action.span.start)
+        if found is None:
+            named = self._targets_in(action.sentence)
+            if not named:
+                return None
             nearest = min(named, key=lambda t: abs(t.span.start - action.span.start))
-            # Targets found in the same words ("breast" and "breast cyst") are one target.
-            same = (
+            found = self._nearest[action.span.start] = [
                 t
                 for t in named
                 if t.span.start < nearest.span.end and nearest.span.start < t.span.end
-            )
-            return next((t for t in same if t.concept in family.targets), None)
-        section = self._section(action.sentence)
-        for distance in range(1, NEIGHBOURS + 1):
-            for position in (action.sentence - distance, action.sentence + distance):
-                if 0 <= position < len(self._note.headed) and self._section(position) == section:
-                    found = [t for t in self._targets_in(position) if t.concept in family.targets]
-                    if found:
-                        return found[0]
-        return None
+            ]
+        return found
+
+    def _around(self, sentence: int) -> list[Evidence]:
+        """The targets named in the sentences of the same section around ``sentence``, the
+        nearest first (the one before, then the one after)."""
+        found = self._near.get(sentence)
+        if found is None:
+            section, last = self._section(sentence), len(self._note.headed) - 1
+            found = self._near[sentence] = [
+                t
+                for distance in range(1, NEIGHBOURS + 1)
+                for p in (sentence - distance, sentence + distance)
+                if 0 <= p <= last and self._section(p) == section
+                for t in self._targets_in(p)
+            ]
+        return found
 
     def _names_a_target(self, sentence: int) -> bool:
         """Whether the sentence names a target, or has a blank where one would go."""
@@ -266,25 +392,10 @@ class _Finder:
         """The targets of any family that sentence ``sentence`` names."""
         found = self._targeted.get(sentence)
         if found is None:
-            in_sentence = self._ev.in_sentence
-            possible = self._possible_targets().get(sentence, ())
-            found = [e for c in (*self._anywhere, *possible) if (e := in_sentence(c, sentence))]
+            named = self._ev.mentions_in(sentence, self._vocabulary.targets)
+            found = [named[c] for c in self._vocabulary.targets if c in named] if named else []
             self._targeted[sentence] = found
         return found
-
-    def _possible_targets(self) -> dict[int, list[str]]:
-        """Sentence -> the target concepts whose patterns may match there (from the scan),
-        so that a sentence is searched only for targets it may name."""
-        if self._by_sentence is None:
-            self._by_sentence = {}
-            for concept in self._vocabulary.targets:
-                sentences = self._ev.possible_sentences(concept)
-                if sentences is None:
-                    self._anywhere.append(concept)
-                    continue
-                for sentence in sentences:
-                    self._by_sentence.setdefault(sentence, []).append(concept)
-        return self._by_sentence
 
     def _section(self, sentence: int) -> int:
         return self._note.headed[sentence].section

@@ -49,9 +49,11 @@ class EvidenceIndex:
         self._keys: dict[int, SentenceKey] = {}
         self._first: dict[str, Evidence | None] = {}
         self._all: dict[str, tuple[Evidence, ...]] = {}
-        self._possible: dict[int, frozenset[int] | None] = {}  # see in_sentence
-        self._at: dict[tuple[int, int], Evidence | None] = {}  # (concept, sentence) -> mention
+        self._possible: dict[int, frozenset[int] | None] = {}  # see possible_sentences
         self._first_keys: dict[int, FirstKey] = {}
+        # (group, sentence) -> mentions: see mentions_in; group -> its far sentences
+        self._far: dict[tuple[int, ...], frozenset[int] | range] = {}
+        self._mentions: dict[tuple[tuple[int, ...], int], dict[str, Evidence]] = {}
         self._near_keys: dict[int, SentenceKey] = {}
         self._edit: _Edit | None = None
 
@@ -93,70 +95,90 @@ class EvidenceIndex:
             found = self._all[concept] = () if number is None else tuple(self._each(number))
         return found
 
-    def may_occur(self, concept: str) -> bool:
-        """Whether ``concept``'s pattern may match anywhere in the note (the scan says so at
-        no search cost); False means it surely has no mention."""
-        number = self._matcher.numbers.get(concept)
-        if number is None:
-            return False
-        starts = self._scan.candidates(number)
-        return starts is None or bool(starts) or bool(self._scan.cut_ends(number))
+    def mentions_in(self, position: int, concepts: tuple[str, ...]) -> dict[str, Evidence]:
+        """The first mention that counts in sentence ``position`` (of ``note.headed``) of
+        each of ``concepts`` that has one there, by concept.
 
-    def in_sentence(self, concept: str, position: int) -> Evidence | None:
-        """The first mention of ``concept`` that counts in sentence ``position`` (of
-        ``note.headed``), or ``None``."""
-        number = self._matcher.numbers.get(concept)
-        if number is None:
-            return None
-        known = self._all.get(concept)
-        if known is not None:
-            return next((e for e in known if e.sentence == position), None)
-        possible = self.possible_sentences(concept)
-        if possible is not None and position not in possible:
-            return None
-        key = (number, position)
-        if key not in self._at:
-            self._at[key] = (
-                self._search(number, position, position + 1)
-                if possible is None
-                else self._remembered_at(number, position)
-            )
-        return self._at[key]
-
-    def _remembered_at(self, number: int, position: int) -> Evidence | None:
-        """``_search_at``, remembered across notes by what decides it (see ``_first_key``):
-        procedure recognition asks about the same few sentences of every note."""
-        memo = self._matcher.memo
-        sentence = self._sentences[position]
-        if sentence.is_template or not memo.holds_near(number):
-            return self._search_at(number, position)
-        key = (self._first_key(position), number)
-        base = sentence.span.start
-        known = memo.first[key]
+        Remembered across notes by what decides it (see ``_first_key``), as sentences recur:
+        procedure recognition asks about the same few sentences of every note, and one seen
+        before costs a lookup, however many concepts.
+        """
+        group = self._matcher.group(concepts)
+        known = self._mentions.get((group.numbers, position))
         if known is None:
-            found = self._search_at(number, position)
-            memo.first.put(
-                key,
-                (found.span.start - base, found.span.end - base, found.assertion) if found else (),
+            known = self._mentions[group.numbers, position] = self._mentions_at(position, group)
+        return known
+
+    def reading_key(self, position: int, concepts: tuple[str, ...]) -> ReadingKey:
+        """A key for all that ``concepts``' mentions in sentence ``position`` depend on:
+        sentences with equal keys, in any notes, have equal :meth:`mentions_in`. (What is
+        worked out from those mentions alone may be remembered under it.)"""
+        group = self._matcher.group(concepts)
+        sentence = self._sentences[position]
+        far_mentions: _Mentions = ()  # of patterns that see before the key's text
+        if group.others and position in self._far_sentences(group):
+            start, end = sentence.span
+            far = self._scan.may_match_any(group.others, start, end)
+            far_mentions = self._first_mentions(position, far)
+        return (sentence.is_template, self._first_key(position), far_mentions)
+
+    def _far_sentences(self, group: GroupMemo) -> frozenset[int] | range:
+        """The sentences where one of the group's patterns that are not near may match."""
+        found = self._far.get(group.numbers)
+        if found is None:
+            places: set[int] = set()
+            for number in group.others:
+                possible = self.possible_sentences(self._matcher.concepts[number].id)
+                if possible is None:
+                    self._far[group.numbers] = found = range(len(self._sentences))
+                    return found
+                places |= possible
+            found = self._far[group.numbers] = frozenset(places)
+        return found
+
+    def _mentions_at(self, position: int, group: GroupMemo) -> dict[str, Evidence]:
+        if self._sentences[position].is_template:
+            return {}
+        start, end = self._sentences[position].span
+        possible = self._scan.may_match_any
+        found = self._first_mentions(position, possible(group.others, start, end))
+        if group.held:
+            key = self._first_key(position)
+            remembered = group.memo[key]
+            if remembered is None:
+                held = possible(group.held, start, end)
+                remembered = group.memo.put(key, self._first_mentions(position, held))
+            found += remembered
+        return self._evidence(position, found) if found else {}
+
+    def _first_mentions(self, position: int, numbers: list[int]) -> _Mentions:
+        """The first mention that counts in sentence ``position`` of each of ``numbers``,
+        relative to the sentence: (number, start, end, assertion)."""
+        base = self._sentences[position].span.start
+        found = []
+        for number in numbers:
+            evidence = self._search_at(number, position)
+            if evidence is not None:
+                start, end = evidence.span
+                found.append((number, start - base, end - base, evidence.assertion))
+        return tuple(found)
+
+    def _evidence(self, position: int, mentions: _Mentions) -> dict[str, Evidence]:
+        sentence = self._sentences[position]
+        base, kind = sentence.span.start, self._note.sections[sentence.section].kind
+        concepts = self._matcher.concepts
+        return {
+            concepts[number].id: Evidence(
+                concepts[number].id, Span(base + start, base + end), position, kind, assertion, True
             )
-            return found
-        if not known:
-            return None
-        start, end, assertion = known
-        return Evidence(
-            self._matcher.concepts[number].id,
-            Span(base + start, base + end),
-            position,
-            self._note.sections[sentence.section].kind,
-            assertion,
-            True,
-        )
+            for number, start, end, assertion in mentions
+        }
 
     def _first_key(self, position: int) -> FirstKey:
-        """What a sentence's first mention of a pattern held by ``SentenceMemo.first`` depends
-        on besides the pattern: its text and the few characters before it that such patterns
-        and the context triggers see, its section's kind, whether it is a negative value,
-        where a heading's line gives way to its value's sentence, and the blanks in it."""
+        """What the first mentions of near patterns in a sentence depend on: its text and the
+        few characters before it that such patterns and the context triggers see, its
+        section's kind, whether it is a negative value, where a heading's line gives way to
+        its value's sentence, and the blanks in it."""
         key = self._first_keys.get(position)
         if key is not None:
             return key
@@ -372,10 +394,11 @@ class EvidenceIndex:
 
 # What a pattern can see of a sentence: up to REACH characters before it, then the sentence.
 SentenceKey = tuple[str, str]
-# See EvidenceIndex._first_key; and a pattern's first mention: start, end (relative to the
-# sentence) and assertion, or () for none.
+# See EvidenceIndex._first_key; and first mentions: (pattern number, start, end, assertion),
+# relative to the sentence.
 FirstKey = tuple[SentenceKey, str, bool, int, tuple[tuple[int, int], ...]]
-_First = tuple[int, int, Assertion] | tuple[()]
+_Mentions = tuple[tuple[int, int, int, Assertion], ...]
+ReadingKey = tuple[bool, FirstKey, _Mentions]
 REACH = 16
 _SECTION = operator.itemgetter(1)  # of a Sentence
 
@@ -440,7 +463,7 @@ class SentenceMemo:
             n for n, r in enumerate(reach) if None not in near and r is not None and r <= self.near
         )
         self.holds_triggers = bool(self._near) and self._near.issuperset(triggers)
-        self.first: Memo[tuple[FirstKey, int], _First] = Memo(max_entries=100_000, size=_first_size)
+        self._groups: dict[tuple[int, ...], GroupMemo] = {}
         self._matches: Memo[SentenceKey, dict[int, tuple[tuple[int, int], ...]]] = Memo(
             size=sentence_size
         )
@@ -453,16 +476,26 @@ class SentenceMemo:
         return number in self._held
 
     def holds_near(self, number: int) -> bool:
-        """Whether ``first`` keeps pattern ``number``'s first mentions."""
         return number in self._near
 
+    def group(self, numbers: tuple[int, ...]) -> GroupMemo:
+        """The memo of the first mentions of a group of patterns, per sentence."""
+        group = self._groups.get(numbers)
+        if group is None:
+            held = tuple(n for n in numbers if n in self._near)
+            others = tuple(n for n in numbers if n not in self._near)
+            group = self._groups[numbers] = GroupMemo(numbers, held, others)
+        return group
+
     def forget(self) -> None:
-        for memo in (self._matches, self._near_matches, self.hits, self.first):
+        for group in self._groups.values():
+            group.memo.clear()
+        for memo in (self._matches, self._near_matches, self.hits):
             memo.clear()
 
     def remembered(self) -> int:
-        memos = (self._matches, self._near_matches, self.hits, self.first)
-        return sum(memo.kept() for memo in memos)
+        groups = sum(group.memo.kept() for group in self._groups.values())
+        return self._matches.kept() + self._near_matches.kept() + self.hits.kept() + groups
 
     def matches(self, key: SentenceKey, near: bool) -> dict[int, tuple[tuple[int, int], ...]]:
         """Pattern -> its matches in the sentence of ``key``: a ``_near_key`` for the near
@@ -475,8 +508,19 @@ class SentenceMemo:
         self.hits.put(key, hits)
 
 
-def _first_size(key: tuple[FirstKey, int]) -> int:
-    return sentence_size(key[0][0])
+@dataclass(frozen=True, slots=True)
+class GroupMemo:
+    """A group of patterns' first mentions per sentence (see ``EvidenceIndex.mentions_in``):
+    kept for the group's near patterns; the others are searched each time."""
+
+    numbers: tuple[int, ...]
+    held: tuple[int, ...]
+    others: tuple[int, ...]
+    memo: Memo[FirstKey, _Mentions] = field(default_factory=lambda: Memo(size=_first_size))
+
+
+def _first_size(key: FirstKey) -> int:
+    return sentence_size(key[0])
 
 
 @dataclass(frozen=True, slots=True)
@@ -511,6 +555,15 @@ class CompiledMatcher:
     numbers: dict[str, int]  # concept id -> its number in `concepts` and in the index
     memo: SentenceMemo
     recent: list[EvidenceIndex] = field(default_factory=list)  # of long notes, newest last
+    _groups: dict[tuple[str, ...], GroupMemo] = field(default_factory=dict)
+
+    def group(self, concepts: tuple[str, ...]) -> GroupMemo:
+        """The group of those of ``concepts`` that have patterns (see ``mentions_in``)."""
+        group = self._groups.get(concepts)
+        if group is None:
+            numbers = tuple(self.numbers[c] for c in concepts if c in self.numbers)
+            group = self._groups[concepts] = self.memo.group(numbers)
+        return group
 
     def scan(self, text: str) -> Scan:
         return self.index.scan(text)

@@ -24,7 +24,7 @@ import importlib
 import itertools
 import re
 import warnings
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -668,6 +668,23 @@ class Scan:
         starts = self.starts_of(number)
         i = bisect.bisect_left(starts, pos)
         return i < len(starts) and starts[i] < endpos
+
+    def may_match_any(self, numbers: Iterable[int], pos: int, endpos: int) -> list[int]:
+        """Those of ``numbers`` that :meth:`may_match` in text[pos:endpos], in order: one
+        pass for many patterns over one sentence."""
+        if endpos in self.cut or self.in_word(endpos):
+            return list(numbers)
+        unanchored, pieces, starts_of = self.index.unanchored, self._pieces, self.starts_of
+        out = []
+        for number in numbers:
+            if number in unanchored:
+                out.append(number)
+            elif number in pieces:
+                starts = starts_of(number)
+                i = bisect.bisect_left(starts, pos)
+                if i < len(starts) and starts[i] < endpos:
+                    out.append(number)
+        return out
 
     def finditer(
         self, number: int, pos: int = 0, endpos: int | None = None
