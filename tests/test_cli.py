@@ -301,3 +301,16 @@ def test_excerpts_only_on_request(notes: Path, capsys: pytest.CaptureFixture[str
     _, out, _ = run(capsys, "check", "--format", "jsonl", "-j", "1", "--include-excerpts", target)
     finding = json.loads(out)["findings"][0]
     assert finding["excerpt"] == "CPT: 47000, 76942 x2"
+
+
+def test_explain_shows_where_a_requirement_is_the_projects_own_policy(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """ASH states the documentation standard for ultrasound guidance; applying it to CT
+    guidance is notelint's own policy, and explain says so beside the verbatim passage."""
+    code, out, _ = run(capsys, "explain", "NL101")
+    assert code == 0
+    ct = next(line for line in out.splitlines() if "(77012)" in line)
+    assert "notelint's own policy" in ct and "CT guidance" in ct
+    us = next(line for line in out.splitlines() if "(76942)" in line)
+    assert "own policy" not in us

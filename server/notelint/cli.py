@@ -440,18 +440,18 @@ def explain_text(kb: KnowledgeBase, rid: str) -> str:
 def _citations(kb: KnowledgeBase, rid: str) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     for citation in kb.rules[rid].sources:
-        out.append((f"{kb.sources[citation.document].file}:{citation.line}", citation.passage))
+        out.append((f"{kb.sources[citation.document].file}:{citation.line}", citation.quoted()))
     for code_id, code in kb.codes.items():
         for req in code.requires:
             if (req.rule or kb.elements[req.element].rule) == rid:
                 where = f"{kb.sources[req.source.document].file}:{req.source.line}"
-                out.append((where, f"({code_id}) {req.source.passage}"))
+                out.append((where, f"({code_id}) {req.source.quoted()}"))
     for policy in kb.policies:
         if policy.rule == rid:
             out.append(
                 (
                     f"{kb.sources[policy.source.document].file}:{policy.source.line}",
-                    policy.source.passage,
+                    policy.source.quoted(),
                 )
             )
     for limit in kb.unit_limits:
@@ -459,7 +459,7 @@ def _citations(kb: KnowledgeBase, rid: str) -> list[tuple[str, str]]:
             out.append(
                 (
                     f"{kb.sources[limit.source.document].file}:{limit.source.line}",
-                    limit.source.passage,
+                    limit.source.quoted(),
                 )
             )
     return list(dict.fromkeys(out))  # in order, without repeats

@@ -54,7 +54,16 @@ class SourceDocument(Strict):
 class Citation(Strict):
     document: str
     line: int = Field(ge=1)
-    passage: str = Field(min_length=1)
+    passage: str = Field(min_length=1)  # verbatim (tests/test_citations.py)
+    # Set where notelint applies the passage beyond what it states (to another modality,
+    # say): the project's own policy, shown as such wherever the citation is.
+    own_policy: str | None = None
+
+    def quoted(self) -> str:
+        """The passage, and the project's own policy if the requirement extends it."""
+        if self.own_policy is None:
+            return self.passage
+        return f"{self.passage} [notelint's own policy: {self.own_policy}]"
 
 
 class Rule(Strict):
