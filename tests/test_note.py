@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from notelint.findings import Span
 from notelint.kb import KnowledgeBase
 from notelint.note import NEGATIVE_VALUE, Note, SectionVocabulary, Sentence, parse_note
@@ -105,3 +107,29 @@ def test_headings_read_as_sentences_in_reading_order(kb: KnowledgeBase) -> None:
         for variant in (text, text.upper(), text.replace("\n", "\r\n")):
             note = _parse(variant, kb)
             assert note.headed == _headings_then_sorted(note)
+
+
+@pytest.mark.parametrize(
+    ("line", "codes"),
+    [
+        ("CPT 49083, 76942", [("49083", (), 1), ("76942", (), 1)]),
+        ("CPT 49083 76942", [("49083", (), 1), ("76942", (), 1)]),
+        ("CPT codes 20610-RT 77002", [("20610", ("RT",), 1), ("77002", (), 1)]),
+        ("Procedure: 47000 / 76942", [("47000", (), 1), ("76942", (), 1)]),
+        ("CODES:\n- 49083\n- 76942", [("49083", (), 1), ("76942", (), 1)]),
+        ("| CPT | Units |\n| 49083 | 1 |\n| 76942 | 2 |", [("49083", (), 1), ("76942", (), 2)]),
+        ("CPT: 20610-RT x2, 77002", [("20610", ("RT",), 2), ("77002", (), 1)]),
+        ("HCPCS J1030", [("J1030", (), 1)]),
+        ("CPT 76942", [("76942", (), 1)]),
+        ("We reviewed the 77002 requirements.", []),  # the narrative reports nothing
+        ("12345", []),  # one bare number on a line may be anything
+        ("Zip: 02139", []),
+    ],
+)
+def test_the_coding_line_as_written(
+    line: str, codes: list[tuple[str, tuple[str, ...], int]], kb: KnowledgeBase
+) -> None:
+    from notelint.analysis import analyze
+
+    report = analyze(f"PROCEDURE: Paracentesis under ultrasound guidance.\n{line}\n", kb)
+    assert [(c.code, c.modifiers, c.units) for c in report.reported] == codes

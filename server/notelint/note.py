@@ -65,7 +65,17 @@ _CODING_LABEL = regex.compile(
 )
 _CODE_MENTION = regex.compile(
     rf"(?<![\w.-])(?P<code>{_CODE})(?P<mods>(?:[ \t]*-[ \t]?[0-9A-Z]{{2}}\b)*)"
-    r"(?:[ \t]*(?:[x×][ \t]*(?P<units>\d{1,3})\b|\([ \t]*(?P<units2>\d{1,3})[ \t]*units?[ \t]*\)|[ \t]+(?P<units3>\d{1,3})[ \t]*units?\b))?",
+    r"(?:[ \t]*(?:[x×][ \t]*(?P<units>\d{1,3})\b|\([ \t]*(?P<units2>\d{1,3})[ \t]*units?[ \t]*\)|[ \t]+(?P<units3>\d{1,3})[ \t]*units?\b"
+    r"|\|[ \t]*(?P<units4>\d{1,3})[ \t]*(?=\||$)))?",  # the last: a table's units column
+)
+# A line that lists codes and nothing else ("CPT 49083, 76942", "47000 / 76942", a table row
+# "| 20610 | RT | 1 |"), after an optional label or CPT/HCPCS prefix: a coding line.
+_CODE_LIST = regex.compile(
+    rf"^[ \t>*•·|-]*(?:(?:CPT|HCPCS)(?:[ \t]*codes?)?[ \t]*[:#]?[ \t]*)?"
+    rf"(?:{_CODE}(?![\w])(?:[ \t]*-[ \t]?[0-9A-Z]{{2}}\b)*"
+    r"(?:[ \t]*(?:[x×][ \t]*\d{1,3}\b|\([ \t]*\d{1,3}[ \t]*units?[ \t]*\)|[ \t]+\d{1,3}[ \t]*units?\b|\|[ \t]*(?:\d{1,3}|[0-9A-Z]{2})[ \t]*(?=\||$)))*"
+    r"(?:[ \t]*(?:[,;/+&|]|\band\b)[ \t]*|[ \t]+|(?=[ \t.|]*$)))+[ \t.|]*$",
+    regex.IGNORECASE,
 )
 _PREFIXED_CODE = regex.compile(
     rf"\b(?:CPT|HCPCS)(?:[ \t]*codes?)?[ \t]*[:#]?[ \t]*(?={_CODE}(?![\w]))"
@@ -494,9 +504,23 @@ def _line_info(raw: str, vocabulary: SectionVocabulary) -> _LineInfo:
         can_follow=bool(following) and not labelled and following[0].islower(),
         stops=text.rstrip().endswith(_SENTENCE_STOPS)
         or _ends_in_placeholder(text, spans if raw == text else _placeholders_in(text)),
-        coding=bool(labelled and _CODING_LABEL.match(labelled.group("label").strip())),
+        coding=bool(labelled and _CODING_LABEL.match(labelled.group("label").strip()))
+        or _lists_codes(value if value else text),
         value_offset=labelled.start("value") if labelled and value else 0,
         prefixed=_prefixed(raw, text),
+    )
+
+
+def _lists_codes(text: str) -> bool:
+    """Whether the line lists codes and nothing else: after a CPT/HCPCS prefix, in a table
+    row, or two codes or more (one bare number on a line may be anything)."""
+    if not _CODE_LIST.match(text):
+        return False
+    lead = text.lstrip(" \t>*•·-")
+    return (
+        lead.startswith("|")
+        or lead.upper().startswith(("CPT", "HCPCS"))
+        or (len(_CODE_MENTION.findall(text)) >= 2)
     )
 
 
@@ -839,7 +863,12 @@ def _mentions(line: str, start: int, only_first: bool = False) -> tuple[_Mention
         mod_spans = tuple(
             (mod_base + m.start(1), mod_base + m.end(1)) for m in _MODIFIER.finditer(mods)
         )
-        units_text = match.group("units") or match.group("units2") or match.group("units3")
+        units_text = (
+            match.group("units")
+            or match.group("units2")
+            or match.group("units3")
+            or match.group("units4")
+        )
         units = int(units_text) if units_text else 1
         out.append((match.group("code"), modifiers, units, match.span(), mod_spans))
         if only_first:
