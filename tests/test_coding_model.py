@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from notelint.analysis import analyze
@@ -189,3 +191,19 @@ def test_every_family_cites_a_source_and_says_whether_it_was_verified(kb: Knowle
     for family_id, family in kb.families.items():
         assert family.citation.authority and family.citation.passage, family_id
         assert family.verified or family.verified_note, family_id
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("CPT: 76942-26-TC", [("TC", "26")]),
+        ("CPT: 20610-LT-RT", [("RT", "LT")]),
+        ("CPT: 20610-RT", []),
+    ],
+)
+def test_a_modifier_contradiction_is_reported_once(
+    line: str, expected: list[tuple[str, str]], kb: KnowledgeBase
+) -> None:
+    report = analyze(f"Right knee injection under ultrasound guidance.\n{line}\n", kb)
+    found = [f for f in report.findings if f.rule == "NL703"]
+    assert [tuple(re.findall(r"-(\w\w)\b", f.message)) for f in found] == expected

@@ -796,8 +796,8 @@ def _check_modifiers(ctx: _Context) -> None:
 
 def _check_mention_modifiers(ctx: _Context, mention: CodeMention, sides: set[str]) -> None:
     for i, name in enumerate(mention.modifiers):
-        known = ctx.kb.modifiers.get(name)
-        conflicts = [m for m in mention.modifiers if known and m in known.conflicts_with]
+        # One finding per contradicting pair, on the later of the two (naming the earlier).
+        conflicts = [m for m in mention.modifiers[:i] if _contradict(ctx.kb, name, m)]
         if conflicts:
             ctx.add(
                 "NL703",
@@ -820,6 +820,14 @@ def _check_mention_modifiers(ctx: _Context, mention: CodeMention, sides: set[str
                 fixes=fixes,
                 values={"modifier": name, "side": documented},
             )
+
+
+def _contradict(kb: KnowledgeBase, one: str, other: str) -> bool:
+    """Whether two modifiers cannot both apply, as either's entry says."""
+    first, second = kb.modifiers.get(one), kb.modifiers.get(other)
+    return bool(
+        (first and other in first.conflicts_with) or (second and one in second.conflicts_with)
+    )
 
 
 def _check_laterality(ctx: _Context) -> None:
