@@ -1,4 +1,5 @@
-"""Assertion context in the NegEx/ConText tradition: negated, hypothetical, historical.
+"""Assertion context in the NegEx/ConText tradition: negated, hypothetical, historical, and
+said of someone other than the patient (ConText's experiencer).
 
 Triggers are data (``rules/context.toml``). A forward trigger governs what follows it within
 its window of words, a backward trigger what precedes it; a terminator or the sentence end
@@ -17,7 +18,7 @@ from notelint.prefix import Scan
 _WORD = regex.compile(r"\w+")
 _PUNCT_TERMINATOR = regex.compile(r"[;:]|\s[-–—]\s")
 _TERMINATOR_CHARS = ";:-–—"  # every _PUNCT_TERMINATOR match holds one of these
-_PRIORITY: dict[str, int] = {"negated": 3, "hypothetical": 2, "historical": 1}
+_PRIORITY: dict[str, int] = {"other": 4, "negated": 3, "hypothetical": 2, "historical": 1}
 
 
 @dataclass(frozen=True, slots=True)
