@@ -385,9 +385,7 @@ class EvidenceIndex:
         hits = self._sentence_hits(position, key)
         if own_words:
             hits = [
-                h
-                for h in hits
-                if h.assertion != "negated" and (h.end <= start or h.start >= end)
+                h for h in hits if h.assertion != "negated" and (h.end <= start or h.start >= end)
             ]
         return self._matcher.context.assertion(key[1], hits, start, end)
 
