@@ -88,8 +88,10 @@ class ContextMatcher:
 def _governs(
     text: str, hit: TriggerHit, start: int, end: int, terminators: list[TriggerHit]
 ) -> bool:
-    if start <= hit.start and hit.end <= end:
-        return True  # "images were not saved": the trigger sits inside the mention
+    if hit.start < end and start < hit.end:
+        # "images were not saved": the trigger sits inside the mention, or shares its words
+        # ("outside CT showed")
+        return True
     if hit.end <= start and hit.direction in ("forward", "both"):
         gap = (hit.end, start)
     elif hit.start >= end and hit.direction in ("backward", "both"):
