@@ -3,6 +3,7 @@ must satisfy it are read (the finding is absent), the decoys are not (the findin
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -81,3 +82,26 @@ def test_bank_errors_name_file_and_line(tmp_path: Path) -> None:
     file.write_text(broken, encoding="utf-8")
     with pytest.raises(BankError, match=rf"necessity\.toml:{line}: satisfy\.\d+\.text"):
         load_bank(file)
+
+
+def test_eval_phrases_reports_each_concept_and_fails_below_the_bar(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from notelint.cli import main
+
+    bank = (default_phrase_dir() / "permanent_images.toml").read_text(encoding="utf-8")
+    (tmp_path / "permanent_images.toml").write_text(bank, encoding="utf-8")
+    assert main(["eval", "--phrases", str(tmp_path), "--format", "json"]) == 0
+    [row] = json.loads(capsys.readouterr().out)
+    assert (row["concept"], row["rule"], row["false_accepts"]) == ("permanent_images", "NL102", 0)
+    assert row["read"] == row["satisfy"] >= 30
+    # A decoy filed as a satisfying phrasing is a miss: below the bar, exit 1, file and line.
+    swapped = bank.replace('"No images were saved."', '"Images were archived."', 1)
+    (tmp_path / "permanent_images.toml").write_text(swapped, encoding="utf-8")
+    assert main(["eval", "--phrases", str(tmp_path)]) == 1
+    line = next(
+        n for n, row in enumerate(swapped.splitlines(), 1) if '"Images were archived."' in row
+    )
+    assert f"permanent_images.toml:{line}: permanent_images falsely accepted" in (
+        capsys.readouterr().out
+    )
