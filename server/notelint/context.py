@@ -17,6 +17,9 @@ from notelint.prefix import Scan
 
 _WORD = regex.compile(r"\w+")
 _PUNCT_TERMINATOR = regex.compile(r"[;:]|\s[-–—]\s")
+# Whose or which study it is ("outside CT", "mother's knee") holds for a mention that shares
+# the trigger's words; a negation sharing them ("marked with" / "with ultrasound") does not.
+_SHARED_WORDS = frozenset({"historical", "other"})
 _TERMINATOR_CHARS = ";:-–—"  # every _PUNCT_TERMINATOR match holds one of these
 _PRIORITY: dict[str, int] = {"other": 4, "negated": 3, "hypothetical": 2, "historical": 1}
 
@@ -88,10 +91,10 @@ class ContextMatcher:
 def _governs(
     text: str, hit: TriggerHit, start: int, end: int, terminators: list[TriggerHit]
 ) -> bool:
-    if hit.start < end and start < hit.end:
-        # "images were not saved": the trigger sits inside the mention, or shares its words
-        # ("outside CT showed")
-        return True
+    if start <= hit.start and hit.end <= end:
+        return True  # "images were not saved": the trigger sits inside the mention
+    if hit.assertion in _SHARED_WORDS and hit.start < end and start < hit.end:
+        return True  # "outside CT showed": the trigger shares the mention's words
     if hit.end <= start and hit.direction in ("forward", "both"):
         gap = (hit.end, start)
     elif hit.start >= end and hit.direction in ("backward", "both"):
