@@ -16,11 +16,13 @@ from notelint.kb.models import Assertion, Trigger
 from notelint.prefix import Scan
 
 _WORD = regex.compile(r"\w+")
-_PUNCT_TERMINATOR = regex.compile(r"[;:]|\s[-–—]\s")
+# A full stop inside a sentence span ("no hematoma. Images saved", on one labelled line) ends
+# a trigger's scope as the sentence end would.
+_PUNCT_TERMINATOR = regex.compile(r"[;:]|\s[-–—]\s|\.\s")
 # Whose or which study it is ("outside CT", "mother's knee") holds for a mention that shares
 # the trigger's words; a negation sharing them ("marked with" / "with ultrasound") does not.
 _SHARED_WORDS = frozenset({"historical", "other"})
-_TERMINATOR_CHARS = ";:-–—"  # every _PUNCT_TERMINATOR match holds one of these
+_TERMINATOR_CHARS = ";:-–—."  # every _PUNCT_TERMINATOR match holds one of these
 _PRIORITY: dict[str, int] = {"other": 4, "negated": 3, "hypothetical": 2, "historical": 1}
 
 
