@@ -114,8 +114,17 @@ def build_parser() -> argparse.ArgumentParser:
     families.add_argument("--format", choices=["text", "json"], default="text")
     families.add_argument("--rules", action="append", default=[], metavar="DIR")
 
-    evaluate = sub.add_parser("eval", help="score notelint against a labelled corpus (labels.json)")
-    evaluate.add_argument("corpus", metavar="CORPUS_DIR")
+    evaluate = sub.add_parser(
+        "eval", help="score notelint against a labelled corpus (labels.json) or phrase banks"
+    )
+    evaluate.add_argument("corpus", metavar="CORPUS_DIR", nargs="?")
+    evaluate.add_argument(
+        "--phrases",
+        nargs="?",
+        const="",
+        metavar="DIR",
+        help="score the phrase banks (default: the bundled fixtures/phrases) instead of a corpus",
+    )
     evaluate.add_argument("--format", choices=["text", "json"], default="text")
     evaluate.add_argument("--profile", choices=PROFILES, default="cpt")
     evaluate.add_argument("--rules", action="append", default=[], metavar="DIR")
@@ -374,6 +383,11 @@ def _rules_check(dirs: list[str]) -> int:
 def _eval(kb: KnowledgeBase, args: argparse.Namespace) -> int:
     from notelint.evaluate import evaluate_corpus, render_text
 
+    if args.phrases is not None:
+        return _eval_phrases(kb, args.phrases, args.format)
+    if args.corpus is None:
+        print("notelint: eval needs CORPUS_DIR or --phrases", file=sys.stderr)
+        return EXIT_ERROR
     try:
         result, _ = evaluate_corpus(Path(args.corpus), kb, Settings(profile=args.profile))
     except (OSError, ValueError) as exc:
@@ -384,6 +398,23 @@ def _eval(kb: KnowledgeBase, args: argparse.Namespace) -> int:
     else:
         print(render_text(result))
     return EXIT_CLEAN
+
+
+def _eval_phrases(kb: KnowledgeBase, folder: str, output: str) -> int:
+    """Per-concept recall and false accepts on the phrase banks; non-zero below the bar."""
+    from notelint import phrases
+
+    where = Path(folder) if folder else phrases.default_phrase_dir()
+    try:
+        scores = phrases.score_banks(phrases.load_banks(where), kb)
+    except (OSError, phrases.BankError) as exc:
+        print(f"notelint: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    if output == "json":
+        print(json.dumps([s.as_json() for s in scores], indent=2))
+    else:
+        print(phrases.render_text(scores))
+    return EXIT_CLEAN if all(s.passes for s in scores) else EXIT_FINDINGS
 
 
 def _explain(kb: KnowledgeBase, wanted: str) -> int:

@@ -1,4 +1,5 @@
-"""Assertion context in the NegEx/ConText tradition: negated, hypothetical, historical.
+"""Assertion context in the NegEx/ConText tradition: negated, hypothetical, historical, and
+said of someone other than the patient (ConText's experiencer).
 
 Triggers are data (``rules/context.toml``). A forward trigger governs what follows it within
 its window of words, a backward trigger what precedes it; a terminator or the sentence end
@@ -15,9 +16,14 @@ from notelint.kb.models import Assertion, Trigger
 from notelint.prefix import Scan
 
 _WORD = regex.compile(r"\w+")
-_PUNCT_TERMINATOR = regex.compile(r"[;:]|\s[-–—]\s")
-_TERMINATOR_CHARS = ";:-–—"  # every _PUNCT_TERMINATOR match holds one of these
-_PRIORITY: dict[str, int] = {"negated": 3, "hypothetical": 2, "historical": 1}
+# A full stop inside a sentence span ("no hematoma. Images saved", on one labelled line) ends
+# a trigger's scope as the sentence end would.
+_PUNCT_TERMINATOR = regex.compile(r"[;:]|\s[-–—]\s|\.\s")
+# Whose or which study it is ("outside CT", "mother's knee") holds for a mention that shares
+# the trigger's words; a negation sharing them ("marked with" / "with ultrasound") does not.
+_SHARED_WORDS = frozenset({"historical", "other"})
+_TERMINATOR_CHARS = ";:-–—."  # every _PUNCT_TERMINATOR match holds one of these
+_PRIORITY: dict[str, int] = {"other": 4, "negated": 3, "hypothetical": 2, "historical": 1}
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +95,8 @@ def _governs(
 ) -> bool:
     if start <= hit.start and hit.end <= end:
         return True  # "images were not saved": the trigger sits inside the mention
+    if hit.assertion in _SHARED_WORDS and hit.start < end and start < hit.end:
+        return True  # "outside CT showed": the trigger shares the mention's words
     if hit.end <= start and hit.direction in ("forward", "both"):
         gap = (hit.end, start)
     elif hit.start >= end and hit.direction in ("backward", "both"):

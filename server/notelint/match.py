@@ -318,6 +318,9 @@ class EvidenceIndex:
         owned_until = (  # a heading's line may hold its value's sentence: that one owns it
             self._starts[position + 1] if position + 1 < len(self._starts) else len(self._note.text)
         )
+        if item.veto is not None and item.veto.search(self._note.text, base, sentence.span.end):
+            return None
+        negation_is_meaning = "negated" in item.concept.counts_when
         for rel_start, rel_end in matches:
             start, end = base + rel_start, base + rel_end
             if start >= owned_until:
@@ -325,6 +328,9 @@ class EvidenceIndex:
             if self._note.in_placeholder(start, end):
                 continue
             assertion = self._assertion(sentence, position, rel_start, rel_end)
+            if assertion == "negated" and negation_is_meaning and not sentence.negative_value:
+                # "not palpable" is the concept itself: a plan or an old state still is not
+                assertion = self._assertion(sentence, position, rel_start, rel_end, own_words=True)
             if assertion in item.concept.counts_when:
                 return Evidence(item.id, Span(start, end), position, kind, assertion, True)
         return None
@@ -367,14 +373,21 @@ class EvidenceIndex:
             )
         return key
 
-    def _assertion(self, sentence: Sentence, position: int, start: int, end: int) -> Assertion:
-        """The assertion of a mention at ``start``:``end``, relative to the sentence."""
+    def _assertion(
+        self, sentence: Sentence, position: int, start: int, end: int, own_words: bool = False
+    ) -> Assertion:
+        """The assertion of a mention at ``start``:``end``, relative to the sentence. With
+        ``own_words``, the mention's words are the concept's own ("could not be palpated"):
+        only triggers outside it, other than negations, count."""
         if sentence.negative_value:
             return "negated"
         key = self._near_key(position)
-        return self._matcher.context.assertion(
-            key[1], self._sentence_hits(position, key), start, end
-        )
+        hits = self._sentence_hits(position, key)
+        if own_words:
+            hits = [
+                h for h in hits if h.assertion != "negated" and (h.end <= start or h.start >= end)
+            ]
+        return self._matcher.context.assertion(key[1], hits, start, end)
 
     def _sentence_hits(self, position: int, key: SentenceKey) -> list[TriggerHit]:
         memo = self._matcher.memo
@@ -528,6 +541,7 @@ class _CompiledConcept:
     id: str
     concept: Concept
     pattern: regex.Pattern[str]
+    veto: regex.Pattern[str] | None  # see Concept.unless_sentence
 
     # Section kind -> whether a mention there can count, filled in as kinds come up.
     _counts: dict[str, bool] = field(default_factory=dict)
@@ -588,8 +602,16 @@ def compiled(kb: KnowledgeBase) -> CompiledMatcher:
         if concept.vocabulary:
             continue
         flags = 0 if concept.case_sensitive else regex.IGNORECASE
-        joined = "|".join(f"(?:{p})" for p in concept.patterns)
-        concepts.append(_CompiledConcept(concept_id, concept, regex.compile(joined, flags)))
+        joined = "|".join(f"(?:{p})" for p in concept.all_patterns())
+        veto = "|".join(f"(?:{p})" for p in concept.unless_sentence)
+        concepts.append(
+            _CompiledConcept(
+                concept_id,
+                concept,
+                regex.compile(joined, flags),
+                regex.compile(veto, flags) if veto else None,
+            )
+        )
     context = ContextMatcher(kb.triggers)
     patterns = [item.pattern for item in concepts] + context.patterns
     sides = _sides_pattern(kb)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Annotated, Literal
 
 import regex
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Profile = Literal["cpt", "ash"]
-Assertion = Literal["present", "negated", "hypothetical", "historical"]
+# "other": said of someone other than the patient (a relative, another patient).
+Assertion = Literal["present", "negated", "hypothetical", "historical", "other"]
 Modality = Literal["ultrasound", "fluoroscopy", "ct", "mri", "focused_ultrasound"]
 SeverityName = Literal["error", "warning", "information", "hint"]
 Category = Literal[
@@ -91,9 +93,29 @@ def _check_pattern(pattern: str) -> str:
 Pattern = Annotated[str, AfterValidator(_check_pattern)]
 
 
+class Combination(Strict):
+    """Evidence made of parts that must all be said in one sentence (an imaging word, the
+    needle and what was seen; a reason marker and a difficulty), in any order unless
+    ``ordered``, at most ``gap`` characters apart."""
+
+    parts: list[list[Pattern]] = Field(min_length=2, max_length=3)
+    gap: int = Field(default=60, ge=0, le=200)
+    ordered: bool = False
+
+    def pattern(self) -> str:
+        groups = ["(?:" + "|".join(f"(?:{p})" for p in part) + ")" for part in self.parts]
+        orders = [groups] if self.ordered else list(itertools.permutations(groups))
+        between = rf"[^.\n]{{0,{self.gap}}}?"
+        return "|".join(between.join(order) for order in orders)
+
+
 class Concept(Strict):
     description: str
-    patterns: list[Pattern] = Field(min_length=1)
+    patterns: list[Pattern] = Field(default_factory=list)
+    combine: list[Combination] = Field(default_factory=list)
+    # A mention does not count in a sentence that also says one of these ("see the separate
+    # report" is no interpretation, however long).
+    unless_sentence: list[Pattern] = Field(default_factory=list)
     # Section kinds where a mention counts; empty means every section not excluded.
     sections: list[str] = Field(default_factory=list)
     exclude_sections: list[str] = Field(default_factory=list)
@@ -102,6 +124,16 @@ class Concept(Strict):
     case_sensitive: bool = False
     # A word list other steps build on (paired anatomy for laterality), not matched as evidence.
     vocabulary: bool = False
+
+    @model_validator(mode="after")
+    def _has_patterns(self) -> Concept:
+        if not self.patterns and not self.combine:
+            raise ValueError("a concept needs patterns or combine")
+        return self
+
+    def all_patterns(self) -> list[str]:
+        """Its patterns, then each combination as one pattern."""
+        return [*self.patterns, *(c.pattern() for c in self.combine)]
 
 
 class ElementSpec(Strict):
@@ -267,7 +299,7 @@ class Modifier(Strict):
 
 class Trigger(Strict):
     phrases: list[str] = Field(min_length=1)
-    assertion: Literal["negated", "hypothetical", "historical", "pseudo", "terminate"]
+    assertion: Literal["negated", "hypothetical", "historical", "other", "pseudo", "terminate"]
     direction: Literal["forward", "backward", "both"] = "forward"
     window: int = Field(default=4, ge=0, le=20)
 
