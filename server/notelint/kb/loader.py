@@ -16,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 from notelint.kb.models import (
     RULE_ID_PATTERN,
     Code,
+    CodePair,
     Concept,
     ElementSpec,
     Family,
@@ -58,6 +59,7 @@ class KnowledgeBase:
     families: dict[str, Family] = field(default_factory=dict)
     policies: list[Policy] = field(default_factory=list)
     unit_limits: list[UnitLimit] = field(default_factory=list)
+    code_pairs: list[CodePair] = field(default_factory=list)
     modifiers: dict[str, Modifier] = field(default_factory=dict)
     triggers: list[Trigger] = field(default_factory=list)
     sections: dict[str, list[str]] = field(default_factory=dict)
@@ -79,6 +81,7 @@ _MAPPED: Mapping[str, tuple[str, type[BaseModel]]] = {
 _LISTED: Mapping[str, tuple[str, type[BaseModel]]] = {
     "policy": ("policies", Policy),
     "unit_limit": ("unit_limits", UnitLimit),
+    "code_pair": ("code_pairs", CodePair),
     "trigger": ("triggers", Trigger),
 }
 
