@@ -9,7 +9,7 @@ import pytest
 
 from notelint.analysis import analyze
 from notelint.findings import Report
-from notelint.kb import KnowledgeBase
+from notelint.kb import KnowledgeBase, load_knowledge_base
 
 ROOT = Path(__file__).resolve().parents[1]
 DISTINCT = {"59", "XE", "XP", "XS", "XU"}
@@ -60,6 +60,13 @@ def _suggested(report: Report, code: str) -> set[str]:
         ("The resident performed the biopsy.", False),
         ("The attending was not present. The resident performed the biopsy.", False),
         ("I was present for the entire procedure.", False),
+        (
+            "Performed by Dr. Lee, PGY-3 radiology resident. I was present for the key portions.",
+            True,
+        ),
+        ("I supervised the IR fellow throughout the procedure.", True),
+        ("A resident will be assisting; the attending will be present.", False),
+        ("The fellow was present but did not perform any part; I was present throughout.", False),
         ("SOCIAL HISTORY: Nursing home resident.\nI was present for the entire procedure.", False),
     ],
 )
@@ -99,6 +106,30 @@ def test_separate_sites_without_a_known_pair_suggest_no_distinct_modifier(
     )
     report = analyze(text, kb)
     assert not {m for c in ("49083", "47000", "76942") for m in _suggested(report, c)} & DISTINCT
+
+
+def test_an_organisations_pair_makes_its_column_2_code_take_the_modifier(
+    tmp_path: Path, kb: KnowledgeBase
+) -> None:
+    text = (
+        "PROCEDURES: Ultrasound-guided paracentesis. Ultrasound-guided core biopsy of a "
+        "separate lesion in liver segment 6.\nCPT: 49083, 47000, 76942\n"
+    )
+    (tmp_path / "pairs.toml").write_text(
+        '[[code_pair]]\ncolumn1 = "49083"\ncolumn2 = "76942"\nmodifier_indicator = "1"\n'
+        'authority = "the current NCCI PTP table, as read by the organisation"\n'
+        'url = "https://example.org/ncci"\npassage = "49083 76942 1"\nas_of = "this quarter"\n',
+        encoding="utf-8",
+    )
+    assert _suggested(analyze(text, kb), "76942") & DISTINCT == set()
+    with_pair = load_knowledge_base([tmp_path])
+    assert _suggested(analyze(text, with_pair), "76942") & DISTINCT == {"XS"}
+    (tmp_path / "pairs.toml").write_text(
+        (tmp_path / "pairs.toml").read_text(encoding="utf-8").replace('= "1"', '= "0"'),
+        encoding="utf-8",
+    )
+    no_modifier = load_knowledge_base([tmp_path])
+    assert _suggested(analyze(text, no_modifier), "76942") & DISTINCT == set()
 
 
 def test_every_listed_pair_cites_its_authority_and_names_codes_notelint_recognises(

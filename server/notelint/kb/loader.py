@@ -358,6 +358,14 @@ def check_references(kb: KnowledgeBase) -> list[RuleFileError]:
     for key, spec in kb.modifiers.items():
         for ref in (*spec.evidence, *spec.unless_any, *spec.also_requires):
             need("modifier", key, "concept", ref, kb.concepts)
+    seen_pairs: set[tuple[str, str]] = set()
+    for index, pair in enumerate(kb.code_pairs):
+        codes = (pair.column1, pair.column2)
+        if pair.column1 == pair.column2:
+            err("code_pair", str(index), f"code pair {index} names {pair.column1} twice")
+        elif codes in seen_pairs:
+            err("code_pair", str(index), f"code pair {pair.column1}/{pair.column2} is listed twice")
+        seen_pairs.add(codes)
     for key, rule in kb.rules.items():
         if not regex.match(RULE_ID_PATTERN, key):
             err("rule", key, f"rule id {key!r} must look like NL123")
