@@ -6,10 +6,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from lsprotocol import types
 
 from notelint.analysis import analyze
 from notelint.findings import Report
 from notelint.kb import KnowledgeBase, load_knowledge_base
+from notelint.lsp.hover import hover
+from notelint.lsp.linting import Analysis
+from notelint.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 DISTINCT = {"59", "XE", "XP", "XS", "XU"}
@@ -161,3 +165,16 @@ def test_no_note_gets_59_beside_an_x_modifier_or_one_outside_a_known_pair(
             assert len(distinct | (on_code & DISTINCT)) <= 1, path.name
             if distinct:
                 assert any(c2 == code and c1 in reported for c1, c2 in pairs), path.name
+
+
+def test_a_written_distinct_modifier_on_a_known_pair_reads_as_supported(kb: KnowledgeBase) -> None:
+    text = _DRAIN.format(biopsy=_SEPARATE) + "CPT: 49405, 47000-XS\n"
+    report = analyze(text, kb)
+    assert report.modifiers_supported("47000") == {"XS"}
+    assert "NL701" not in {f.rule for f in report.findings}  # already written: nothing to add
+    index = report.line_index()
+    analysis = Analysis(1, 1, report, index, kb, Settings(), [], ())
+    at = index.position(text.index("-XS") + 1)
+    shown = hover(analysis, types.Position(at.line, at.character), markdown=True)
+    assert shown is not None and isinstance(shown.contents, types.MarkupContent)
+    assert "This note supports -XS on 47000." in shown.contents.value

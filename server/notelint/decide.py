@@ -749,7 +749,9 @@ def _check_modifiers(ctx: _Context) -> None:
         if not status or not status.supported:
             continue
         mention = mentions[0]
-        for name in _suggested_modifiers(ctx, code_id):
+        names = _suggested_modifiers(ctx, code_id)
+        ctx.report.supported_modifiers[code_id] = names
+        for name in names:
             if name not in mention.modifiers and name not in _SIDE_MODIFIERS:
                 _suggest_modifier(ctx, mention, name)
     _check_distinct_pairs(ctx)
@@ -786,14 +788,17 @@ def _check_distinct_pairs(ctx: _Context) -> None:
         column2 = ctx.reported.get(pair.column2)
         if pair.modifier_indicator != "1" or pair.column1 not in ctx.reported or not column2:
             continue
-        # CMS accepts the modifier on either code of the pair: one already written suffices.
+        name = _distinct_modifier(ctx)
+        if name is None:
+            continue
+        for code_id in (pair.column1, pair.column2):  # CMS takes it on either code of the pair
+            supported = ctx.report.supported_modifiers.get(code_id, ())
+            ctx.report.supported_modifiers[code_id] = (*supported, name)
+        # One distinct-service modifier already written on the pair suffices.
         written = (
             m for c in (pair.column1, pair.column2) for r in ctx.reported[c] for m in r.modifiers
         )
-        if any(_is_distinct(ctx.kb, m) for m in written):
-            continue
-        name = _distinct_modifier(ctx)
-        if name:
+        if not any(_is_distinct(ctx.kb, m) for m in written):
             _suggest_modifier(ctx, column2[0], name)
 
 
