@@ -136,6 +136,19 @@ def test_an_organisations_pair_makes_its_column_2_code_take_the_modifier(
     assert _suggested(analyze(text, no_modifier), "76942") & DISTINCT == set()
 
 
+def test_two_pairs_of_one_code_name_its_modifier_once(tmp_path: Path, kb: KnowledgeBase) -> None:
+    (tmp_path / "pairs.toml").write_text(
+        '[[code_pair]]\ncolumn1 = "49406"\ncolumn2 = "47000"\nmodifier_indicator = "1"\n'
+        'authority = "an organisation"\nurl = "https://example.org/ncci"\npassage = "p"\n'
+        'as_of = "this quarter"\n',
+        encoding="utf-8",
+    )
+    text = _DRAIN.format(biopsy=_SEPARATE) + "CPT: 49405, 49406, 47000\n"
+    report = analyze(text, load_knowledge_base([tmp_path]))
+    assert [f.code for f in report.findings if f.rule == "NL701"] == ["47000"]
+    assert report.supported_modifiers["47000"] == ("XS",)
+
+
 def test_every_listed_pair_cites_its_authority_and_names_codes_notelint_recognises(
     kb: KnowledgeBase,
 ) -> None:

@@ -789,11 +789,11 @@ def _check_distinct_pairs(ctx: _Context) -> None:
         if pair.modifier_indicator != "1" or pair.column1 not in ctx.reported or not column2:
             continue
         name = _distinct_modifier(ctx)
-        if name is None:
-            continue
+        if name is None or name in ctx.report.supported_modifiers.get(pair.column2, ()):
+            continue  # nothing to name, or another pair of this code named it already
         for code_id in (pair.column1, pair.column2):  # CMS takes it on either code of the pair
             supported = ctx.report.supported_modifiers.get(code_id, ())
-            ctx.report.supported_modifiers[code_id] = (*supported, name)
+            ctx.report.supported_modifiers[code_id] = tuple(dict.fromkeys((*supported, name)))
         # One distinct-service modifier already written on the pair suffices.
         written = (
             m for c in (pair.column1, pair.column2) for r in ctx.reported[c] for m in r.modifiers
