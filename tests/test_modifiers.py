@@ -64,6 +64,8 @@ def _suggested(report: Report, code: str) -> set[str]:
         ("The resident performed the biopsy.", False),
         ("The attending was not present. The resident performed the biopsy.", False),
         ("I was present for the entire procedure.", False),
+        ("Consent was obtained by the resident. I was present for the entire procedure.", False),
+        ("The resident placed the patient prone. I performed the biopsy and was present.", False),
         (
             "Performed by Dr. Lee, PGY-3 radiology resident. I was present for the key portions.",
             True,
