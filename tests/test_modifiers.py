@@ -64,6 +64,10 @@ def _suggested(report: Report, code: str) -> set[str]:
         ("The resident performed the biopsy.", False),
         ("The attending was not present. The resident performed the biopsy.", False),
         ("I was present for the entire procedure.", False),
+        ("Attestation: I was present for the entire procedure and supervised the resident.", True),
+        ("Dr. E (IR fellow) performed the procedure under the direct supervision of Dr. F.", True),
+        ("Fellowship-trained radiologist performed the biopsy under ultrasound guidance.", False),
+        ("Dr. G, resident, was present but did not participate. I performed the biopsy.", False),
         ("Consent was obtained by the resident. I was present for the entire procedure.", False),
         ("The resident placed the patient prone. I performed the biopsy and was present.", False),
         (
