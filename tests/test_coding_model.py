@@ -131,15 +131,6 @@ def test_skin_marking_before_a_bedside_tap_is_not_guidance(kb: KnowledgeBase) ->
     assert [s.code for s in analyze(text, kb).suggested] == ["32554"]
 
 
-def test_distinct_episodes_suggest_the_separate_site_modifier(kb: KnowledgeBase) -> None:
-    text = (
-        "PROCEDURES: Ultrasound-guided paracentesis. Ultrasound-guided core biopsy of a liver "
-        "lesion in segment 6."
-    )
-    suggestion = next(s for s in analyze(text, kb).suggested if s.code == "76942")
-    assert "XS" in suggestion.modifiers
-
-
 def test_arthrography_fluoroscopy_is_separate_only_before_ct_or_mr(kb: KnowledgeBase) -> None:
     mr = "Right shoulder arthrogram under fluoroscopy, followed by MR arthrography."
     conventional = "Right shoulder arthrogram under fluoroscopy; spot radiographs obtained."

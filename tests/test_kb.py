@@ -157,3 +157,39 @@ def test_organisation_rules_extend_the_knowledge_base(tmp_path: Path) -> None:
     text = "PROCEDURE: Ultrasound-guided liver biopsy under moderate sedation.\nCPT: 47000, 76942\n"
     rules = {f.rule for f in analyze(text, kb, Settings(profile="ash")).findings}
     assert "NL601" in rules
+
+
+def test_a_code_pair_listed_twice_is_reported_at_its_line(tmp_path: Path) -> None:
+    errors = _errors(
+        tmp_path,
+        """
+        [[code_pair]]
+        column1 = "49405"
+        column2 = "47000"
+        modifier_indicator = "1"
+        authority = "again"
+        url = "https://example.org"
+        passage = "p"
+        as_of = "2017"
+        """,
+    )
+    assert errors == [f"{tmp_path / 'org.toml'}:2: code pair 49405/47000 is listed twice"]
+
+
+def test_a_code_pair_needs_a_modifier_indicator_ncci_uses(tmp_path: Path) -> None:
+    errors = _errors(
+        tmp_path,
+        """
+        [[code_pair]]
+        column1 = "38505"
+        column2 = "76942"
+        modifier_indicator = "2"
+        authority = "a"
+        url = "https://example.org"
+        passage = "p"
+        as_of = "2025"
+        """,
+    )
+    assert errors == [
+        f"{tmp_path / 'org.toml'}:5: code_pair.0.modifier_indicator: Input should be '0', '1' or '9'"
+    ]

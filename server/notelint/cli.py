@@ -23,6 +23,7 @@ from notelint.decide import make_finding
 from notelint.findings import Report, Span
 from notelint.inputs import NoteInput
 from notelint.kb import KnowledgeBase, KnowledgeBaseError, load_knowledge_base
+from notelint.kb.models import ALL_PROFILES, Profile
 from notelint.present.emit import FORMATS, make_emitter
 from notelint.settings import PROFILES, Settings
 
@@ -476,7 +477,7 @@ def _citations(kb: KnowledgeBase, rid: str) -> list[tuple[str, str]]:
         for req in code.requires:
             if (req.rule or kb.elements[req.element].rule) == rid:
                 where = f"{kb.sources[req.source.document].file}:{req.source.line}"
-                out.append((where, f"({code_id}) {req.source.quoted()}"))
+                out.append((where, f"({_scope(code_id, req.profiles)}) {req.source.quoted()}"))
     for policy in kb.policies:
         if policy.rule == rid:
             out.append(
@@ -494,6 +495,13 @@ def _citations(kb: KnowledgeBase, rid: str) -> list[tuple[str, str]]:
                 )
             )
     return list(dict.fromkeys(out))  # in order, without repeats
+
+
+def _scope(code_id: str, profiles: list[Profile]) -> str:
+    """The code a requirement is for, and its profiles when not all of them apply it."""
+    if set(profiles) >= set(ALL_PROFILES):
+        return code_id
+    return f"{code_id}; {', '.join(profiles)} profile"
 
 
 def _indent(block: str) -> str:

@@ -398,30 +398,14 @@ def _suggested_modifiers(ctx: _Context, code_id: str) -> tuple[str, ...]:
     if code_id not in ctx.modifiers:
         code = ctx.kb.codes[code_id]
         names = [name for name in code.modifiers if _modifier_applies(ctx, code, name)]
-        distinct = DISTINCT_SITE in code.modifiers and DISTINCT_SITE not in names
-        if distinct and _distinct_episode(ctx, code, ctx.status.get(code_id)):
-            names.append(DISTINCT_SITE)
         ctx.modifiers[code_id] = tuple(names)
     return ctx.modifiers[code_id]
 
 
-# The modifier for a service at a separate site or structure, the specific form of 59.
-DISTINCT_SITE = "XS"
-
-
-def _distinct_episode(ctx: _Context, code: Code, status: CodeStatus | None) -> bool:
-    """Guidance reported apart for one procedure while another of the same session includes
-    guidance of the same modality: a separate site, which the claim must show."""
-    if status is None or status.allowed_by is None:
-        return False
-    return any(
-        p is not status.allowed_by and _guidance_of(ctx, p.family, code.modality) == "included"
-        for p in ctx.primaries
-    )
-
-
 def _modifier_applies(ctx: _Context, code: Code, name: str) -> bool:
     modifier = ctx.kb.modifiers[name]
+    if modifier.distinct_service:  # only for a listed pair on the claim (_check_distinct_pairs)
+        return False
     if not modifier.evidence or (modifier.split_only and not code.professional_component):
         return False
     return (
@@ -765,33 +749,71 @@ def _check_modifiers(ctx: _Context) -> None:
         if not status or not status.supported:
             continue
         mention = mentions[0]
-        for name in _suggested_modifiers(ctx, code_id):
-            if name in mention.modifiers or name in _SIDE_MODIFIERS:
-                continue
-            evidence = ctx.ev.first(ctx.kb.modifiers[name].evidence)
-            fix = Fix(
-                f"Add modifier -{name} to {code_id}",
-                "modifier",
-                (
-                    TextEdit(
-                        Span(mention.span.start + len(code_id), mention.span.start + len(code_id)),
-                        f"-{name}",
-                    ),
-                ),
-            )
-            related = (
-                [Related(evidence.span, ctx.kb.concepts[evidence.concept].description)]
-                if evidence
-                else []
-            )
-            ctx.add(
-                "NL701",
-                mention.span,
-                code=code_id,
-                fixes=[fix],
-                related=related,
-                values={"modifier": name, "meaning": ctx.kb.modifiers[name].meaning},
-            )
+        names = _suggested_modifiers(ctx, code_id)
+        ctx.report.supported_modifiers[code_id] = names
+        for name in names:
+            if name not in mention.modifiers and name not in _SIDE_MODIFIERS:
+                _suggest_modifier(ctx, mention, name)
+    _check_distinct_pairs(ctx)
+
+
+def _suggest_modifier(ctx: _Context, mention: CodeMention, name: str) -> None:
+    """NL701: ``name`` for the reported ``mention``, with the fix that appends it."""
+    modifier = ctx.kb.modifiers[name]
+    evidence = ctx.ev.first(modifier.evidence)
+    at = mention.span.start + len(mention.code)
+    fix = Fix(
+        f"Add modifier -{name} to {mention.code}",
+        "modifier",
+        (TextEdit(Span(at, at), f"-{name}"),),
+    )
+    related = (
+        [Related(evidence.span, ctx.kb.concepts[evidence.concept].description)] if evidence else []
+    )
+    ctx.add(
+        "NL701",
+        mention.span,
+        code=mention.code,
+        fixes=[fix],
+        related=related,
+        values={"modifier": name, "meaning": modifier.meaning},
+    )
+
+
+def _check_distinct_pairs(ctx: _Context) -> None:
+    """A distinct-service modifier for the column 2 code of a known pair whose codes are both
+    reported, when the edit allows one and the note names the reason: never 59 beside an X
+    modifier, nor a second one where the pair already carries one."""
+    for pair in ctx.kb.code_pairs:
+        column2 = ctx.reported.get(pair.column2)
+        if pair.modifier_indicator != "1" or pair.column1 not in ctx.reported or not column2:
+            continue
+        name = _distinct_modifier(ctx)
+        if name is None or name in ctx.report.supported_modifiers.get(pair.column2, ()):
+            continue  # nothing to name, or another pair of this code named it already
+        for code_id in (pair.column1, pair.column2):  # CMS takes it on either code of the pair
+            supported = ctx.report.supported_modifiers.get(code_id, ())
+            ctx.report.supported_modifiers[code_id] = tuple(dict.fromkeys((*supported, name)))
+        # One distinct-service modifier already written on the pair suffices.
+        written = (
+            m for c in (pair.column1, pair.column2) for r in ctx.reported[c] for m in r.modifiers
+        )
+        if not any(_is_distinct(ctx.kb, m) for m in written):
+            _suggest_modifier(ctx, column2[0], name)
+
+
+def _is_distinct(kb: KnowledgeBase, name: str) -> bool:
+    modifier = kb.modifiers.get(name)
+    return bool(modifier and modifier.distinct_service)
+
+
+def _distinct_modifier(ctx: _Context) -> str | None:
+    """The first distinct-service modifier whose evidence the note has (XS for a separate
+    site before XU for a distinct service, as rules/modifiers.toml orders them)."""
+    for name, modifier in ctx.kb.modifiers.items():
+        if modifier.distinct_service and modifier.evidence and ctx.ev.has_any(modifier.evidence):
+            return name
+    return None
 
 
 def _check_mention_modifiers(ctx: _Context, mention: CodeMention, sides: set[str]) -> None:

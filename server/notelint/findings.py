@@ -132,6 +132,13 @@ class Report:
     unresolved: list[Unresolved] = field(default_factory=list)
     checklists: dict[str, list[ChecklistItem]] = field(default_factory=dict)
     sections: list[tuple[str, str, Span]] = field(default_factory=list)  # (kind, heading, span)
+    # Modifiers the note supports on a reported code, written or not (NL701 names the unwritten).
+    supported_modifiers: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def modifiers_supported(self, code: str) -> set[str]:
+        """What the note supports on ``code``: with a suggested code, or on a reported one."""
+        listed = {m for s in self.suggested if s.code == code for m in s.modifiers}
+        return listed | set(self.supported_modifiers.get(code, ()))
 
     def line_index(self, encoding: str = "utf-16") -> LineIndex:
         assert encoding in ("utf-16", "utf-8", "utf-32")

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 from notelint.kb.models import (
     RULE_ID_PATTERN,
     Code,
+    CodePair,
     Concept,
     ElementSpec,
     Family,
@@ -58,6 +59,7 @@ class KnowledgeBase:
     families: dict[str, Family] = field(default_factory=dict)
     policies: list[Policy] = field(default_factory=list)
     unit_limits: list[UnitLimit] = field(default_factory=list)
+    code_pairs: list[CodePair] = field(default_factory=list)
     modifiers: dict[str, Modifier] = field(default_factory=dict)
     triggers: list[Trigger] = field(default_factory=list)
     sections: dict[str, list[str]] = field(default_factory=dict)
@@ -79,6 +81,7 @@ _MAPPED: Mapping[str, tuple[str, type[BaseModel]]] = {
 _LISTED: Mapping[str, tuple[str, type[BaseModel]]] = {
     "policy": ("policies", Policy),
     "unit_limit": ("unit_limits", UnitLimit),
+    "code_pair": ("code_pairs", CodePair),
     "trigger": ("triggers", Trigger),
 }
 
@@ -355,6 +358,14 @@ def check_references(kb: KnowledgeBase) -> list[RuleFileError]:
     for key, spec in kb.modifiers.items():
         for ref in (*spec.evidence, *spec.unless_any, *spec.also_requires):
             need("modifier", key, "concept", ref, kb.concepts)
+    seen_pairs: set[tuple[str, str]] = set()
+    for index, pair in enumerate(kb.code_pairs):
+        codes = (pair.column1, pair.column2)
+        if pair.column1 == pair.column2:
+            err("code_pair", str(index), f"code pair {index} names {pair.column1} twice")
+        elif codes in seen_pairs:
+            err("code_pair", str(index), f"code pair {pair.column1}/{pair.column2} is listed twice")
+        seen_pairs.add(codes)
     for key, rule in kb.rules.items():
         if not regex.match(RULE_ID_PATTERN, key):
             err("rule", key, f"rule id {key!r} must look like NL123")

@@ -51,6 +51,8 @@ class SourceDocument(Strict):
     file: str
     title: str
     kind: Literal["brief", "guideline", "cms", "cpt"]
+    # The profile of the payer whose guideline this is: what it alone says applies only there.
+    payer: Profile | None = None
 
 
 class Citation(Strict):
@@ -60,12 +62,19 @@ class Citation(Strict):
     # Set where notelint applies the passage beyond what it states (to another modality,
     # say): the project's own policy, shown as such wherever the citation is.
     own_policy: str | None = None
+    # Set where a payer's guideline repeats what the coding rules themselves say (a CPT
+    # descriptor or guideline, the NCCI manual): that authority, as checked, so that the
+    # default profile may apply the requirement. Names the authority and where it was read.
+    restates: str | None = None
 
     def quoted(self) -> str:
-        """The passage, and the project's own policy if the requirement extends it."""
-        if self.own_policy is None:
-            return self.passage
-        return f"{self.passage} [notelint's own policy: {self.own_policy}]"
+        """The passage, with the authority it restates or the project's own policy."""
+        notes = []
+        if self.restates is not None:
+            notes.append(f"[also stated by {self.restates}]")
+        if self.own_policy is not None:
+            notes.append(f"[notelint's own policy: {self.own_policy}]")
+        return " ".join([self.passage, *notes])
 
 
 class Rule(Strict):
@@ -284,6 +293,9 @@ class UnitLimit(Strict):
 
 class Modifier(Strict):
     meaning: str
+    # 59 and its specific forms (XE, XP, XS, XU): suggested only on a code pair the
+    # knowledge base lists (rules/pairs.toml), never from evidence alone.
+    distinct_service: bool = False
     applies_to: str = ""
     source: str = ""
     brief_says: str | None = None
@@ -295,6 +307,19 @@ class Modifier(Strict):
     conflicts_with: list[str] = Field(default_factory=list)
     # Only for codes with a professional/technical split (26, TC).
     split_only: bool = False
+
+
+class CodePair(Strict):
+    """An NCCI procedure-to-procedure edit: column 2 is not paid with column 1 on the same
+    day unless the modifier indicator allows a distinct-service modifier and one applies."""
+
+    column1: str = Field(pattern=CODE_PATTERN)
+    column2: str = Field(pattern=CODE_PATTERN)
+    modifier_indicator: Literal["0", "1", "9"]
+    authority: str = Field(min_length=1)
+    url: str = Field(min_length=1)
+    passage: str = Field(min_length=1)  # quoted as read, from the authority named
+    as_of: str = Field(min_length=1)  # edits change quarterly: when the authority said so
 
 
 class Trigger(Strict):

@@ -72,7 +72,7 @@ def _modifiers(analysis: Analysis, code_id: str, written: set[str]) -> list[type
     kb = analysis.kb
     code = kb.codes.get(code_id)
     names = code.modifiers if code else list(kb.modifiers)
-    supported = {m for s in analysis.report.suggested if s.code == code_id for m in s.modifiers}
+    supported = analysis.report.modifiers_supported(code_id)
     ordered = [m for m in names if m in supported] + [m for m in names if m not in supported]
     return [
         types.CompletionItem(

@@ -101,7 +101,7 @@ def _bundling(analysis: Analysis, code_id: str) -> list[str]:
 
 
 def _supported_modifiers(analysis: Analysis, code_id: str) -> set[str]:
-    return {m for s in analysis.report.suggested if s.code == code_id for m in s.modifiers}
+    return analysis.report.modifiers_supported(code_id)
 
 
 def _other_code(analysis: Analysis, code_id: str) -> list[str]:
