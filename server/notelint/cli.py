@@ -151,7 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--keep-running",
         action="store_true",
-        help="--ws: keep serving after the last open session says exit (a shared server)",
+        help="--tcp, --ws: keep serving after the last open session says exit (a shared server)",
     )
     demo = sub.add_parser("demo", help="the web editor demo: WebSocket server and page on loopback")
     demo.add_argument("--log-level", choices=["error", "warning", "info"], default="warning")

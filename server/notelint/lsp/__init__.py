@@ -39,14 +39,16 @@ def run(args: argparse.Namespace) -> int:
     if address and args.ws:
         return _run_ws(address, args)
 
+    from notelint.lsp.streams import run_stdio, run_tcp
+
+    if address and args.tcp:
+        return run_tcp(*address, bool(getattr(args, "keep_running", False)))
+
     from notelint.lsp.server import build_server
 
     server = build_server()
     try:
-        if address and args.tcp:
-            server.start_tcp(*address)
-        else:
-            server.start_io()
+        run_stdio(server)
     finally:
         server.close()
     return server.exit_code
