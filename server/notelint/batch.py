@@ -30,10 +30,13 @@ from notelint.config import Config
 from notelint.findings import Report, Severity
 from notelint.inputs import (
     DEFAULT_MAX_BYTES,
+    NOT_A_FILE,
     NOTE_SUFFIXES,
     NoteInput,
+    Skipped,
     discover,
     from_bytes,
+    is_special,
     read_note,
     too_large,
 )
@@ -85,6 +88,11 @@ def tasks_for(
 ) -> Iterator[Task]:
     """Tasks in input order, produced lazily: files, standard input, FHIR exports and Bundles."""
     for path in discover(paths, INPUT_SUFFIXES):
+        if isinstance(path, Skipped) or (path != "-" and is_special(path)):
+            shown = path.path if isinstance(path, Skipped) else path
+            reason = path.reason if isinstance(path, Skipped) else NOT_A_FILE
+            yield Task(shown, config_for(shown), error=reason)
+            continue
         config = config_for(path)
         if path == "-":
             limit = config.max_file_size or DEFAULT_MAX_BYTES
@@ -110,7 +118,8 @@ def count_inputs(paths: Iterable[str]) -> int:
     """How many tasks ``tasks_for`` will make, near enough for a progress bar's ETA."""
     total = 0
     for path in discover(paths, INPUT_SUFFIXES):
-        total += fhir.count_resources(path) if fhir.is_ndjson(path) else 1
+        ndjson = isinstance(path, str) and fhir.is_ndjson(path)
+        total += fhir.count_resources(path) if isinstance(path, str) and ndjson else 1
     return total
 
 
@@ -183,7 +192,7 @@ def _read(task: Task) -> NoteInput:
     if task.charset and task.charset.replace("-", "").replace("_", "") not in ("utf8", "utf8sig"):
         try:
             decoded = data.decode(task.charset)
-        except (UnicodeDecodeError, LookupError):
+        except (UnicodeError, LookupError):  # punycode and idna raise the base class
             pass  # mislabelled: fall back to UTF-8 / Windows-1252 with NL901, as for files
         else:
             if "\x00" in decoded[:8192]:  # binary, as inputs.from_bytes judges files

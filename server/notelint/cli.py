@@ -24,6 +24,7 @@ from notelint.findings import Report, Span
 from notelint.inputs import NoteInput
 from notelint.kb import KnowledgeBase, KnowledgeBaseError, load_knowledge_base
 from notelint.present.emit import FORMATS, make_emitter
+from notelint.safety import describe_failure, printable
 from notelint.settings import PROFILES, Settings
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -208,6 +209,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
     except BrokenPipeError:
         return EXIT_ERROR
+    except (Exception, RecursionError, MemoryError) as exc:
+        # The last line of defence: one line, no traceback, never the exception's message
+        # (it can quote a note); exit 2, which callers do not read as "findings".
+        print(f"notelint: internal error ({describe_failure(exc)})", file=sys.stderr)
+        return EXIT_ERROR
 
 
 def _analyse(note: NoteInput, kb: KnowledgeBase, config: Config) -> Report:
@@ -269,9 +275,7 @@ def _check(args: argparse.Namespace) -> int:
     emitter = make_emitter(args.format, sys.stdout, base)
     show_bar = sys.stderr.isatty() and not args.quiet
     progress = batch.Progress(sys.stderr, args.paths if show_bar else None)
-    tasks = batch.tasks_for(
-        args.paths, _Configs(args, frozenset(base.rules)), sys.stdin.buffer.read
-    )
+    tasks = batch.tasks_for(args.paths, _Configs(args, frozenset(base.rules)), _read_stdin)
     output = batch.Output(
         text=args.format == "text", show_codes=not args.no_codes, excerpts=args.include_excerpts
     )
@@ -285,7 +289,7 @@ def _check(args: argparse.Namespace) -> int:
                 progress.advance()
                 if result.error is not None:
                     progress.clear()
-                    print(f"notelint: {result.shown}: {result.error}", file=sys.stderr)
+                    print(f"notelint: {printable(result.shown)}: {result.error}", file=sys.stderr)
                     unreadable += 1
                     emitter.error(result)
                     continue
@@ -310,6 +314,12 @@ def _check(args: argparse.Namespace) -> int:
     progress.close()
     emitter.end(unreadable)
     return EXIT_ERROR if unreadable else worst_exit
+
+
+def _read_stdin(limit: int) -> bytes:
+    """Standard input up to one byte past ``limit``, so that a longer one is known as such
+    (NL903, as for a file) instead of being linted cut short."""
+    return sys.stdin.buffer.read(limit + 1)
 
 
 def _log_result(result: batch.FileResult, progress: batch.Progress) -> None:
