@@ -150,6 +150,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--max-message-mb", type=float, default=10, metavar="MB", help="--ws: message size limit"
     )
     serve.add_argument(
+        "--allow-client-rules",
+        action="store_true",
+        help="--ws: let clients name rule folders on this machine in their settings",
+    )
+    serve.add_argument(
         "--keep-running",
         action="store_true",
         help="--tcp, --ws: keep serving after the last open session says exit (a shared server)",
