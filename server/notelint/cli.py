@@ -9,6 +9,7 @@ import argparse
 import json
 import logging
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from concurrent.futures.process import BrokenProcessPool
@@ -29,6 +30,7 @@ from notelint.settings import PROFILES, Settings
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
+EXIT_TERMINATED = 143  # 128 + SIGTERM
 log = logging.getLogger("notelint")
 
 
@@ -286,11 +288,15 @@ def _check(args: argparse.Namespace) -> int:
     )
     jobs = args.jobs or batch.default_jobs()
     worst_exit, unreadable = EXIT_CLEAN, 0
+    _terminating.clear()
+    previous = signal.signal(signal.SIGTERM, _terminate)  # to stop the workers on the way out
     try:
         with closing(
             batch.run_ordered(tasks, (tuple(args.rules), _analyse, output), jobs)
         ) as results:
             for result in results:
+                if _terminating:
+                    raise _Terminated
                 progress.advance()
                 if result.error is not None:
                     progress.clear()
@@ -312,13 +318,28 @@ def _check(args: argparse.Namespace) -> int:
         progress.close()
         print("notelint: a worker process stopped unexpectedly", file=sys.stderr)
         return EXIT_ERROR
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as stop:
         progress.close()
+        if emitter.started:
+            emitter.end(unreadable)  # a well-formed document of the files done so far
         print("notelint: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        return EXIT_TERMINATED if isinstance(stop, _Terminated) else EXIT_INTERRUPTED
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     progress.close()
     emitter.end(unreadable)
     return EXIT_ERROR if unreadable else worst_exit
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, handled as Ctrl-C is: the worker pool is shut down before the process ends."""
+
+
+_terminating: list[int] = []  # SIGTERM arrived: stop between two notes, never mid-write
+
+
+def _terminate(signum: int, frame: object) -> None:
+    _terminating.append(signum)
 
 
 def _read_stdin(limit: int) -> bytes:
