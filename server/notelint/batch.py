@@ -262,7 +262,10 @@ def _pooled(
     if mp_context.get_start_method() == "fork":
         Worker(*worker_args).warm_up()
     pool = ProcessPoolExecutor(
-        jobs, mp_context=mp_context, initializer=_init_worker, initargs=worker_args
+        min(jobs, max_workers()),
+        mp_context=mp_context,
+        initializer=_init_worker,
+        initargs=worker_args,
     )
     pending: deque[Future[FileResult] | FileResult] = deque()
     try:
@@ -270,13 +273,43 @@ def _pooled(
             if task.error is not None:  # nothing to do in a worker, but it keeps its place
                 pending.append(FileResult(task.shown, error=task.error, meta=task.meta))
             else:
-                pending.append(pool.submit(_work, task))
+                pending.append(_submit(pool, task))
             if len(pending) >= window:
                 yield _take(pending.popleft())
         while pending:
             yield _take(pending.popleft())
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+class PoolError(Exception):
+    """The worker processes could not be started; the message is for the user."""
+
+
+def _submit(pool: ProcessPoolExecutor, task: Task) -> Future[FileResult]:
+    """Workers start as tasks are submitted: past the process or descriptor limits that fails,
+    and the half-started pool is stopped at once (waiting for it would wait for ever)."""
+    try:
+        return pool.submit(_work, task)
+    except OSError as exc:
+        for process in list(getattr(pool, "_processes", {}).values()):
+            process.kill()
+        pool.shutdown(wait=False, cancel_futures=True)
+        reason = exc.strerror or type(exc).__name__
+        raise PoolError(f"cannot start the worker processes ({reason}); try fewer --jobs") from None
+
+
+def max_workers() -> int:
+    """As many workers as the descriptor limit leaves room for (each holds a few descriptors in
+    this process); past the process limit, starting one fails and :func:`_submit` says so."""
+    try:
+        import resource
+    except ImportError:
+        return 61  # Windows' ceiling for a process pool
+    files = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    if files == resource.RLIM_INFINITY or files < 0:
+        return 512
+    return max(1, min((files - 32) // 4, 512))
 
 
 def _take(item: Future[FileResult] | FileResult) -> FileResult:

@@ -314,6 +314,10 @@ def _check(args: argparse.Namespace) -> int:
         if emitter.started:
             emitter.end(unreadable)  # a well-formed document of the files done so far
         raise
+    except batch.PoolError as exc:
+        progress.close()
+        print(f"notelint: {exc}", file=sys.stderr)
+        return EXIT_ERROR
     except BrokenProcessPool:
         progress.close()
         print("notelint: a worker process stopped unexpectedly", file=sys.stderr)

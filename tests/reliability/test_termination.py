@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import signal
 import subprocess
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+
+import pytest
+
+from notelint.cli import main
 
 NOTE = "PROCEDURE: Ultrasound-guided liver biopsy.\nImages were saved.\nCPT: 47000, 76942\n"
 
@@ -47,3 +53,37 @@ def test_sigterm_stops_the_workers(tmp_path: Path) -> None:
     while any(_alive(w) for w in workers) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert workers and not any(_alive(w) for w in workers)
+
+
+def test_workers_that_cannot_start_are_one_error_not_a_hang(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for number in range(4):
+        (tmp_path / f"n{number}.txt").write_text(NOTE)
+
+    def submit(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.EMFILE, "Too many open files")
+
+    monkeypatch.setattr(ProcessPoolExecutor, "submit", submit)
+    assert main(["check", "-j2", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert (
+        err
+        == "notelint: cannot start the worker processes (Too many open files); try fewer --jobs\n"
+    )
+
+
+def test_jobs_are_kept_within_the_descriptor_limit(tmp_path: Path) -> None:
+    for number in range(8):
+        (tmp_path / f"n{number}.txt").write_text(NOTE)
+    limit = "import resource; resource.setrlimit(resource.RLIMIT_NOFILE, (48, 48)); "
+    run = (
+        "from notelint.cli import main; raise SystemExit(main(['check', '-j', '64', sys.argv[1]]))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", "import sys; " + limit + run, str(tmp_path)],
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 1 and not done.stderr
