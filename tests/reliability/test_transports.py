@@ -110,3 +110,18 @@ def test_a_hostile_length_on_stdio_ends_cleanly(header: bytes) -> None:
     )
     assert done.returncode in (0, 1)
     assert b"Traceback" not in done.stderr and b"MemoryError" not in done.stderr
+
+
+@pytest.mark.parametrize("ident", [[1], {"a": 1}, True])
+def test_a_request_id_that_is_not_a_string_or_number_is_invalid(ident: object) -> None:
+    server = build_server()
+    out = _Collect()
+    server.protocol.set_writer(out, include_headers=False)
+    request = {"jsonrpc": "2.0", "id": ident, "method": "shutdown", "params": {"id": [2]}}
+    try:
+        asyncio.run(serve_messages(_Bytes(_frame(request)), server))
+    finally:
+        server.close()
+    [answer] = out.messages
+    assert answer.get("id") is None and answer["error"]["code"] == -32600
+    assert "data" not in answer["error"]

@@ -58,6 +58,10 @@ class NotelintProtocol(LanguageServerProtocol):
         super()._execute_handler(msg_id, handler, forget_then, args, kwargs)
 
     def structure_message(self, data: dict[str, Any]) -> Any:
+        ident = data.get("id") if "jsonrpc" in data else None  # nested objects pass through
+        if isinstance(ident, bool) or not isinstance(ident, int | str | None):
+            # JSON-RPC ids are strings, numbers or null: answer as unreadable, with id null.
+            return Rejected(None, None, types.ErrorCodes.InvalidRequest, "invalid request id")
         try:
             return super().structure_message(data)
         except JsonRpcException as exc:
