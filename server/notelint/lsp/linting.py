@@ -228,7 +228,7 @@ class Linter:
         version, generation = doc.version, self.generation
         while True:
             latest = doc.lint.latest
-            if latest and latest.version >= version and latest.generation >= generation:
+            if latest and latest.generation >= generation and _covers(latest, doc, version):
                 return latest
             task = doc.lint.running
             if task is None or task.done():
@@ -286,6 +286,14 @@ class Linter:
 
     def close(self) -> None:
         self.pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _covers(analysis: Analysis, doc: Document, version: int) -> bool:
+    """Whether ``analysis`` is of ``version`` or later; of the same version only if of the same
+    text (a client may send a change without raising the version)."""
+    if analysis.version != version:
+        return analysis.version > version
+    return analysis.report.text == doc.text
 
 
 def _log_task_failure(task: asyncio.Future[Any]) -> None:
