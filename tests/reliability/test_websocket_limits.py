@@ -77,3 +77,15 @@ def test_a_debounce_out_of_range_is_refused(value: float) -> None:
 def test_a_message_limit_of_zero_is_a_usage_error() -> None:
     with pytest.raises(ValueError, match="max-message-mb"):
         ws_policy(argparse.Namespace(max_message_mb=0))
+
+
+def test_a_frame_that_is_not_utf8_gets_a_parse_error() -> None:
+    async def send_bytes(port: int) -> dict[str, object]:
+        async with connect(f"ws://{HOST}:{port}/") as ws:
+            await ws.send(b'{"jsonrpc": "2.0", "id": 1, "method": "\xff"}')
+            answer: dict[str, object] = json.loads(await asyncio.wait_for(ws.recv(), 5))
+            return answer
+
+    with running(Policy()) as port:
+        answer = asyncio.run(send_bytes(port))
+    assert answer["error"] == {"code": -32700, "message": "parse error"}

@@ -110,7 +110,7 @@ class NotelintProtocol(LanguageServerProtocol):
 
     def reject_unparsable(self, exc: Exception) -> None:
         """The transport could not parse a body as JSON: answer as JSON-RPC says, with id null."""
-        if isinstance(exc, json.JSONDecodeError):
+        if isinstance(exc, json.JSONDecodeError | UnicodeDecodeError):  # bytes not UTF-8 too
             self.handle_message(Rejected(None, None, types.ErrorCodes.ParseError, "parse error"))
 
     @lsp_method(types.INITIALIZE)
