@@ -320,6 +320,8 @@ def _check(args: argparse.Namespace) -> int:
         return EXIT_ERROR
     except BrokenProcessPool:
         progress.close()
+        if emitter.started:
+            emitter.end(unreadable)  # a well-formed document of the files done so far
         print("notelint: a worker process stopped unexpectedly", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt as stop:

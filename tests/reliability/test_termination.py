@@ -8,11 +8,15 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from notelint import batch
 from notelint.cli import main
 
 NOTE = "PROCEDURE: Ultrasound-guided liver biopsy.\nImages were saved.\nCPT: 47000, 76942\n"
@@ -87,3 +91,22 @@ def test_jobs_are_kept_within_the_descriptor_limit(tmp_path: Path) -> None:
         check=False,
     )
     assert done.returncode == 1 and not done.stderr
+
+
+def test_a_dead_worker_leaves_a_well_formed_document(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for number in range(2):
+        (tmp_path / f"n{number}.txt").write_text(NOTE)
+    real = batch.run_ordered
+
+    def dies_after_one(*args: Any, **kwargs: Any) -> Iterator[batch.FileResult]:
+        results = real(*args, **kwargs)
+        yield next(results)
+        raise BrokenProcessPool("a worker died")
+
+    monkeypatch.setattr(batch, "run_ordered", dies_after_one)
+    assert main(["check", "-j1", "--format", "sarif", str(tmp_path)]) == 2
+    captured = capsys.readouterr()
+    assert len(json.loads(captured.out)["runs"][0]["results"]) > 0
+    assert captured.err == "notelint: a worker process stopped unexpectedly\n"
