@@ -68,7 +68,8 @@ def _walk(top: str, suffixes: frozenset[str]) -> Iterator[str | Skipped]:
                 continue
             try:
                 if entry.is_dir():
-                    folders.append(entry.path)
+                    if not entry.is_symlink():  # as os.walk: a linked folder is not entered
+                        folders.append(entry.path)
                 elif Path(entry.name).suffix.lower() in suffixes:
                     yield entry.path if entry.is_file() else Skipped(entry.path, NOT_A_FILE)
             except OSError as exc:

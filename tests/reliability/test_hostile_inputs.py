@@ -196,3 +196,13 @@ def test_punycode_charset_is_no_crash(tmp_path: Path, capsys: pytest.CaptureFixt
     (tmp_path / "p.ndjson").write_text(_attachment("text/plain; charset=punycode", b"CPT \xff\xfe"))
     assert main(["check", "-j1", str(tmp_path / "p.ndjson")]) in (0, 1)
     assert "internal error" not in capsys.readouterr().err
+
+
+def test_a_folder_linked_into_itself_is_walked_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "n.txt").write_text(NOTE)
+    (tmp_path / "a" / "loop").symlink_to("..")
+    main(["check", "-j1", "--format", "json", str(tmp_path)])
+    assert json.loads(capsys.readouterr().out)["summary"]["files"] == 1
