@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import closing
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from notelint import __version__, batch
@@ -24,7 +24,7 @@ from notelint.decide import make_finding
 from notelint.findings import Report, Span
 from notelint.inputs import NoteInput
 from notelint.kb import KnowledgeBase, KnowledgeBaseError, load_knowledge_base
-from notelint.present.emit import FORMATS, make_emitter
+from notelint.present.emit import FORMATS, Emitter, make_emitter
 from notelint.safety import describe_failure, printable
 from notelint.settings import PROFILES, Settings
 
@@ -287,7 +287,7 @@ def _check(args: argparse.Namespace) -> int:
         text=args.format == "text", show_codes=not args.no_codes, excerpts=args.include_excerpts
     )
     jobs = args.jobs or batch.default_jobs()
-    worst_exit, unreadable = EXIT_CLEAN, 0
+    tally = _Tally()
     _terminating.clear()
     previous = signal.signal(signal.SIGTERM, _terminate)  # to stop the workers on the way out
     try:
@@ -297,44 +297,53 @@ def _check(args: argparse.Namespace) -> int:
             for result in results:
                 if _terminating:
                     raise _Terminated
-                progress.advance()
-                if result.error is not None:
-                    progress.clear()
-                    print(f"notelint: {printable(result.shown)}: {result.error}", file=sys.stderr)
-                    unreadable += 1
-                    emitter.error(result)
-                    continue
-                _log_result(result, progress)
-                if sys.stdout.isatty():
-                    progress.clear()
-                emitter.file(result)
-                worst_exit = EXIT_FINDINGS if result.failed else worst_exit
-    except (ConfigError, KnowledgeBaseError):
+                _emit(result, emitter, progress, tally)
+    except (ConfigError, KeyboardInterrupt, KnowledgeBaseError, BrokenProcessPool) as stop:
         progress.close()
         if emitter.started:
-            emitter.end(unreadable)  # a well-formed document of the files done so far
-        raise
+            emitter.end(tally.unreadable)  # a well-formed document of the files done so far
+        if isinstance(stop, ConfigError | KnowledgeBaseError):
+            raise
+        stopped = "interrupted" if isinstance(stop, KeyboardInterrupt) else _WORKER_DIED
+        print(f"notelint: {stopped}", file=sys.stderr)
+        if isinstance(stop, KeyboardInterrupt):
+            return EXIT_TERMINATED if isinstance(stop, _Terminated) else EXIT_INTERRUPTED
+        return EXIT_ERROR
     except batch.PoolError as exc:
         progress.close()
         print(f"notelint: {exc}", file=sys.stderr)
         return EXIT_ERROR
-    except BrokenProcessPool:
-        progress.close()
-        if emitter.started:
-            emitter.end(unreadable)  # a well-formed document of the files done so far
-        print("notelint: a worker process stopped unexpectedly", file=sys.stderr)
-        return EXIT_ERROR
-    except KeyboardInterrupt as stop:
-        progress.close()
-        if emitter.started:
-            emitter.end(unreadable)  # a well-formed document of the files done so far
-        print("notelint: interrupted", file=sys.stderr)
-        return EXIT_TERMINATED if isinstance(stop, _Terminated) else EXIT_INTERRUPTED
     finally:
         signal.signal(signal.SIGTERM, previous)
     progress.close()
-    emitter.end(unreadable)
-    return EXIT_ERROR if unreadable else worst_exit
+    emitter.end(tally.unreadable)
+    return EXIT_ERROR if tally.unreadable else tally.worst_exit
+
+
+_WORKER_DIED = "a worker process stopped unexpectedly"
+
+
+@dataclass
+class _Tally:
+    worst_exit: int = EXIT_CLEAN
+    unreadable: int = 0
+
+
+def _emit(
+    result: batch.FileResult, emitter: Emitter, progress: batch.Progress, tally: _Tally
+) -> None:
+    progress.advance()
+    if result.error is not None:
+        progress.clear()
+        print(f"notelint: {printable(result.shown)}: {result.error}", file=sys.stderr)
+        tally.unreadable += 1
+        emitter.error(result)
+        return
+    _log_result(result, progress)
+    if sys.stdout.isatty():
+        progress.clear()
+    emitter.file(result)
+    tally.worst_exit = EXIT_FINDINGS if result.failed else tally.worst_exit
 
 
 class _Terminated(KeyboardInterrupt):
