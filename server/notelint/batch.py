@@ -42,7 +42,7 @@ from notelint.inputs import (
 )
 from notelint.kb import KnowledgeBase, load_knowledge_base
 from notelint.present import json_format, text
-from notelint.safety import describe_failure
+from notelint.safety import describe_failure, printable
 
 INPUT_SUFFIXES = NOTE_SUFFIXES | fhir.NDJSON_SUFFIXES
 Analyse = Callable[[NoteInput, KnowledgeBase, Config], Report]
@@ -170,7 +170,7 @@ class Worker:
             entry=None
             if text_out
             else json_format.file_json(task.shown, report, excerpts=self.output.excerpts),
-            lines=tuple(text.file_lines(task.shown, report, self.output.show_codes))
+            lines=tuple(text.file_lines(printable(task.shown), report, self.output.show_codes))
             if text_out
             else (),
             findings=len(report.findings),

@@ -206,3 +206,12 @@ def test_a_folder_linked_into_itself_is_walked_once(
     (tmp_path / "a" / "loop").symlink_to("..")
     main(["check", "-j1", "--format", "json", str(tmp_path)])
     assert json.loads(capsys.readouterr().out)["summary"]["files"] == 1
+
+
+def test_a_linted_name_with_control_characters_is_printed_without_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "a\x1b[2Jb.txt").write_text(NOTE)
+    main(["check", "-j1", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "a?[2Jb.txt:" in out
