@@ -3,41 +3,45 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-import pytest
 from lsp_support import SERVER, UNITS
-from raw_client import ServerProcess
+from raw_client import RawClient, ServerProcess
 
-BROKEN = {  # file, text, whether notelint's settings are broken (a `tool` of 5 has none)
-    "nested too deeply": ("notelint.toml", "a = " + "[" * 5_000 + "]" * 5_000 + "\n", True),
-    "a tool that is not a table": ("pyproject.toml", "tool = 5\n# [tool.notelint]\n", False),
-    "not TOML": ("notelint.toml", "select = [\n", True),
+BROKEN = {  # folder: file, text, whether notelint's settings are broken (a `tool` of 5 has none)
+    "deep": ("notelint.toml", "a = " + "[" * 5_000 + "]" * 5_000 + "\n", True),
+    "tool": ("pyproject.toml", "tool = 5\n# [tool.notelint]\n", False),
+    "torn": ("notelint.toml", "select = [\n", True),
 }
 
 
-@pytest.mark.parametrize("case", BROKEN)
-def test_broken_config_is_a_diagnostic_on_the_note(case: str, tmp_path: Path) -> None:
-    name, text, broken = BROKEN[case]
-    (tmp_path / name).write_text(text)
-    uri = (tmp_path / "a.txt").as_uri()
+def _diagnostics(client: RawClient, uri: str) -> list[dict[str, Any]]:
+    item = {"uri": uri, "languageId": "plaintext", "version": 1, "text": UNITS}
+    client.notify("textDocument/didOpen", {"textDocument": item})
+    found: list[dict[str, Any]] = client.notification("textDocument/publishDiagnostics", uri)[
+        "params"
+    ]["diagnostics"]
+    return found
+
+
+def test_broken_config_is_a_diagnostic_on_the_note(tmp_path: Path) -> None:
     server = ServerProcess([*SERVER])
     try:
         client = server.client
         init = {"processId": None, "rootUri": tmp_path.as_uri(), "capabilities": {}}
         assert "result" in client.request("initialize", init)
         client.notify("initialized", {})
-        item = {"uri": uri, "languageId": "plaintext", "version": 1, "text": UNITS}
-        client.notify("textDocument/didOpen", {"textDocument": item})
-        pushed = client.notification("textDocument/publishDiagnostics", uri)["params"]
-        codes = [d["code"] for d in pushed["diagnostics"]]
-        assert "NL401" in codes  # still linted
-        config = [d for d in pushed["diagnostics"] if d["code"] == "config"]
-        assert len(config) == broken and all(name in d["message"] for d in config)
-        position = {"line": 0, "character": 0}
-        hover = client.request(
-            "textDocument/hover", {"textDocument": {"uri": uri}, "position": position}
-        )
-        assert "error" not in hover
+        for folder, (name, text, broken) in BROKEN.items():
+            (tmp_path / folder).mkdir()
+            (tmp_path / folder / name).write_text(text)
+            uri = (tmp_path / folder / "a.txt").as_uri()
+            found = _diagnostics(client, uri)
+            assert "NL401" in {d["code"] for d in found}, folder  # still linted
+            config = [d for d in found if d["code"] == "config"]
+            assert len(config) == broken and all(name in d["message"] for d in config), folder
+            position = {"line": 0, "character": 0}
+            hover = {"textDocument": {"uri": uri}, "position": position}
+            assert "error" not in client.request("textDocument/hover", hover)
     finally:
         _, stderr = server.stop()
     assert "Traceback" not in stderr
