@@ -30,16 +30,19 @@ from notelint.config import Config
 from notelint.findings import Report, Severity
 from notelint.inputs import (
     DEFAULT_MAX_BYTES,
+    NOT_A_FILE,
     NOTE_SUFFIXES,
     NoteInput,
+    Skipped,
     discover,
     from_bytes,
+    is_special,
     read_note,
     too_large,
 )
 from notelint.kb import KnowledgeBase, load_knowledge_base
 from notelint.present import json_format, text
-from notelint.safety import describe_failure
+from notelint.safety import describe_failure, printable
 
 INPUT_SUFFIXES = NOTE_SUFFIXES | fhir.NDJSON_SUFFIXES
 Analyse = Callable[[NoteInput, KnowledgeBase, Config], Report]
@@ -85,6 +88,11 @@ def tasks_for(
 ) -> Iterator[Task]:
     """Tasks in input order, produced lazily: files, standard input, FHIR exports and Bundles."""
     for path in discover(paths, INPUT_SUFFIXES):
+        if isinstance(path, Skipped) or (path != "-" and is_special(path)):
+            shown = path.path if isinstance(path, Skipped) else path
+            reason = path.reason if isinstance(path, Skipped) else NOT_A_FILE
+            yield Task(shown, config_for(shown), error=reason)
+            continue
         config = config_for(path)
         if path == "-":
             limit = config.max_file_size or DEFAULT_MAX_BYTES
@@ -110,7 +118,8 @@ def count_inputs(paths: Iterable[str]) -> int:
     """How many tasks ``tasks_for`` will make, near enough for a progress bar's ETA."""
     total = 0
     for path in discover(paths, INPUT_SUFFIXES):
-        total += fhir.count_resources(path) if fhir.is_ndjson(path) else 1
+        ndjson = isinstance(path, str) and fhir.is_ndjson(path)
+        total += fhir.count_resources(path) if isinstance(path, str) and ndjson else 1
     return total
 
 
@@ -161,7 +170,7 @@ class Worker:
             entry=None
             if text_out
             else json_format.file_json(task.shown, report, excerpts=self.output.excerpts),
-            lines=tuple(text.file_lines(task.shown, report, self.output.show_codes))
+            lines=tuple(text.file_lines(printable(task.shown), report, self.output.show_codes))
             if text_out
             else (),
             findings=len(report.findings),
@@ -183,7 +192,7 @@ def _read(task: Task) -> NoteInput:
     if task.charset and task.charset.replace("-", "").replace("_", "") not in ("utf8", "utf8sig"):
         try:
             decoded = data.decode(task.charset)
-        except (UnicodeDecodeError, LookupError):
+        except (UnicodeError, LookupError):  # punycode and idna raise the base class
             pass  # mislabelled: fall back to UTF-8 / Windows-1252 with NL901, as for files
         else:
             if "\x00" in decoded[:8192]:  # binary, as inputs.from_bytes judges files
@@ -253,7 +262,10 @@ def _pooled(
     if mp_context.get_start_method() == "fork":
         Worker(*worker_args).warm_up()
     pool = ProcessPoolExecutor(
-        jobs, mp_context=mp_context, initializer=_init_worker, initargs=worker_args
+        min(jobs, max_workers()),
+        mp_context=mp_context,
+        initializer=_init_worker,
+        initargs=worker_args,
     )
     pending: deque[Future[FileResult] | FileResult] = deque()
     try:
@@ -261,13 +273,43 @@ def _pooled(
             if task.error is not None:  # nothing to do in a worker, but it keeps its place
                 pending.append(FileResult(task.shown, error=task.error, meta=task.meta))
             else:
-                pending.append(pool.submit(_work, task))
+                pending.append(_submit(pool, task))
             if len(pending) >= window:
                 yield _take(pending.popleft())
         while pending:
             yield _take(pending.popleft())
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+class PoolError(Exception):
+    """The worker processes could not be started; the message is for the user."""
+
+
+def _submit(pool: ProcessPoolExecutor, task: Task) -> Future[FileResult]:
+    """Workers start as tasks are submitted: past the process or descriptor limits that fails,
+    and the half-started pool is stopped at once (waiting for it would wait for ever)."""
+    try:
+        return pool.submit(_work, task)
+    except OSError as exc:
+        for process in list(getattr(pool, "_processes", {}).values()):
+            process.kill()
+        pool.shutdown(wait=False, cancel_futures=True)
+        reason = exc.strerror or type(exc).__name__
+        raise PoolError(f"cannot start the worker processes ({reason}); try fewer --jobs") from None
+
+
+def max_workers() -> int:
+    """As many workers as the descriptor limit leaves room for (each holds a few descriptors in
+    this process); past the process limit, starting one fails and :func:`_submit` says so."""
+    try:
+        import resource
+    except ImportError:
+        return 61  # Windows' ceiling for a process pool
+    files = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    if files == resource.RLIM_INFINITY or files < 0:
+        return 512
+    return max(1, min((files - 32) // 4, 512))
 
 
 def _take(item: Future[FileResult] | FileResult) -> FileResult:

@@ -9,11 +9,12 @@ import argparse
 import json
 import logging
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import closing
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from notelint import __version__, batch
@@ -24,11 +25,13 @@ from notelint.findings import Report, Span
 from notelint.inputs import NoteInput
 from notelint.kb import KnowledgeBase, KnowledgeBaseError, load_knowledge_base
 from notelint.kb.models import ALL_PROFILES, Profile
-from notelint.present.emit import FORMATS, make_emitter
+from notelint.present.emit import FORMATS, Emitter, make_emitter
+from notelint.safety import describe_failure, printable
 from notelint.settings import PROFILES, Settings
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
+EXIT_TERMINATED = 143  # 128 + SIGTERM
 log = logging.getLogger("notelint")
 
 
@@ -159,9 +162,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--max-message-mb", type=float, default=10, metavar="MB", help="--ws: message size limit"
     )
     serve.add_argument(
+        "--allow-client-rules",
+        action="store_true",
+        help="--ws: let clients name rule folders on this machine in their settings",
+    )
+    serve.add_argument(
         "--keep-running",
         action="store_true",
-        help="--ws: keep serving after the last open session says exit (a shared server)",
+        help="--tcp, --ws: keep serving after the last open session says exit (a shared server)",
     )
     demo = sub.add_parser("demo", help="the web editor demo: WebSocket server and page on loopback")
     demo.add_argument("--log-level", choices=["error", "warning", "info"], default="warning")
@@ -217,6 +225,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"notelint: {exc}", file=sys.stderr)
         return EXIT_ERROR
     except BrokenPipeError:
+        return EXIT_ERROR
+    except (Exception, RecursionError, MemoryError) as exc:
+        # The last line of defence: one line, no traceback, never the exception's message
+        # (it can quote a note); exit 2, which callers do not read as "findings".
+        print(f"notelint: internal error ({describe_failure(exc)})", file=sys.stderr)
         return EXIT_ERROR
 
 
@@ -279,47 +292,85 @@ def _check(args: argparse.Namespace) -> int:
     emitter = make_emitter(args.format, sys.stdout, base)
     show_bar = sys.stderr.isatty() and not args.quiet
     progress = batch.Progress(sys.stderr, args.paths if show_bar else None)
-    tasks = batch.tasks_for(
-        args.paths, _Configs(args, frozenset(base.rules)), sys.stdin.buffer.read
-    )
+    tasks = batch.tasks_for(args.paths, _Configs(args, frozenset(base.rules)), _read_stdin)
     output = batch.Output(
         text=args.format == "text", show_codes=not args.no_codes, excerpts=args.include_excerpts
     )
     jobs = args.jobs or batch.default_jobs()
-    worst_exit, unreadable = EXIT_CLEAN, 0
+    tally = _Tally()
+    _terminating.clear()
+    previous = signal.signal(signal.SIGTERM, _terminate)  # to stop the workers on the way out
     try:
         with closing(
             batch.run_ordered(tasks, (tuple(args.rules), _analyse, output), jobs)
         ) as results:
             for result in results:
-                progress.advance()
-                if result.error is not None:
-                    progress.clear()
-                    print(f"notelint: {result.shown}: {result.error}", file=sys.stderr)
-                    unreadable += 1
-                    emitter.error(result)
-                    continue
-                _log_result(result, progress)
-                if sys.stdout.isatty():
-                    progress.clear()
-                emitter.file(result)
-                worst_exit = EXIT_FINDINGS if result.failed else worst_exit
-    except (ConfigError, KnowledgeBaseError):
+                if _terminating:
+                    raise _Terminated
+                _emit(result, emitter, progress, tally)
+    except (ConfigError, KeyboardInterrupt, KnowledgeBaseError, BrokenProcessPool) as stop:
         progress.close()
         if emitter.started:
-            emitter.end(unreadable)  # a well-formed document of the files done so far
-        raise
-    except BrokenProcessPool:
-        progress.close()
-        print("notelint: a worker process stopped unexpectedly", file=sys.stderr)
+            emitter.end(tally.unreadable)  # a well-formed document of the files done so far
+        if isinstance(stop, ConfigError | KnowledgeBaseError):
+            raise
+        stopped = "interrupted" if isinstance(stop, KeyboardInterrupt) else _WORKER_DIED
+        print(f"notelint: {stopped}", file=sys.stderr)
+        if isinstance(stop, KeyboardInterrupt):
+            return EXIT_TERMINATED if isinstance(stop, _Terminated) else EXIT_INTERRUPTED
         return EXIT_ERROR
-    except KeyboardInterrupt:
+    except batch.PoolError as exc:
         progress.close()
-        print("notelint: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        print(f"notelint: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     progress.close()
-    emitter.end(unreadable)
-    return EXIT_ERROR if unreadable else worst_exit
+    emitter.end(tally.unreadable)
+    return EXIT_ERROR if tally.unreadable else tally.worst_exit
+
+
+_WORKER_DIED = "a worker process stopped unexpectedly"
+
+
+@dataclass
+class _Tally:
+    worst_exit: int = EXIT_CLEAN
+    unreadable: int = 0
+
+
+def _emit(
+    result: batch.FileResult, emitter: Emitter, progress: batch.Progress, tally: _Tally
+) -> None:
+    progress.advance()
+    if result.error is not None:
+        progress.clear()
+        print(f"notelint: {printable(result.shown)}: {result.error}", file=sys.stderr)
+        tally.unreadable += 1
+        emitter.error(result)
+        return
+    _log_result(result, progress)
+    if sys.stdout.isatty():
+        progress.clear()
+    emitter.file(result)
+    tally.worst_exit = EXIT_FINDINGS if result.failed else tally.worst_exit
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, handled as Ctrl-C is: the worker pool is shut down before the process ends."""
+
+
+_terminating: list[int] = []  # SIGTERM arrived: stop between two notes, never mid-write
+
+
+def _terminate(signum: int, frame: object) -> None:
+    _terminating.append(signum)
+
+
+def _read_stdin(limit: int) -> bytes:
+    """Standard input up to one byte past ``limit``, so that a longer one is known as such
+    (NL903, as for a file) instead of being linted cut short."""
+    return sys.stdin.buffer.read(limit + 1)
 
 
 def _log_result(result: batch.FileResult, progress: batch.Progress) -> None:

@@ -6,6 +6,7 @@ Errors name the config file and line. Paths in a config file are relative to tha
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -55,13 +56,24 @@ class Config:
 
 def find_config(start: Path) -> Path | None:
     """The nearest config file at or above ``start`` (a pyproject.toml counts only with [tool.notelint])."""
-    directory = start if start.is_dir() else start.parent
+    directory = start if _is(start, Path.is_dir) else start.parent
     for folder in (directory.resolve(), *directory.resolve().parents):
         for name in CONFIG_FILES:
             candidate = folder / name
-            if candidate.is_file() and (name != "pyproject.toml" or _has_tool_table(candidate)):
+            if _is(candidate, Path.is_file) and (
+                name != "pyproject.toml" or _has_tool_table(candidate)
+            ):
                 return candidate
     return None
+
+
+def _is(path: Path, test: Callable[[Path], bool]) -> bool:
+    """``test(path)``, False where the answer cannot be had (a folder that cannot be searched:
+    reading the note then reports it)."""
+    try:
+        return test(path)
+    except (OSError, ValueError):
+        return False
 
 
 def _has_tool_table(path: Path) -> bool:
@@ -91,11 +103,14 @@ def _load_config(path: Path, known_rules: frozenset[str], stamp: tuple[int, int]
         raise ConfigError(name, 1, f"cannot read config ({type(exc).__name__})") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(name, 1, f"invalid TOML: {exc}") from None
+    except RecursionError:
+        raise ConfigError(name, 1, "invalid TOML: nested too deeply to read") from None
     prefix: tuple[str, ...] = ()
     table: Any = data
     if path.name == "pyproject.toml":
         prefix = ("tool", "notelint")
-        table = data.get("tool", {}).get("notelint", {})
+        tool = data.get("tool", {})
+        table = tool.get("notelint", {}) if isinstance(tool, dict) else {}
     lines = key_lines(text)
     try:
         model = _ConfigModel.model_validate(table)

@@ -817,16 +817,21 @@ def _distinct_modifier(ctx: _Context) -> str | None:
 
 
 def _check_mention_modifiers(ctx: _Context, mention: CodeMention, sides: set[str]) -> None:
+    contradicting = _conflict_table(ctx.kb)
+    first_at: dict[str, int] = {}  # each modifier's first position: linear in a long run
     for i, name in enumerate(mention.modifiers):
-        # One finding per contradicting pair, on the later of the two (naming the earlier).
-        conflicts = [m for m in mention.modifiers[:i] if _contradict(ctx.kb, name, m)]
-        if conflicts:
-            ctx.add(
-                "NL703",
-                mention.modifier_spans[i],
-                code=mention.code,
-                values={"modifier": name, "other": conflicts[0]},
-            )
+        # One finding per contradicting pair, on the later of the two (naming the earlier);
+        # a modifier written again repeats pairs already reported.
+        if name not in first_at:
+            earlier = [first_at[m] for m in contradicting.get(name, ()) if m in first_at]
+            first_at[name] = i
+            if earlier:
+                ctx.add(
+                    "NL703",
+                    mention.modifier_spans[i],
+                    code=mention.code,
+                    values={"modifier": name, "other": mention.modifiers[min(earlier)]},
+                )
         side = _SIDE_MODIFIERS.get(name)
         if side and sides and side not in sides and "bilateral" not in sides:
             documented = " and ".join(sorted(sides))
@@ -844,12 +849,19 @@ def _check_mention_modifiers(ctx: _Context, mention: CodeMention, sides: set[str
             )
 
 
-def _contradict(kb: KnowledgeBase, one: str, other: str) -> bool:
-    """Whether two modifiers cannot both apply, as either's entry says."""
-    first, second = kb.modifiers.get(one), kb.modifiers.get(other)
-    return bool(
-        (first and other in first.conflicts_with) or (second and one in second.conflicts_with)
-    )
+def _conflict_table(kb: KnowledgeBase) -> dict[str, frozenset[str]]:
+    """For each modifier, those that cannot apply with it, as either's entry says."""
+    cached = kb.cache.get("modifier_conflicts")
+    if isinstance(cached, dict):
+        return cached
+    pairs: dict[str, set[str]] = {}
+    for one, entry in kb.modifiers.items():
+        for other in entry.conflicts_with:
+            pairs.setdefault(one, set()).add(other)
+            pairs.setdefault(other, set()).add(one)
+    table = {name: frozenset(others) for name, others in pairs.items()}
+    kb.cache["modifier_conflicts"] = table
+    return table
 
 
 def _check_laterality(ctx: _Context) -> None:

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from notelint.safety import printable
+
 NDJSON_SUFFIXES = frozenset({".ndjson"})
 SUPPORTED = ("DocumentReference", "DiagnosticReport")
 _ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")  # FHIR R4 id datatype
@@ -90,6 +92,9 @@ def _from_document(path: str, data: bytes) -> Iterator[FhirItem]:
         where = f"{path}:{exc.lineno}" if isinstance(exc, json.JSONDecodeError) else path
         yield FhirProblem(where, "not valid JSON")
         return
+    except (RecursionError, ValueError) as exc:
+        yield FhirProblem(path, _unreadable_json(exc))
+        return
     if not isinstance(document, dict) or document.get("resourceType") != "Bundle":
         yield from _from_resource(path, path, document)
         return
@@ -116,7 +121,17 @@ def _from_line(path: str, number: int, line: bytes) -> Iterator[FhirItem]:
     except UnicodeDecodeError:
         yield FhirProblem(where, "not valid UTF-8")
         return
+    except (RecursionError, ValueError) as exc:
+        yield FhirProblem(where, _unreadable_json(exc))
+        return
     yield from _from_resource(path, where, resource, skip_others=True)
+
+
+def _unreadable_json(exc: Exception) -> str:
+    """JSON the decoder gives up on: nested too deep for it, or a number too long to convert."""
+    if isinstance(exc, RecursionError):
+        return "JSON nested too deeply to read"
+    return "JSON with a number too long to read"
 
 
 def _from_resource(
@@ -129,7 +144,9 @@ def _from_resource(
     if kind not in SUPPORTED:
         # A Bulk Data export holds Patient, Encounter… beside the documents: nothing to lint there.
         if not skip_others:
-            yield FhirProblem(where, f"{kind} is not a DocumentReference or DiagnosticReport")
+            yield FhirProblem(
+                where, f"{printable(kind[:80])} is not a DocumentReference or DiagnosticReport"
+            )
         return
     rid = resource.get("id")
     if not isinstance(rid, str) or not _ID.fullmatch(rid):
@@ -179,7 +196,7 @@ def _pick(
         media, charset = parse_content_type(attachment.get("contentType"))
         data = attachment.get("data")
         if media != "text/plain":
-            seen.append(media or "no contentType")
+            seen.append(printable(media[:80]) if media else "no contentType")
         elif not isinstance(data, str):
             seen.append(
                 "text/plain by URL only" if "url" in attachment else "text/plain without data"

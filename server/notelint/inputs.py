@@ -5,7 +5,9 @@ Errors name the file and the problem, never the content.
 
 from __future__ import annotations
 
+import codecs
 import os
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,18 +25,72 @@ class NoteInput:
     error: str | None = None  # unreadable: the run exits 2
 
 
-def discover(paths: Iterable[str], suffixes: frozenset[str] = NOTE_SUFFIXES) -> Iterator[str]:
-    """Files named directly, and note files found recursively in folders (hidden ones skipped)."""
+@dataclass(frozen=True)
+class Skipped:
+    """An input that cannot be linted, found before reading: the run reports it and exits 2."""
+
+    path: str
+    reason: str
+
+
+def discover(
+    paths: Iterable[str], suffixes: frozenset[str] = NOTE_SUFFIXES
+) -> Iterator[str | Skipped]:
+    """Files named directly, and note files found recursively in folders (hidden ones skipped).
+    A folder that cannot be listed, and a FIFO or device among a folder's notes, come out as
+    :class:`Skipped`: nothing is left out in silence."""
     for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            for root, dirs, files in os.walk(path):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                for name in sorted(files):
-                    if not name.startswith(".") and Path(name).suffix.lower() in suffixes:
-                        yield str(Path(root) / name)
+        try:
+            is_folder = raw != "-" and Path(raw).is_dir()
+        except OSError as exc:
+            yield Skipped(raw, _cannot("open", exc))
+            continue
+        if is_folder:
+            yield from _walk(raw, suffixes)
         else:
             yield raw
+
+
+def _walk(top: str, suffixes: frozenset[str]) -> Iterator[str | Skipped]:
+    """A folder's notes, in name order, depth first; iterative, so no depth is too deep."""
+    pending = [top]
+    while pending:
+        folder = pending.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=lambda e: e.name)
+        except OSError as exc:
+            yield Skipped(folder, _cannot("list folder", exc))
+            continue
+        folders = []
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            try:
+                if entry.is_dir():
+                    if not entry.is_symlink():  # as os.walk: a linked folder is not entered
+                        folders.append(entry.path)
+                elif Path(entry.name).suffix.lower() in suffixes:
+                    yield entry.path if entry.is_file() else Skipped(entry.path, NOT_A_FILE)
+            except OSError as exc:
+                yield Skipped(entry.path, _cannot("open", exc))
+        pending.extend(reversed(folders))  # files before subfolders, as os.walk gave them
+
+
+NOT_A_FILE = "not a regular file (a FIFO, socket or device): skipped"
+
+
+def is_special(path: str) -> bool:
+    """Whether ``path`` is a FIFO, socket or device (reading one can wait for ever)."""
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):
+        return False  # reading it reports why
+    return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
+
+
+def _cannot(what: str, exc: OSError) -> str:
+    return f"cannot {what} ({exc.strerror or type(exc).__name__})"
 
 
 def decode(data: bytes) -> tuple[str, bool]:
@@ -48,6 +104,9 @@ def decode(data: bytes) -> tuple[str, bool]:
 def read_note(path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> NoteInput:
     note = NoteInput(path)
     try:
+        if is_special(path):
+            note.error = NOT_A_FILE  # opening a FIFO would wait for a writer for ever
+            return note
         size = os.path.getsize(path)
         if size > max_bytes:
             note.issues.append(too_large(max_bytes))
@@ -71,6 +130,14 @@ def read_note(path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> NoteInput:
 
 def from_bytes(path: str, data: bytes) -> NoteInput:
     note = NoteInput(path)
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:  # UTF-16 is full of NUL bytes, but its byte-order mark says what it is
+            text = data.decode("utf-16")
+        except UnicodeDecodeError:
+            text = "\x00"
+        if "\x00" not in text[:8192]:
+            note.text = text
+            return note
     if b"\x00" in data[:8192]:
         note.issues.append(("NL904", {}))
         return note

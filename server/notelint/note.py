@@ -24,7 +24,9 @@ from notelint.findings import CodeMention, Span, span_of
 from notelint.memo import Memo
 from notelint.textdiff import differing_middle
 
-_MARKDOWN_HEADING = regex.compile(r"^[ \t]{0,3}#{1,6}[ \t]+(?P<label>.+?)[ \t]*#*[ \t]*$")
+# A Markdown heading's opening; its label is the rest of the line less a closing run of blanks
+# and '#' (found from the end: a lazy label before that run made long blank runs quadratic).
+_MARKDOWN_OPENING = regex.compile(r"[ \t]{0,3}#{1,6}[ \t]+")
 # "Label: value" or "Label:" alone; optional list marker or numbering before the label.
 # The value runs to the last character that is not a space or tab: found greedily, since a
 # lazy `.*?` tries the end of the line after each character of it.
@@ -64,7 +66,7 @@ _CODING_LABEL = regex.compile(
     regex.IGNORECASE,
 )
 _CODE_MENTION = regex.compile(
-    rf"(?<![\w.-])(?P<code>{_CODE})(?P<mods>(?:[ \t]*-[ \t]?[0-9A-Z]{{2}}\b)*)"
+    rf"(?<![\w.-])(?P<code>{_CODE})(?P<mods>(?:[ \t]*-[ \t]?(?P<mod>[0-9A-Z]{{2}})\b)*)"
     r"(?:[ \t]*(?:[x×][ \t]*(?P<units>\d{1,3})\b|\([ \t]*(?P<units2>\d{1,3})[ \t]*units?[ \t]*\)|[ \t]+(?P<units3>\d{1,3})[ \t]*units?\b"
     r"|\|[ \t]*(?P<units4>\d{1,3})[ \t]*(?=\||$)))?",  # the last: a table's units column
 )
@@ -80,7 +82,6 @@ _CODE_LIST = regex.compile(
 _PREFIXED_CODE = regex.compile(
     rf"\b(?:CPT|HCPCS)(?:[ \t]*codes?)?[ \t]*[:#]?[ \t]*(?={_CODE}(?![\w]))"
 )
-_MODIFIER = regex.compile(r"-[ \t]?([0-9A-Z]{2})\b")
 _SENTENCE_STOPS = (".", "!", "?", ":", ";")
 
 
@@ -597,10 +598,10 @@ def _heading(
 ) -> _HeadingAt | None:
     if not text.strip():
         return None
-    markdown = _MARKDOWN_HEADING.match(text) if "#" in text else None
+    markdown = _markdown_label(text) if "#" in text else None
     if markdown:
-        label = markdown.group("label").strip("*: ")
-        return _HeadingAt(vocabulary.kind(label) or "other", label, markdown.span("label"), None)
+        label = text[markdown[0] : markdown[1]].strip("*: ")
+        return _HeadingAt(vocabulary.kind(label) or "other", label, markdown, None)
     if labelled:
         return _labelled_heading(labelled, vocabulary)
     caps = _ALL_CAPS.match(text) if text.isupper() else None  # it allows no lowercase
@@ -612,6 +613,17 @@ def _heading(
         label = caps.group("label")
         return _HeadingAt(vocabulary.kind(label) or "other", label, caps.span("label"), None)
     return None
+
+
+def _markdown_label(line: str) -> tuple[int, int] | None:
+    """Where a Markdown heading's label lies in ``line`` (one line, no newline), if it is one."""
+    opening = _MARKDOWN_OPENING.match(line)
+    if opening is None:
+        return None
+    if opening.end() == len(line):  # blanks only: the label is the last blank, as ever
+        return (len(line) - 1, len(line)) if line[-2] in " \t" else None
+    closing = len(line.rstrip(" \t").rstrip("#").rstrip(" \t"))
+    return opening.end(), max(closing, opening.end() + 1)
 
 
 def _labelled_heading(
@@ -857,12 +869,8 @@ def _mentions(line: str, start: int, only_first: bool = False) -> tuple[_Mention
     start, a newline instead of nothing: neither is one it rejects)."""
     out: list[_MentionAt] = []
     for match in _CODE_MENTION.finditer(line, start):
-        mods = match.group("mods") or ""
-        mod_base = match.start("mods")
-        modifiers = tuple(m.group(1) for m in _MODIFIER.finditer(mods))
-        mod_spans = tuple(
-            (mod_base + m.start(1), mod_base + m.end(1)) for m in _MODIFIER.finditer(mods)
-        )
+        modifiers = tuple(match.captures("mod"))  # every repetition's, in one step
+        mod_spans = tuple(match.spans("mod"))
         units_text = (
             match.group("units")
             or match.group("units2")

@@ -27,3 +27,9 @@ def describe_failure(exc: BaseException) -> str:
         else Path(name.name)
     )
     return f"{type(exc).__name__} at {shown}:{where.lineno}"
+
+
+def printable(name: str) -> str:
+    """A file name or id as it may be shown on a terminal: control characters (newline, ESC)
+    and undecodable bytes become '?', so a name cannot forge lines or move the cursor."""
+    return "".join(c if c.isprintable() and not 0xD800 <= ord(c) <= 0xDFFF else "?" for c in name)

@@ -16,9 +16,11 @@ from lsp_support import (
     UNITS,
     Note,
     capabilities,
+    diagnostics,
     eventually,
     expected,
     finish,
+    project,
     settle,
     start,
 )
@@ -136,8 +138,17 @@ async def test_broken_rule_folder_is_reported_by_file_and_line(
     (tmp_path / "broken.toml").write_text('[rule.NL991]\nname = "x"\n', encoding="utf-8")
     await start(client, capabilities("visual-studio-code"), {"rules": [str(tmp_path)]})
     note = Note(client, UNITS)
-    await settle(client, note.uri, expected(note.text, note.encoding))  # built-in rules still run
+    want = expected(note.text, note.encoding)  # built-in rules still run
+
+    async def linted() -> list[types.Diagnostic] | None:
+        got = await diagnostics(client, note.uri)
+        return got if project([d for d in got if d.code != "config"]) == want else None
+
+    got = await eventually(linted)
     assert any(str(tmp_path / "broken.toml") in m.message for m in client.messages)
+    # and on the note itself, so that it does not look clean
+    assert [d.code for d in got].count("config") == 1
+    assert any(d.code == "config" and "broken.toml:1" in d.message for d in got)
 
 
 async def test_project_config_is_found_and_reloaded(client: LanguageClient, tmp_path: Path) -> None:
@@ -178,7 +189,7 @@ async def test_config_error_is_shown_and_defaults_apply(
     (tmp_path / "notelint.toml").write_text('select = ["XX9"]\n', encoding="utf-8")
     await start(client, capabilities("emacs"))
     note = Note(client, PARTLY_DOCUMENTED, uri=(tmp_path / "a.txt").as_uri())
-    await settle(client, note.uri, expected(note.text, note.encoding))
-    assert f"{tmp_path / 'notelint.toml'}:1: select: no rule matches 'XX9'" in [
-        m.message for m in client.messages
-    ]
+    problem = f"{tmp_path / 'notelint.toml'}:1: select: no rule matches 'XX9'"
+    on_note = ("config", "warning", f"notelint configuration: {problem}", (0, 0, 0, 0))
+    await settle(client, note.uri, sorted([*expected(note.text, note.encoding), on_note]))
+    assert problem in [m.message for m in client.messages]

@@ -8,6 +8,8 @@ from typing import Annotated, Literal
 import regex
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from notelint.kb.safe_regex import backtracking_risk
+
 Profile = Literal["cpt", "ash"]
 # "other": said of someone other than the patient (a relative, another patient).
 Assertion = Literal["present", "negated", "hypothetical", "historical", "other"]
@@ -96,6 +98,11 @@ def _check_pattern(pattern: str) -> str:
         regex.compile(pattern, regex.IGNORECASE)
     except regex.error as exc:
         raise ValueError(f"invalid regular expression {pattern!r}: {exc}") from None
+    if reason := backtracking_risk(pattern):
+        raise ValueError(
+            f"regular expression {pattern!r} can take exponential time on some notes ({reason});"
+            " make the repeated part match each text one way, or use an atomic group (?>...)"
+        )
     return pattern
 
 

@@ -39,14 +39,16 @@ def run(args: argparse.Namespace) -> int:
     if address and args.ws:
         return _run_ws(address, args)
 
+    from notelint.lsp.streams import run_stdio, run_tcp
+
+    if address and args.tcp:
+        return run_tcp(*address, bool(getattr(args, "keep_running", False)))
+
     from notelint.lsp.server import build_server
 
     server = build_server()
     try:
-        if address and args.tcp:
-            server.start_tcp(*address)
-        else:
-            server.start_io()
+        run_stdio(server)
     finally:
         server.close()
     return server.exit_code
@@ -59,8 +61,16 @@ def ws_policy(args: argparse.Namespace) -> Policy:
 
     origins = tuple(getattr(args, "allow_origin", None) or ()) or DEFAULT_ORIGINS
     token = getattr(args, "token", None) or os.environ.get("NOTELINT_TOKEN") or None
-    megabytes = getattr(args, "max_message_mb", None) or 10
-    return Policy(origins=origins, token=token, max_message=int(megabytes * 1024 * 1024))
+    megabytes = getattr(args, "max_message_mb", None)
+    megabytes = 10 if megabytes is None else megabytes
+    if not 0 < megabytes < 1024**2:  # 0 once meant 10 MB in silence
+        raise ValueError("--max-message-mb: expected a size in megabytes above 0")
+    return Policy(
+        origins=origins,
+        token=token,
+        max_message=int(megabytes * 1024 * 1024),
+        client_rule_folders=bool(getattr(args, "allow_client_rules", False)),
+    )
 
 
 def _run_ws(address: tuple[str, int], args: argparse.Namespace) -> int:

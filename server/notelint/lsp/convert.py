@@ -6,6 +6,7 @@ serialised with the CLI's JSON contract so that both front ends describe a fix t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -84,6 +85,24 @@ def failure_diagnostic() -> types.Diagnostic:
         code=INTERNAL_ERROR,
         source=SOURCE,
         message="notelint could not analyse this note (internal error; see the server log)",
+    )
+
+
+CONFIG_ERROR = "config"
+
+
+def config_diagnostic(problems: Sequence[str]) -> types.Diagnostic:
+    """Configuration problems on the note itself: without them a note whose settings could not
+    be read would look clean. Problems name a file and line, never note text."""
+    more = (
+        f" (and {len(problems) - 1} more: see the server's messages)" if len(problems) > 1 else ""
+    )
+    return types.Diagnostic(
+        range=types.Range(types.Position(0, 0), types.Position(0, 0)),
+        severity=types.DiagnosticSeverity.Warning,
+        code=CONFIG_ERROR,
+        source=SOURCE,
+        message=f"notelint configuration: {problems[0]}{more}",
     )
 
 

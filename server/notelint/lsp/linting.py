@@ -13,7 +13,7 @@ import queue
 import threading
 from collections.abc import Callable
 from concurrent.futures import Executor, Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
@@ -80,7 +80,7 @@ class Analysis:
 def analyse(job: Job, resolver: Resolver) -> Analysis:
     """Resolve settings and analyse one snapshot, in a worker thread. A failure of the core is
     logged and becomes a single diagnostic: the server goes on serving."""
-    resolved = resolver.resolve(job.path, job.options, job.root)
+    resolved = _resolve(job, resolver)
     index = job.index if job.index is not None else LineIndex(job.text, job.encoding)
     try:
         report = _report(job.text, resolved)
@@ -88,6 +88,8 @@ def analyse(job: Job, resolver: Resolver) -> Analysis:
     except Exception as exc:
         _log_failure(job, index, exc)
         report, diagnostics = Report(text=job.text), [convert.failure_diagnostic()]
+    if resolved.problems:
+        diagnostics.insert(0, convert.config_diagnostic(resolved.problems))
     return Analysis(
         job.version,
         job.generation,
@@ -98,6 +100,18 @@ def analyse(job: Job, resolver: Resolver) -> Analysis:
         diagnostics,
         resolved.problems,
     )
+
+
+def _resolve(job: Job, resolver: Resolver) -> Resolved:
+    """The note's settings; if they cannot be had at all, the built-in defaults and a problem
+    saying so (the note is still linted, and the problem shown on it)."""
+    try:
+        return resolver.resolve(job.path, job.options, job.root)
+    except Exception as exc:
+        log.error("settings for %s failed\n%s", doc_id(job.uri), describe_exception(exc))
+        fallback = resolver.resolve(None, ClientOptions(), None)
+        problem = f"settings could not be read ({type(exc).__name__}); defaults used"
+        return replace(fallback, problems=(*fallback.problems, problem))
 
 
 def _report(text: str, resolved: Resolved) -> Report:
@@ -214,7 +228,7 @@ class Linter:
         version, generation = doc.version, self.generation
         while True:
             latest = doc.lint.latest
-            if latest and latest.version >= version and latest.generation >= generation:
+            if latest and latest.generation >= generation and _covers(latest, doc, version):
                 return latest
             task = doc.lint.running
             if task is None or task.done():
@@ -272,6 +286,14 @@ class Linter:
 
     def close(self) -> None:
         self.pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _covers(analysis: Analysis, doc: Document, version: int) -> bool:
+    """Whether ``analysis`` is of ``version`` or later; of the same version only if of the same
+    text (a client may send a change without raising the version)."""
+    if analysis.version != version:
+        return analysis.version > version
+    return analysis.report.text == doc.text
 
 
 def _log_task_failure(task: asyncio.Future[Any]) -> None:

@@ -47,8 +47,11 @@ class ClientOptions:
         return settings.overridden(self.profile, self.select, self.ignore, dict(self.severity))
 
 
-def parse_options(*sources: object, root: Path | None) -> tuple[ClientOptions, list[str]]:
-    """Options from the editor's JSON objects (later ones win), and a message per ignored value."""
+def parse_options(
+    *sources: object, root: Path | None, rule_folders: bool = True
+) -> tuple[ClientOptions, list[str]]:
+    """Options from the editor's JSON objects (later ones win), and a message per ignored value.
+    Without ``rule_folders`` (a client over the network) no rule folder may be named."""
     problems: list[str] = []
     raw: dict[str, Any] = {}
     for source in sources:
@@ -67,6 +70,12 @@ def parse_options(*sources: object, root: Path | None) -> tuple[ClientOptions, l
                 problems.append(f"notelint settings: {key}: {exc}")
     if "debounceMs" in parsed:
         parsed["debounce"] = parsed.pop("debounceMs") / 1000
+    if parsed.get("rules") and not rule_folders:
+        problems.append(
+            "notelint settings: rules: this server reads no rule folder a client names"
+            " (start it with --allow-client-rules)"
+        )
+        del parsed["rules"]
     if "rules" in parsed:
         base = root or Path.cwd()
         parsed["rules"] = tuple(str((base / d).resolve()) for d in parsed["rules"])
@@ -99,9 +108,16 @@ def _run(value: object) -> RunMode:
     raise ValueError('expected "onType" or "onSave"')
 
 
+MAX_DEBOUNCE_MS = 10_000  # longer, and a pull request would wait as long for its answer
+
+
 def _milliseconds(value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-        raise ValueError("expected a number of milliseconds, 0 or more")
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not 0 <= value <= MAX_DEBOUNCE_MS  # also refuses NaN
+    ):
+        raise ValueError(f"expected a number of milliseconds from 0 to {MAX_DEBOUNCE_MS}")
     return float(value)
 
 

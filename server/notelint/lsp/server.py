@@ -89,6 +89,7 @@ class NotelintServer(LanguageServer):
         self.init_options: object = None
         self.linter = Linter(self._deliver)
         self._shown: set[str] = set()
+        self.client_rule_folders = True  # a WebSocket session says otherwise unless allowed
 
     @property
     def exit_code(self) -> int:
@@ -110,7 +111,12 @@ class NotelintServer(LanguageServer):
 
     def set_options(self, *sources: object) -> None:
         """New editor options (initializationOptions first, then what the editor sent)."""
-        options, problems = parse_options(self.init_options, *sources, root=self.linter.root)
+        options, problems = parse_options(
+            self.init_options,
+            *sources,
+            root=self.linter.root,
+            rule_folders=self.client_rule_folders,
+        )
         self.show(problems)
         self.linter.reconfigure(options)
 

@@ -24,7 +24,7 @@ import json
 import logging
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any, cast
@@ -33,7 +33,7 @@ from urllib.parse import parse_qs, urlsplit
 from pygls.exceptions import JsonRpcException
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.datastructures import Headers
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, ConnectionClosedOK
 from websockets.http11 import Request, Response
 from websockets.typing import Subprotocol
 
@@ -42,6 +42,8 @@ log = logging.getLogger(__name__)
 DEFAULT_ORIGINS = ("http://localhost:*", "http://127.0.0.1:*", "http://[::1]:*")
 DEFAULT_MAX_MESSAGE = 10 * 1024 * 1024
 DEFAULT_MAX_CONNECTIONS = 64
+DEFAULT_MAX_PER_ORIGIN = 16  # one page (or one script) cannot take every slot
+DEFAULT_IDLE_TIMEOUT = 15 * 60.0  # seconds without a message before a session is closed
 SUBPROTOCOL = Subprotocol("notelint")
 TOKEN_SUBPROTOCOL_PREFIX = "notelint.bearer."
 
@@ -74,6 +76,9 @@ class Policy:
     token: str | None = None
     max_message: int = DEFAULT_MAX_MESSAGE
     max_connections: int = DEFAULT_MAX_CONNECTIONS
+    max_per_origin: int = DEFAULT_MAX_PER_ORIGIN
+    idle_timeout: float = DEFAULT_IDLE_TIMEOUT
+    client_rule_folders: bool = False  # may a client name rule folders on this machine?
     patterns: tuple[re.Pattern[str], ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -130,12 +135,18 @@ class _Gate:
     def __init__(self, policy: Policy) -> None:
         self.policy = policy
         self.open = 0
+        self.by_origin: dict[str | None, int] = {}
 
     def check(self, connection: ServerConnection, request: Request) -> Response | None:
         origin = request.headers.get("Origin")
         if self.open >= self.policy.max_connections:
             log.warning("refused a connection: %d sessions already open", self.open)
             return connection.respond(HTTPStatus.SERVICE_UNAVAILABLE, "too many connections\n")
+        if self.by_origin.get(_origin_key(origin), 0) >= self.policy.max_per_origin:
+            log.warning("refused a connection: origin %s has its limit open", _printable(origin))
+            return connection.respond(
+                HTTPStatus.TOO_MANY_REQUESTS, "too many connections from this origin\n"
+            )
         if not self.policy.origin_allowed(origin):
             log.warning("refused a connection from origin %s (403)", _printable(origin))
             return connection.respond(HTTPStatus.FORBIDDEN, "origin not allowed\n")
@@ -145,6 +156,10 @@ class _Gate:
             response.headers["WWW-Authenticate"] = 'Bearer realm="notelint"'
             return response
         return None
+
+
+def _origin_key(origin: str | None) -> str | None:
+    return origin.lower() if origin is not None else None
 
 
 def _printable(origin: str | None) -> str:
@@ -195,17 +210,22 @@ class Sessions:
         from notelint.lsp.protocol import NotelintProtocol
         from notelint.lsp.server import build_server
 
+        origin = (
+            _origin_key(connection.request.headers.get("Origin")) if connection.request else None
+        )
         self.gate.open += 1
+        self.gate.by_origin[origin] = self.gate.by_origin.get(origin, 0) + 1
         self.opened += 1
         number = self.opened
         log.info("session %d opened (%d open)", number, self.gate.open)
         server = build_server()
+        server.client_rule_folders = self.policy.client_rule_folders
         protocol = cast(NotelintProtocol, server.protocol)
         writer = _Writer(connection)
         protocol.set_writer(writer, include_headers=False)
         reason = "client closed the connection"
         try:
-            async for data in connection:
+            async for data in _messages(connection, self.policy.idle_timeout):
                 try:
                     message = json.loads(data, object_hook=protocol.structure_message)
                 except Exception as exc:  # not JSON, or not JSON-RPC: answered, never quoted
@@ -225,7 +245,13 @@ class Sessions:
         except ConnectionClosed as exc:
             code = exc.rcvd.code if exc.rcvd else exc.sent.code if exc.sent else None
             reason = f"connection closed (code {code})"
+        except TimeoutError:
+            reason = f"idle for {self.policy.idle_timeout:g} s"
+            await connection.close(1001, "idle")
         finally:
+            self.gate.by_origin[origin] -= 1
+            if not self.gate.by_origin[origin]:
+                del self.gate.by_origin[origin]
             writer.close()
             for doc in server.documents.values():
                 server.linter.cancel(doc)
@@ -263,6 +289,15 @@ class Sessions:
             finally:
                 for waiting in waits:
                     waiting.cancel()
+
+
+async def _messages(connection: ServerConnection, idle: float) -> AsyncIterator[str | bytes]:
+    """The connection's messages; TimeoutError when none comes for ``idle`` seconds."""
+    while True:
+        try:
+            yield await asyncio.wait_for(connection.recv(), idle)
+        except ConnectionClosedOK:
+            return
 
 
 def describe(policy: Policy, host: str, port: int) -> str:

@@ -42,7 +42,9 @@ def artifact_uri(shown: str, fhir: bool) -> str:
     """A URI reference for a path; a FHIR resource stays a fragment (``export.ndjson#Type/id``)."""
     path, fragment = shown.rsplit("#", 1) if fhir else (shown, None)
     as_path = Path(path)
-    uri = as_path.as_uri() if as_path.is_absolute() else quote(as_path.as_posix(), safe="/")
+    # A name that is not UTF-8 arrives with surrogate escapes: its bytes are what to quote.
+    raw = as_path.as_posix().encode("utf-8", "surrogateescape")
+    uri = as_path.as_uri() if as_path.is_absolute() else quote(raw, safe="/")
     return uri if fragment is None else f"{uri}#{quote(fragment, safe='/')}"
 
 
