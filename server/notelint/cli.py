@@ -6,15 +6,18 @@ Exit status: 0 clean, 1 findings at or above --fail-on, 2 usage, configuration o
 from __future__ import annotations
 
 import argparse
+import codecs
 import json
 import logging
 import os
 import sys
+from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import closing
 from dataclasses import replace
 from pathlib import Path
+from typing import TextIO
 
 from notelint import __version__, batch
 from notelint.analysis import analyze, collect_garbage_rarely
@@ -23,7 +26,8 @@ from notelint.decide import make_finding
 from notelint.findings import Report, Span
 from notelint.inputs import NoteInput
 from notelint.kb import KnowledgeBase, KnowledgeBaseError, load_knowledge_base
-from notelint.present.emit import FORMATS, make_emitter
+from notelint.present import text
+from notelint.present.emit import FORMATS, SilentEmitter, make_emitter
 from notelint.settings import PROFILES, Settings
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -97,6 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
         default="warning",
         help="diagnostics on stderr (file names and counts, never note text)",
     )
+    _add_fix_and_output_options(check)
 
     rules = sub.add_parser(
         "rules", help="list the rules, or `rules check DIR...` to validate rule files"
@@ -169,6 +174,36 @@ def build_parser() -> argparse.ArgumentParser:
 
     audit.add_parser(sub)
     return parser
+
+
+def _add_fix_and_output_options(check: argparse.ArgumentParser) -> None:
+    """What ruff users expect: fixing, a diff, statistics, an output file; and the evidence."""
+    fixing = check.add_mutually_exclusive_group()
+    fixing.add_argument(
+        "--fix",
+        action="store_true",
+        help="apply code and modifier fixes to the files (never documentation templates), then "
+        "report what is left; with - the fixed note goes to stdout and the report to stderr",
+    )
+    fixing.add_argument(
+        "--diff",
+        action="store_true",
+        help="show the changes --fix would make as a unified diff; write nothing",
+    )
+    check.add_argument(
+        "--statistics",
+        action="store_true",
+        help="text: a count per rule instead of each finding ([*]: --fix settles some)",
+    )
+    check.add_argument(
+        "--output-file", "-o", metavar="FILE", help="write the output to FILE instead of stdout"
+    )
+    check.add_argument(
+        "--show-evidence",
+        action="store_true",
+        help="text: also print the sentence that satisfied each requirement (note text: "
+        "protected health information)",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -266,38 +301,87 @@ def _check(args: argparse.Namespace) -> int:
         len(base.concepts),
         len(base.codes),
     )
-    emitter = make_emitter(args.format, sys.stdout, base)
+    if args.output_file is None:
+        # --fix on standard input writes the fixed note to stdout, so the report goes to stderr.
+        fixing_stdin = args.fix and "-" in args.paths
+        return _run_check(args, base, sys.stderr if fixing_stdin else sys.stdout)
+    try:
+        with open(args.output_file, "w", encoding="utf-8") as out:
+            return _run_check(args, base, out)
+    except OSError as exc:
+        print(f"notelint: {args.output_file}: cannot write ({exc.strerror})", file=sys.stderr)
+        return EXIT_ERROR
+
+
+class _Totals:
+    """What the closing summary and --statistics count, kept as results stream past."""
+
+    def __init__(self) -> None:
+        self.notes = self.flagged = self.fixed = self.changed = self.unreadable = 0
+        self.by_rule: Counter[str] = Counter()
+        self.fixable: Counter[str] = Counter()
+
+    def add(self, result: batch.FileResult) -> None:
+        self.notes += 1
+        self.flagged += bool(result.rules)
+        self.fixed += result.fixes_applied
+        self.changed += bool(result.fixes_applied)
+        for rule, can_fix in result.rules:
+            self.by_rule[rule] += 1
+            self.fixable[rule] += can_fix
+
+    def summary(self) -> str:
+        return text.summary_line(
+            self.by_rule.total(),
+            self.flagged,
+            self.notes,
+            self.fixable.total(),
+            self.fixed,
+            self.unreadable,
+        )
+
+
+def _run_check(args: argparse.Namespace, base: KnowledgeBase, out: TextIO) -> int:
+    quiet_files = args.statistics and not args.diff
+    emitter = SilentEmitter(out) if quiet_files else make_emitter(_format(args), out, base)
     show_bar = sys.stderr.isatty() and not args.quiet
     progress = batch.Progress(sys.stderr, args.paths if show_bar else None)
     tasks = batch.tasks_for(
         args.paths, _Configs(args, frozenset(base.rules)), sys.stdin.buffer.read
     )
     output = batch.Output(
-        text=args.format == "text", show_codes=not args.no_codes, excerpts=args.include_excerpts
+        text=_format(args) == "text",
+        show_codes=not args.no_codes,
+        excerpts=args.include_excerpts,
+        fix="diff" if args.diff else "write" if args.fix else "",
+        evidence=args.show_evidence,
     )
     jobs = args.jobs or batch.default_jobs()
-    worst_exit, unreadable = EXIT_CLEAN, 0
+    worst_exit, totals = EXIT_CLEAN, _Totals()
     try:
         with closing(
             batch.run_ordered(tasks, (tuple(args.rules), _analyse, output), jobs)
         ) as results:
             for result in results:
                 progress.advance()
-                if result.error is not None:
+                if result.error is not None or not _write_back(result):
                     progress.clear()
-                    print(f"notelint: {result.shown}: {result.error}", file=sys.stderr)
-                    unreadable += 1
+                    if result.error is not None:
+                        print(f"notelint: {result.shown}: {result.error}", file=sys.stderr)
+                    totals.unreadable += 1
                     emitter.error(result)
                     continue
                 _log_result(result, progress)
-                if sys.stdout.isatty():
+                if out.isatty():
                     progress.clear()
                 emitter.file(result)
-                worst_exit = EXIT_FINDINGS if result.failed else worst_exit
+                totals.add(result)
+                failed = result.fixes_applied if args.diff else result.failed
+                worst_exit = EXIT_FINDINGS if failed else worst_exit
     except (ConfigError, KnowledgeBaseError):
         progress.close()
         if emitter.started:
-            emitter.end(unreadable)  # a well-formed document of the files done so far
+            emitter.end(totals.unreadable)  # a well-formed document of the files done so far
         raise
     except BrokenProcessPool:
         progress.close()
@@ -308,8 +392,51 @@ def _check(args: argparse.Namespace) -> int:
         print("notelint: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     progress.close()
-    emitter.end(unreadable)
-    return EXIT_ERROR if unreadable else worst_exit
+    emitter.end(totals.unreadable)
+    _close(args, out, totals, base)
+    return EXIT_ERROR if totals.unreadable else worst_exit
+
+
+def _format(args: argparse.Namespace) -> str:
+    return "text" if args.diff or args.statistics else str(args.format)
+
+
+def _close(args: argparse.Namespace, out: TextIO, totals: _Totals, kb: KnowledgeBase) -> None:
+    """After the last note: --statistics' table, then the text output's one-line summary."""
+    if args.diff:
+        print(
+            f"notelint: --fix would apply {totals.fixed} fix(es) to {totals.changed} note(s)",
+            file=sys.stderr,
+        )
+        return
+    if args.statistics:
+        names = {rid: rule.name for rid, rule in kb.rules.items()}
+        for line in text.statistics_lines(totals.by_rule, names, totals.fixable):
+            out.write(line + "\n")
+    if _format(args) == "text":
+        out.write(totals.summary() + "\n")
+
+
+def _write_back(result: batch.FileResult) -> bool:
+    """--fix: standard input's note to stdout, a file's rewritten in place (keeping a BOM).
+    False when the file cannot be written (reported on stderr by name)."""
+    if result.fixed_text is None:
+        return True
+    if result.shown == "<stdin>":
+        sys.stdout.write(result.fixed_text)
+        sys.stdout.flush()
+        return True
+    path = Path(result.shown)
+    try:
+        bom = codecs.BOM_UTF8 if path.read_bytes().startswith(codecs.BOM_UTF8) else b""
+        path.write_bytes(bom + result.fixed_text.encode("utf-8"))
+    except OSError as exc:
+        print(
+            f"notelint: {result.shown}: cannot write the fixed note ({exc.strerror})",
+            file=sys.stderr,
+        )
+        return False
+    return True
 
 
 def _log_result(result: batch.FileResult, progress: batch.Progress) -> None:
