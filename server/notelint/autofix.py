@@ -68,4 +68,3 @@ def fix_note(text: str, analyse: Callable[[str], Report], first: Report | None =
         seen.add(fixed)
         text, applied, report = fixed, applied + len(fixes), analyse(fixed)
     return Fixed(text, applied, report)
-
