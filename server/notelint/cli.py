@@ -549,7 +549,7 @@ def explain_text(kb: KnowledgeBase, rid: str) -> str:
         "What satisfies it",
         f"  {rule.fix}",
     ]
-    cited = _citations(kb, rid)
+    cited = rule_citations(kb, rid)
     if cited:
         lines += ["", "Source"]
         lines += [f"  {where}: {passage}" for where, passage in cited]
@@ -564,7 +564,8 @@ def explain_text(kb: KnowledgeBase, rid: str) -> str:
     return "\n".join(lines)
 
 
-def _citations(kb: KnowledgeBase, rid: str) -> list[tuple[str, str]]:
+def rule_citations(kb: KnowledgeBase, rid: str) -> list[tuple[str, str]]:
+    """Each passage ``rid`` rests on, as (``file:line``, passage), in order, without repeats."""
     out: list[tuple[str, str]] = []
     for citation in kb.rules[rid].sources:
         out.append((f"{kb.sources[citation.document].file}:{citation.line}", citation.quoted()))
