@@ -74,6 +74,20 @@ def test_the_explain_example_shows_real_lines_in_order() -> None:
         at = found + len(part)
 
 
+def test_the_first_set_up_command_ends_as_the_readme_says() -> None:
+    """`notelint check fixtures/notes/` ends with the summary line and exits 1, as Set up says."""
+    readme = " ".join(README.read_text(encoding="utf-8").split())  # wrapping aside
+    assert "pip install . && notelint check fixtures/notes/" in readme
+    assert "**Its exit status is 1, and that is expected:**" in readme
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = main(["check", "--jobs=1", str(README.parent / "fixtures" / "notes")])
+    assert code == 1
+    assert regex.fullmatch(
+        r"Found \d+ findings in \d+ of 30 notes; .*\.", out.getvalue().splitlines()[-1]
+    )
+
+
 def regenerate() -> None:
     text = README.read_text(encoding="utf-8")
 
