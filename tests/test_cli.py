@@ -100,7 +100,7 @@ def test_select_ignore_and_fail_on(notes: Path, capsys: pytest.CaptureFixture[st
     _, out, _ = run(capsys, "check", "--select", "NL4", target)
     assert [line.split()[1] for line in out.splitlines() if ": NL" in line] == ["NL401"]
     _, out, _ = run(capsys, "check", "--ignore", "NL1,NL4", "--no-codes", target)
-    assert out == ""
+    assert out == "No findings in 1 note.\n"
     code, _, _ = run(capsys, "check", "--fail-on", "never", target)
     assert code == 0
     code, _, _ = run(capsys, "check", "--select", "NL1", "--fail-on", "error", target)
@@ -109,7 +109,7 @@ def test_select_ignore_and_fail_on(notes: Path, capsys: pytest.CaptureFixture[st
 
 def test_clean_note_exits_zero(notes: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "check", str(notes / "b.md"))
-    assert code == 0 and out == ""
+    assert code == 0 and out == "No findings in 1 note.\n"
 
 
 def test_config_found_upward_from_each_file(

@@ -6,7 +6,7 @@ import gc
 from typing import Protocol, runtime_checkable
 
 from notelint.decide import decide
-from notelint.findings import Report
+from notelint.findings import Report, Span
 from notelint.kb import KnowledgeBase
 from notelint.match import compiled, find_sides, match_evidence
 from notelint.note import SectionVocabulary, parse_note
@@ -29,6 +29,11 @@ def analyze(text: str, kb: KnowledgeBase, settings: Settings | None = None) -> R
     evidence = match_evidence(note, kb, scan)
     sides = find_sides(note, kb, scan)
     return decide(note, evidence, sides, kb, settings or Settings())
+
+
+def sentence_spans(text: str, kb: KnowledgeBase) -> list[Span]:
+    """Where each sentence of ``text`` is (headings read as sentences included), in order."""
+    return [sentence.span for sentence in parse_note(text, _vocabulary(kb)).headed]
 
 
 def forget(kb: KnowledgeBase) -> None:

@@ -10,6 +10,7 @@ base once (the pool initializer) and send back small plain data: the JSON entry 
 from __future__ import annotations
 
 import contextlib
+import difflib
 import itertools
 import multiprocessing
 import os
@@ -21,11 +22,11 @@ import time
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TextIO
 
-from notelint import fhir
-from notelint.analysis import collect_garbage_rarely
+from notelint import autofix, fhir
+from notelint.analysis import collect_garbage_rarely, sentence_spans
 from notelint.config import Config
 from notelint.findings import Report, Severity
 from notelint.inputs import (
@@ -71,6 +72,9 @@ class FileResult:
     millis: float = 0.0
     profile: str = ""
     config_path: str | None = None
+    rules: tuple[tuple[str, bool], ...] = ()  # each finding's rule, and whether --fix settles it
+    fixed_text: str | None = None  # --fix: the note to write back (stdin: always)
+    fixes_applied: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +82,8 @@ class Output:
     text: bool  # render text lines; otherwise the JSON entry
     show_codes: bool = True
     excerpts: bool = False  # put each finding's line of note text in the JSON entry (PHI: opt-in)
+    fix: str = ""  # "write": apply safe fixes and report what is left; "diff": show them only
+    evidence: bool = False  # text: the sentence that satisfied each requirement (PHI: opt-in)
 
 
 # --- inputs ---------------------------------------------------------------------------------
@@ -154,32 +160,68 @@ class Worker:
         started = time.perf_counter()
         try:
             report = self.analyse(note, self.kb_for(task.config), task.config)
+            fixed = self._fixed(task, note, report)
         except Exception as exc:  # a defect in notelint must not stop the run or leak the note
             error = f"internal error ({describe_failure(exc)}); please report it"
             return FileResult(task.shown, error=error, meta=task.meta)
-        return self._result(task, report, (time.perf_counter() - started) * 1000)
+        result = self._result(task, fixed.report if fixed else report, started)
+        if fixed is None:
+            return result
+        if self.output.fix == "diff":
+            diff = _unified_diff(task.shown, note.text or "", fixed.text)
+            return replace(result, lines=diff, fixes_applied=fixed.applied)
+        keep = fixed.applied or task.path is None  # standard input is echoed, fixed or not
+        return replace(result, fixed_text=fixed.text if keep else None, fixes_applied=fixed.applied)
 
-    def _result(self, task: Task, report: Report, millis: float) -> FileResult:
+    def _fixed(self, task: Task, note: NoteInput, report: Report) -> autofix.Fixed | None:
+        """--fix and --diff: a note notelint can write back (a file or standard input read as
+        UTF-8; not a FHIR resource) with its safe fixes applied."""
+        if not self.output.fix or note.text is None or note.issues or "id" in task.meta:
+            return None
+        kb = self.kb_for(task.config)
+
+        def analyse(text: str) -> Report:
+            return self.analyse(NoteInput(task.shown, text=text), kb, task.config)
+
+        return autofix.fix_note(note.text, analyse, report)
+
+    def _result(self, task: Task, report: Report, started: float) -> FileResult:
         fail_on = task.config.fail_on
         failed = fail_on != "never" and any(
             f.severity >= Severity.parse(fail_on) for f in report.findings
         )
         text_out = self.output.text
+        sentences = (
+            sentence_spans(report.text, self.kb_for(task.config))
+            if text_out and self.output.evidence
+            else None
+        )
         return FileResult(
             task.shown,
             entry=None
             if text_out
             else json_format.file_json(task.shown, report, excerpts=self.output.excerpts),
-            lines=tuple(text.file_lines(printable(task.shown), report, self.output.show_codes))
+            lines=tuple(
+                text.file_lines(printable(task.shown), report, self.output.show_codes, sentences)
+            )
             if text_out
             else (),
             findings=len(report.findings),
             failed=failed,
             meta=task.meta,
-            millis=millis,
+            millis=(time.perf_counter() - started) * 1000,
             profile=task.config.settings.profile,
             config_path=task.config.path,
+            rules=tuple(
+                (f.rule, any(fix.asserts_nothing for fix in f.fixes)) for f in report.findings
+            ),
         )
+
+
+def _unified_diff(shown: str, before: str, after: str) -> tuple[str, ...]:
+    """What --fix would change in one note, as a unified diff (nothing when unchanged)."""
+    lines = difflib.unified_diff(before.splitlines(), after.splitlines(), shown, shown, lineterm="")
+    return tuple(lines)
 
 
 def _read(task: Task) -> NoteInput:

@@ -6,16 +6,19 @@ Exit status: 0 clean, 1 findings at or above --fail-on, 2 usage, configuration o
 from __future__ import annotations
 
 import argparse
+import codecs
 import json
 import logging
 import os
 import signal
 import sys
+from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import closing
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
+from typing import Any, TextIO
 
 from notelint import __version__, batch
 from notelint.analysis import analyze, collect_garbage_rarely
@@ -25,7 +28,8 @@ from notelint.findings import Report, Span
 from notelint.inputs import NoteInput
 from notelint.kb import KnowledgeBase, KnowledgeBaseError, load_knowledge_base
 from notelint.kb.models import ALL_PROFILES, Profile
-from notelint.present.emit import FORMATS, Emitter, make_emitter
+from notelint.present import text
+from notelint.present.emit import FORMATS, Emitter, SilentEmitter, make_emitter
 from notelint.safety import describe_failure, printable
 from notelint.settings import PROFILES, Settings
 
@@ -101,6 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
         default="warning",
         help="diagnostics on stderr (file names and counts, never note text)",
     )
+    _add_fix_and_output_options(check)
 
     rules = sub.add_parser(
         "rules", help="list the rules, or `rules check DIR...` to validate rule files"
@@ -133,6 +138,26 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--profile", choices=PROFILES, default="cpt")
     evaluate.add_argument("--rules", action="append", default=[], metavar="DIR")
 
+    _add_server_parser(sub)
+    demo = sub.add_parser("demo", help="the web editor demo: WebSocket server and page on loopback")
+    demo.add_argument("--log-level", choices=["error", "warning", "info"], default="warning")
+    demo.add_argument("--port", type=int, default=0, help="the page's port (default: a free one)")
+
+    explain = sub.add_parser("explain", help="print a rule's or a procedure family's documentation")
+    explain.add_argument(
+        "rule",
+        metavar="RULE",
+        help="rule id (NL102) or name (missing-permanent-images), or a family id or code (47000)",
+    )
+    explain.add_argument("--rules", action="append", default=[], metavar="DIR")
+
+    from notelint import audit
+
+    audit.add_parser(sub)
+    return parser
+
+
+def _add_server_parser(sub: Any) -> None:
     serve = sub.add_parser("server", help="run the language server (stdio unless --tcp or --ws)")
     where = serve.add_mutually_exclusive_group()
     where.add_argument(
@@ -171,22 +196,36 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="--tcp, --ws: keep serving after the last open session says exit (a shared server)",
     )
-    demo = sub.add_parser("demo", help="the web editor demo: WebSocket server and page on loopback")
-    demo.add_argument("--log-level", choices=["error", "warning", "info"], default="warning")
-    demo.add_argument("--port", type=int, default=0, help="the page's port (default: a free one)")
 
-    explain = sub.add_parser("explain", help="print a rule's or a procedure family's documentation")
-    explain.add_argument(
-        "rule",
-        metavar="RULE",
-        help="rule id (NL102) or name (missing-permanent-images), or a family id or code (47000)",
+
+def _add_fix_and_output_options(check: argparse.ArgumentParser) -> None:
+    """What ruff users expect: fixing, a diff, statistics, an output file; and the evidence."""
+    fixing = check.add_mutually_exclusive_group()
+    fixing.add_argument(
+        "--fix",
+        action="store_true",
+        help="apply code and modifier fixes to the files (never documentation templates), then "
+        "report what is left; with - the fixed note goes to stdout and the report to stderr",
     )
-    explain.add_argument("--rules", action="append", default=[], metavar="DIR")
-
-    from notelint import audit
-
-    audit.add_parser(sub)
-    return parser
+    fixing.add_argument(
+        "--diff",
+        action="store_true",
+        help="show the changes --fix would make as a unified diff; write nothing",
+    )
+    check.add_argument(
+        "--statistics",
+        action="store_true",
+        help="text: a count per rule instead of each finding ([*]: --fix settles some)",
+    )
+    check.add_argument(
+        "--output-file", "-o", metavar="FILE", help="write the output to FILE instead of stdout"
+    )
+    check.add_argument(
+        "--show-evidence",
+        action="store_true",
+        help="text: also print the sentence that satisfied each requirement (note text: "
+        "protected health information)",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -289,15 +328,62 @@ def _check(args: argparse.Namespace) -> int:
         len(base.concepts),
         len(base.codes),
     )
-    emitter = make_emitter(args.format, sys.stdout, base)
+    if args.output_file is None:
+        # --fix on standard input writes the fixed note to stdout, so the report goes to stderr.
+        fixing_stdin = args.fix and "-" in args.paths
+        return _run_check(args, base, sys.stderr if fixing_stdin else sys.stdout)
+    try:
+        with open(args.output_file, "w", encoding="utf-8") as out:
+            return _run_check(args, base, out)
+    except OSError as exc:
+        print(f"notelint: {args.output_file}: cannot write ({exc.strerror})", file=sys.stderr)
+        return EXIT_ERROR
+
+
+class _Totals:
+    """What the closing summary and --statistics count, kept as results stream past."""
+
+    def __init__(self) -> None:
+        self.notes = self.flagged = self.fixed = self.changed = self.unreadable = 0
+        self.worst_exit = EXIT_CLEAN
+        self.by_rule: Counter[str] = Counter()
+        self.fixable: Counter[str] = Counter()
+
+    def add(self, result: batch.FileResult) -> None:
+        self.notes += 1
+        self.flagged += bool(result.rules)
+        self.fixed += result.fixes_applied
+        self.changed += bool(result.fixes_applied)
+        for rule, can_fix in result.rules:
+            self.by_rule[rule] += 1
+            self.fixable[rule] += can_fix
+
+    def summary(self) -> str:
+        return text.summary_line(
+            self.by_rule.total(),
+            self.flagged,
+            self.notes,
+            self.fixable.total(),
+            self.fixed,
+            self.unreadable,
+        )
+
+
+def _run_check(args: argparse.Namespace, base: KnowledgeBase, out: TextIO) -> int:
+    quiet_files = args.statistics and not args.diff
+    emitter = SilentEmitter(out) if quiet_files else make_emitter(_format(args), out, base)
     show_bar = sys.stderr.isatty() and not args.quiet
     progress = batch.Progress(sys.stderr, args.paths if show_bar else None)
     tasks = batch.tasks_for(args.paths, _Configs(args, frozenset(base.rules)), _read_stdin)
     output = batch.Output(
-        text=args.format == "text", show_codes=not args.no_codes, excerpts=args.include_excerpts
+        text=_format(args) == "text",
+        show_codes=not args.no_codes,
+        excerpts=args.include_excerpts,
+        fix="diff" if args.diff else "write" if args.fix else "",
+        evidence=args.show_evidence,
     )
     jobs = args.jobs or batch.default_jobs()
-    tally = _Tally()
+    totals = _Totals()
     _terminating.clear()
     previous = signal.signal(signal.SIGTERM, _terminate)  # to stop the workers on the way out
     try:
@@ -307,11 +393,11 @@ def _check(args: argparse.Namespace) -> int:
             for result in results:
                 if _terminating:
                     raise _Terminated
-                _emit(result, emitter, progress, tally)
+                _emit(result, emitter, progress, totals, out, diff=args.diff)
     except (ConfigError, KeyboardInterrupt, KnowledgeBaseError, BrokenProcessPool) as stop:
         progress.close()
         if emitter.started:
-            emitter.end(tally.unreadable)  # a well-formed document of the files done so far
+            emitter.end(totals.unreadable)  # a well-formed document of the files done so far
         if isinstance(stop, ConfigError | KnowledgeBaseError):
             raise
         stopped = "interrupted" if isinstance(stop, KeyboardInterrupt) else _WORKER_DIED
@@ -326,34 +412,38 @@ def _check(args: argparse.Namespace) -> int:
     finally:
         signal.signal(signal.SIGTERM, previous)
     progress.close()
-    emitter.end(tally.unreadable)
-    return EXIT_ERROR if tally.unreadable else tally.worst_exit
+    emitter.end(totals.unreadable)
+    _close(args, out, totals, base)
+    return EXIT_ERROR if totals.unreadable else totals.worst_exit
 
 
 _WORKER_DIED = "a worker process stopped unexpectedly"
 
 
-@dataclass
-class _Tally:
-    worst_exit: int = EXIT_CLEAN
-    unreadable: int = 0
-
-
 def _emit(
-    result: batch.FileResult, emitter: Emitter, progress: batch.Progress, tally: _Tally
+    result: batch.FileResult,
+    emitter: Emitter,
+    progress: batch.Progress,
+    totals: _Totals,
+    out: TextIO,
+    *,
+    diff: bool,
 ) -> None:
     progress.advance()
-    if result.error is not None:
+    if result.error is not None or not _write_back(result):
         progress.clear()
-        print(f"notelint: {printable(result.shown)}: {result.error}", file=sys.stderr)
-        tally.unreadable += 1
+        if result.error is not None:
+            print(f"notelint: {printable(result.shown)}: {result.error}", file=sys.stderr)
+        totals.unreadable += 1
         emitter.error(result)
         return
     _log_result(result, progress)
-    if sys.stdout.isatty():
+    if out.isatty():
         progress.clear()
     emitter.file(result)
-    tally.worst_exit = EXIT_FINDINGS if result.failed else tally.worst_exit
+    totals.add(result)
+    failed = result.fixes_applied if diff else result.failed
+    totals.worst_exit = EXIT_FINDINGS if failed else totals.worst_exit
 
 
 class _Terminated(KeyboardInterrupt):
@@ -371,6 +461,48 @@ def _read_stdin(limit: int) -> bytes:
     """Standard input up to one byte past ``limit``, so that a longer one is known as such
     (NL903, as for a file) instead of being linted cut short."""
     return sys.stdin.buffer.read(limit + 1)
+
+
+def _format(args: argparse.Namespace) -> str:
+    return "text" if args.diff or args.statistics else str(args.format)
+
+
+def _close(args: argparse.Namespace, out: TextIO, totals: _Totals, kb: KnowledgeBase) -> None:
+    """After the last note: --statistics' table, then the text output's one-line summary."""
+    if args.diff:
+        print(
+            f"notelint: --fix would apply {totals.fixed} fix(es) to {totals.changed} note(s)",
+            file=sys.stderr,
+        )
+        return
+    if args.statistics:
+        names = {rid: rule.name for rid, rule in kb.rules.items()}
+        for line in text.statistics_lines(totals.by_rule, names, totals.fixable):
+            out.write(line + "\n")
+    if _format(args) == "text":
+        out.write(totals.summary() + "\n")
+
+
+def _write_back(result: batch.FileResult) -> bool:
+    """--fix: standard input's note to stdout, a file's rewritten in place (keeping a BOM).
+    False when the file cannot be written (reported on stderr by name)."""
+    if result.fixed_text is None:
+        return True
+    if result.shown == "<stdin>":
+        sys.stdout.write(result.fixed_text)
+        sys.stdout.flush()
+        return True
+    path = Path(result.shown)
+    try:
+        bom = codecs.BOM_UTF8 if path.read_bytes().startswith(codecs.BOM_UTF8) else b""
+        path.write_bytes(bom + result.fixed_text.encode("utf-8"))
+    except OSError as exc:
+        print(
+            f"notelint: {printable(result.shown)}: cannot write the fixed note ({exc.strerror})",
+            file=sys.stderr,
+        )
+        return False
+    return True
 
 
 def _log_result(result: batch.FileResult, progress: batch.Progress) -> None:
@@ -505,7 +637,7 @@ def explain_text(kb: KnowledgeBase, rid: str) -> str:
         "What satisfies it",
         f"  {rule.fix}",
     ]
-    cited = _citations(kb, rid)
+    cited = rule_citations(kb, rid)
     if cited:
         lines += ["", "Source"]
         lines += [f"  {where}: {passage}" for where, passage in cited]
@@ -520,7 +652,8 @@ def explain_text(kb: KnowledgeBase, rid: str) -> str:
     return "\n".join(lines)
 
 
-def _citations(kb: KnowledgeBase, rid: str) -> list[tuple[str, str]]:
+def rule_citations(kb: KnowledgeBase, rid: str) -> list[tuple[str, str]]:
+    """Each passage ``rid`` rests on, as (``file:line``, passage), in order, without repeats."""
     out: list[tuple[str, str]] = []
     for citation in kb.rules[rid].sources:
         out.append((f"{kb.sources[citation.document].file}:{citation.line}", citation.quoted()))

@@ -450,19 +450,27 @@ def _check_documentation(ctx: _Context, code_id: str, code: Code, status: CodeSt
             source=req.source,
             code=code_id,
             element=req.element,
-            fixes=[_template_fix(ctx, status, template, label)],
+            fixes=[_template_fix(ctx, status, template, label, element.sections)],
             related=related,
             values={"label": label},
         )
     ctx.report.checklists[code_id] = checklist
 
 
-def _template_fix(ctx: _Context, status: CodeStatus, template: str, label: str) -> Fix:
-    """Insert a labelled placeholder at the end of the section that documents the guidance."""
-    key = status.anchor.span.start if status.anchor else None
-    if key not in ctx.insert_at:  # each missing element of a code inserts at the same place
-        ctx.insert_at[key] = _insertion_point(ctx.note, key)
-    where = ctx.insert_at[key]
+def _template_fix(
+    ctx: _Context, status: CodeStatus, template: str, label: str, sections: list[str]
+) -> Fix:
+    """Insert a labelled placeholder at the end of the section where the item belongs
+    (interpretation under the findings, images under images or technique…), else at the end
+    of the section that documents the guidance."""
+    home = _home_section(ctx.note, sections)
+    if home is not None:
+        where = _section_end(ctx.note, home)
+    else:
+        key = status.anchor.span.start if status.anchor else None
+        if key not in ctx.insert_at:  # each missing element of a code inserts at the same place
+            ctx.insert_at[key] = _insertion_point(ctx.note, key)
+        where = ctx.insert_at[key]
     return Fix(
         f"Insert a placeholder for {label}",
         "template",
@@ -470,16 +478,32 @@ def _template_fix(ctx: _Context, status: CodeStatus, template: str, label: str) 
     )
 
 
+def _home_section(note: Note, kinds: list[str]) -> int | None:
+    """The number of the note's first section of the most preferred of ``kinds`` it has."""
+    for kind in kinds:
+        for number, section in enumerate(note.sections):
+            if section.kind == kind and section.has_heading:
+                return number
+    return None
+
+
 def _insertion_point(note: Note, anchor: int | None) -> int:
     """The end of the section holding ``anchor`` (else of the note), before trailing space."""
-    where = len(note.text)
-    if anchor is not None:
-        number = _section_at(note, anchor)
-        # "PROCEDURE: ..." owns one line; the unheaded narrative after it belongs with it.
-        while number + 1 < len(note.sections) and not note.sections[number + 1].heading:
-            number += 1
-        where = note.sections[number].span.end
-    while where > 0 and note.text[where - 1].isspace():
+    if anchor is None:
+        return _before_space(note.text, len(note.text))
+    return _section_end(note, _section_at(note, anchor))
+
+
+def _section_end(note: Note, number: int) -> int:
+    """Where section ``number`` ends, before trailing space. "PROCEDURE: ..." owns one line;
+    the unheaded narrative after it belongs with it."""
+    while number + 1 < len(note.sections) and not note.sections[number + 1].heading:
+        number += 1
+    return _before_space(note.text, note.sections[number].span.end)
+
+
+def _before_space(text: str, where: int) -> int:
+    while where > 0 and text[where - 1].isspace():
         where -= 1
     return where
 

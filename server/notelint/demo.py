@@ -26,17 +26,31 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from notelint.kb import KnowledgeBase, load_knowledge_base
+from notelint.kb.models import Code
 
 HOST = "127.0.0.1"
-NOT_BUILT = "run npm ci && npm run build in editors/web"
+NOT_BUILT = "point NOTELINT_WEB_DIST at a built page, or run npm ci && npm run build in editors/web"
 
 
 def dist_folder() -> Path:
-    """The built page: $NOTELINT_WEB_DIST, else editors/web/dist in this checkout."""
+    """The built page: $NOTELINT_WEB_DIST, else the one shipped in the package (notelint/web)."""
     configured = os.environ.get("NOTELINT_WEB_DIST")
     if configured:
         return Path(configured)
-    return Path(__file__).resolve().parents[2] / "editors" / "web" / "dist"
+    return Path(__file__).resolve().parent / "web"
+
+
+def requirement_labels(kb: KnowledgeBase, code: Code) -> dict[str, str]:
+    """Each requirement's label keyed by the rule that reports it missing.
+
+    Keyed by rule, not element: one element can carry two requirements (77002's reason for
+    guidance is NL104; ASH's "why not ultrasound" is NL111), each with its own wording.
+    """
+    labels: dict[str, str] = {}
+    for requirement in code.requires:
+        element = kb.elements[str(requirement.element)]
+        labels.setdefault(requirement.rule or element.rule, requirement.label or element.label)
+    return labels
 
 
 def glossary(kb: KnowledgeBase) -> dict[str, Any]:
@@ -45,7 +59,7 @@ def glossary(kb: KnowledgeBase) -> dict[str, Any]:
             code_id: {
                 "description": code.description,
                 "modifiers": list(code.modifiers),
-                "requires": {str(r.element): r.label for r in code.requires if r.label},
+                "requires": requirement_labels(kb, code),
             }
             for code_id, code in sorted(kb.codes.items())
         },

@@ -17,13 +17,35 @@ local function collect(buf)
   return out
 end
 
+--- The text of every virtual line in the buffer (how notelint shows findings inline), by line.
+local function shown_below(buf)
+  local out = {}
+  for _, mark in ipairs(vim.api.nvim_buf_get_extmarks(buf, -1, 0, -1, { details = true })) do
+    for _, virt_line in ipairs(mark[4].virt_lines or {}) do
+      local text = table.concat(vim.tbl_map(function(chunk)
+        return chunk[1]
+      end, virt_line))
+      table.insert(out, { line = mark[2], text = text })
+    end
+  end
+  return out
+end
+
 local function open(path)
   vim.cmd.edit(vim.fn.fnameescape(path))
   local buf = vim.api.nvim_get_current_buf()
   local ok = vim.wait(15000, function()
     return #vim.diagnostic.get(buf) > 0
   end, 20)
+  local lensed = vim.wait(15000, function()
+    local lenses = vim.lsp.codelens.get(buf)
+    return #lenses > 0 and lenses[1].command ~= nil
+  end, 20)
   return {
+    lenses = lensed and vim.tbl_map(function(l)
+      return { line = l.range.start.line, title = l.command.title }
+    end, vim.lsp.codelens.get(buf)) or {},
+    inline = shown_below(buf),
     filetype = vim.bo[buf].filetype,
     attached = vim.tbl_map(function(c)
       return c.name

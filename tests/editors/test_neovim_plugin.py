@@ -67,3 +67,19 @@ def test_checkhealth_reports_the_server_command(received: dict[str, Any]) -> Non
     assert "ERROR" not in found
     missing = "\n".join(received["health_missing"])
     assert "ERROR server command not found: no-such-notelint-server" in missing
+
+
+def test_every_finding_on_the_coding_line_is_shown_inline(received: dict[str, Any]) -> None:
+    """Virtual text shows one message a line; notelint's findings share the coding line, so the
+    plugin shows them as virtual lines: each finding's message under its line."""
+    buffer = received["text"]
+    for diagnostic in buffer["diagnostics"]:
+        below = [v["text"] for v in buffer["inline"] if v["line"] == diagnostic["lnum"]]
+        assert any(diagnostic["message"] in text for text in below), diagnostic["code"]
+    assert len({d["lnum"] for d in buffer["diagnostics"] if d["code"] in GAPS}) == 1
+
+
+def test_the_code_lens_is_shown_and_sums_up_the_note(received: dict[str, Any]) -> None:
+    lenses = received["text"]["lenses"]
+    assert len(lenses) == 1 and lenses[0]["line"] == 0
+    assert "76942" in lenses[0]["title"]

@@ -24,7 +24,8 @@ function plainLabel(label) {
 
 function missingLabel(finding, glossary) {
   const code = finding.code ? glossary?.codes?.[finding.code] : null
-  const label = code?.requires?.[finding.element] ?? glossary?.elements?.[finding.element]
+  // Keyed by rule: one element (the reason for guidance) can be two requirements (NL104, NL111).
+  const label = code?.requires?.[finding.rule] ?? glossary?.elements?.[finding.element]
   if (label) return plainLabel(label)
   // Without the glossary: "76942: no permanently recorded images of the site"
   return capitalize(finding.message.replace(/^[0-9A-Z]{5}:\s*/, "").replace(/^no\s+/i, ""))

@@ -1,5 +1,6 @@
 // End to end: `notelint demo` (WebSocket language server + the built page) in headless Chromium.
-// Run with `node --test tests/` after `npm run build`. Uses the system Chromium (no download):
+// Run with `node --test tests/` (the page is the one the package ships; tests/web runs this).
+// Uses the system Chromium (no download):
 // CHROMIUM=/path overrides /usr/bin/chromium; NOTELINT="python -m notelint.cli" overrides the
 // command. Screenshots go to test-artifacts/; NOTELINT_UPDATE_SCREENSHOT=1 also copies one to
 // docs/web-editor.png for the README.

@@ -316,6 +316,9 @@ def check_references(kb: KnowledgeBase) -> list[RuleFileError]:
             )
     for key, element in kb.elements.items():
         need("element", key, "rule", element.rule, kb.rules)
+        for section in element.sections:
+            if section not in section_kinds:
+                err("element", key, f"element {key!r} names unknown section kind {section!r}")
         for ref in element.evidence:
             need("element", key, "concept", ref, kb.concepts)
     for key, code in kb.codes.items():

@@ -157,6 +157,9 @@ class ElementSpec(Strict):
     label: str
     evidence: list[str] = Field(min_length=1)
     template: str
+    # Section kinds where an author writes this item, preferred first: its template is inserted
+    # at the end of the first of them the note has (else where the guidance is documented).
+    sections: list[str] = Field(default_factory=list)
 
 
 class Support(Strict):

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from lsprotocol import types
 
-from notelint.findings import Span
+from notelint.autofix import safe_fixes
 from notelint.lsp.convert import FixData, fixes_of, lsp_range
 from notelint.lsp.linting import Analysis
 
@@ -86,14 +86,11 @@ def _quick_fix(
 
 def _fix_all(ctx: Context, analysis: Analysis) -> types.CodeAction | None:
     """The first safe fix of each finding, skipping any that would touch an edit already taken."""
-    taken: list[Span] = []
-    edits: list[types.TextEdit] = []
-    for finding in analysis.report.findings:
-        fix = next((f for f in finding.fixes if f.asserts_nothing), None)
-        if fix is None or any(_clash(e.span, t) for e in fix.edits for t in taken):
-            continue
-        taken += [e.span for e in fix.edits]
-        edits += [types.TextEdit(lsp_range(analysis.index, e.span), e.new_text) for e in fix.edits]
+    edits = [
+        types.TextEdit(lsp_range(analysis.index, e.span), e.new_text)
+        for fix in safe_fixes(analysis.report)
+        for e in fix.edits
+    ]
     if not edits:
         return None
     return types.CodeAction(
@@ -101,11 +98,6 @@ def _fix_all(ctx: Context, analysis: Analysis) -> types.CodeAction | None:
         kind=ctx.fix_all_kind,
         edit=_workspace_edit(ctx, analysis.version, edits),
     )
-
-
-def _clash(a: Span, b: Span) -> bool:
-    """Overlapping edits, or two at one point (their order would be undefined)."""
-    return (a.start < b.end and b.start < a.end) or a.start == b.start
 
 
 def _workspace_edit(ctx: Context, version: int, edits: list[types.TextEdit]) -> types.WorkspaceEdit:

@@ -35,6 +35,13 @@ class Emitter:
         """Close the document (formats that have one)."""
 
 
+class SilentEmitter(Emitter):
+    """Nothing per note: ``--statistics`` prints its table once every note is done."""
+
+    def file(self, result: FileResult) -> None:
+        pass
+
+
 class TextEmitter(Emitter):
     def file(self, result: FileResult) -> None:
         for line in result.lines:

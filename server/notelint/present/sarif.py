@@ -30,12 +30,39 @@ def rules_json(kb: KnowledgeBase) -> list[dict[str, Any]]:
             "name": rule.name,
             "shortDescription": {"text": rule.summary},
             "fullDescription": {"text": rule.why},
-            "help": {"text": rule.fix},
+            "help": {"text": rule.fix, "markdown": help_markdown(kb, rid)},
             "defaultConfiguration": {"level": LEVEL[rule.severity]},
             "properties": {"category": rule.category, "tags": [rule.category]},
         }
         for rid, rule in sorted(kb.rules.items())
     ]
+
+
+def help_markdown(kb: KnowledgeBase, rid: str) -> str:
+    """The rule's documentation as ``notelint explain`` gives it: what, why, what satisfies it,
+    and the source passages. No helpUri: notelint's documentation is the tool itself, and a
+    web address for it would be invented."""
+    from notelint.cli import rule_citations
+
+    rule = kb.rules[rid]
+    lines = [
+        f"**{rid} {rule.name}** ({rule.category}, default severity {rule.severity})",
+        "",
+        rule.summary,
+        "",
+        f"**Why it matters.** {rule.why}",
+        "",
+        f"**What satisfies it.** {rule.fix}",
+    ]
+    cited = rule_citations(kb, rid)
+    if cited:
+        lines += ["", "**Sources**", ""]
+        lines += [f"- `{where}`: {passage}" for where, passage in cited]
+    lines += [
+        "",
+        f"`notelint explain {rid}` prints this with an example that fires and one that passes.",
+    ]
+    return "\n".join(lines)
 
 
 def artifact_uri(shown: str, fhir: bool) -> str:
@@ -49,30 +76,63 @@ def artifact_uri(shown: str, fhir: bool) -> str:
 
 
 def result_json(finding: dict[str, Any], uri: str, index: int | None) -> dict[str, Any]:
-    start, end = finding["range"]["start"], finding["range"]["end"]
     out: dict[str, Any] = {"ruleId": finding["rule"]}
     if index is not None:
         out["ruleIndex"] = index
     out |= {
         "level": LEVEL[finding["severity"]],
         "message": {"text": finding["message"]},
-        "locations": [
-            {
-                "physicalLocation": {
-                    "artifactLocation": {"uri": uri},
-                    "region": {
-                        "startLine": start["line"] + 1,
-                        "startColumn": start["character"] + 1,
-                        "endLine": end["line"] + 1,
-                        "endColumn": end["character"] + 1,
-                    },
-                }
-            }
-        ],
+        "locations": [{"physicalLocation": _location(uri, finding["range"])}],
     }
+    if finding["related"]:
+        out["relatedLocations"] = [
+            {
+                "id": n,
+                "physicalLocation": _location(uri, r["range"]),
+                "message": {"text": r["message"]},
+            }
+            for n, r in enumerate(finding["related"])
+        ]
+    if finding["fixes"]:
+        out["fixes"] = [fix_json(fix, uri) for fix in finding["fixes"]]
     if finding["code"]:
         out["properties"] = {"code": finding["code"]}
     return out
+
+
+def fix_json(fix: dict[str, Any], uri: str) -> dict[str, Any]:
+    """A fix as SARIF artifact changes; ``asserts_nothing`` marks what --fix would apply."""
+    return {
+        "description": {"text": fix["title"]},
+        "artifactChanges": [
+            {
+                "artifactLocation": {"uri": uri},
+                "replacements": [
+                    {
+                        "deletedRegion": _region(e["range"]),
+                        "insertedContent": {"text": e["new_text"]},
+                    }
+                    for e in fix["edits"]
+                ],
+            }
+        ],
+        "properties": {"kind": fix["kind"], "asserts_nothing": fix["asserts_nothing"]},
+    }
+
+
+def _location(uri: str, range_: dict[str, Any]) -> dict[str, Any]:
+    return {"artifactLocation": {"uri": uri}, "region": _region(range_)}
+
+
+def _region(range_: dict[str, Any]) -> dict[str, int]:
+    """A 0-based json range as a 1-based SARIF region (columns in UTF-16 units, as the run says)."""
+    start, end = range_["start"], range_["end"]
+    return {
+        "startLine": start["line"] + 1,
+        "startColumn": start["character"] + 1,
+        "endLine": end["line"] + 1,
+        "endColumn": end["character"] + 1,
+    }
 
 
 class SarifEmitter(Emitter):

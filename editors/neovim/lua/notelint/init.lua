@@ -9,6 +9,9 @@
 --     run = "onType",                  -- "onType" | "onSave"
 --     debounceMs = 150,
 --     cmd = { "notelint", "server" },
+--     codelens = true,                 -- the summary lens (supported codes, gaps), kept fresh
+--     inline = "lines",                -- "lines": every finding below its line; "text": Neovim's
+--                                      -- virtual text (one message a line); false: leave as is
 --   })
 --
 -- Options left out come from the project's notelint.toml / pyproject.toml, as on the CLI.
@@ -31,6 +34,8 @@ local other_keys = {
   filetypes = "table",
   root_markers = "table",
   enable = "boolean",
+  codelens = "boolean",
+  inline = "any", -- "lines" | "text" | false, checked below
   lsp = "table", -- passed to vim.lsp.config as is (on_attach, capabilities, ...)
 }
 
@@ -54,7 +59,7 @@ local function check(opts)
       table.sort(known)
       error(("notelint: unknown option %q (known: %s)"):format(key, table.concat(known, ", ")), 3)
     end
-    if not vim.tbl_contains(want, type(value)) then
+    if want[1] ~= "any" and not vim.tbl_contains(want, type(value)) then
       error(("notelint: option %s: expected %s, got %s"):format(key, table.concat(want, " or "), type(value)), 3)
     end
   end
@@ -63,6 +68,51 @@ local function check(opts)
   end
   if opts.run and opts.run ~= "onType" and opts.run ~= "onSave" then
     error('notelint: option run: expected "onType" or "onSave"', 3)
+  end
+  if opts.inline ~= nil and opts.inline ~= "lines" and opts.inline ~= "text" and opts.inline ~= false then
+    error('notelint: option inline: expected "lines", "text" or false', 3)
+  end
+end
+
+local group = vim.api.nvim_create_augroup("notelint", { clear = true })
+
+--- Several findings share the coding line; Neovim's virtual text shows only one message a line,
+--- so by default notelint's diagnostics are shown as virtual lines: every finding, one a line.
+local function show_inline(client, inline)
+  if inline ~= "lines" then
+    return
+  end
+  for _, pull in ipairs({ false, true }) do -- pushed and pulled diagnostics have a namespace each
+    local ns = vim.lsp.diagnostic.get_namespace(client.id, pull)
+    vim.diagnostic.config({ virtual_text = false, virtual_lines = true }, ns)
+  end
+end
+
+--- The server's code lens (supported codes, documentation gaps) follows its diagnostics.
+local function keep_lens_fresh(client, buf)
+  if not client:supports_method("textDocument/codeLens") then
+    return
+  end
+  local function refresh()
+    if vim.api.nvim_buf_is_valid(buf) then
+      vim.lsp.codelens.refresh({ bufnr = buf })
+    end
+  end
+  vim.api.nvim_clear_autocmds({ group = group, buffer = buf })
+  vim.api.nvim_create_autocmd({ "DiagnosticChanged", "BufEnter" }, { group = group, buffer = buf, callback = refresh })
+  refresh()
+end
+
+local function on_attach(opts)
+  return function(args)
+    local client = vim.lsp.get_client_by_id(args.data.client_id)
+    if client == nil or client.name ~= M.name then
+      return
+    end
+    show_inline(client, opts.inline == nil and "lines" or opts.inline)
+    if opts.codelens ~= false then
+      keep_lens_fresh(client, args.buf)
+    end
   end
 end
 
@@ -100,6 +150,8 @@ function M.setup(opts)
   })
   vim.lsp.config(M.name, config)
   current = vim.lsp.config[M.name]
+  vim.api.nvim_clear_autocmds({ group = group, event = "LspAttach" })
+  vim.api.nvim_create_autocmd("LspAttach", { group = group, callback = on_attach(opts) })
   if opts.enable ~= false then
     vim.lsp.enable(M.name)
   end
