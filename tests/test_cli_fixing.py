@@ -26,7 +26,7 @@ KNEE_FIXED = KNEE.replace("20611-RT, 76942", "20611-LT")
 NODE = (
     "INDICATION: Left axillary adenopathy.\n"
     "PROCEDURE: Ultrasound-guided core biopsy of a left axillary lymph node.\n"
-    "The needle was advanced into the node. No images were retained.\n"
+    "The needle was advanced into the node under real-time ultrasound. No images were retained.\n"
     "CPT: 38505, 76942 x2\n"
 )
 CLEAN = "PROCEDURE: Knee injection by palpation.\nThe patient tolerated it well.\n"
@@ -150,7 +150,7 @@ def test_show_evidence_prints_the_sentence_that_satisfied_each_requirement(
     evidence = [line for line in out.splitlines() if ": evidence " in line]
     assert evidence == [
         f"{target}:3:1: evidence 76942 a description of how the target was localized: "
-        '"The needle was advanced into the node."'
+        '"The needle was advanced into the node under real-time ultrasound."'
     ]
 
 

@@ -132,13 +132,19 @@ def _first_counted_by_brute_force(text: str, concept: str) -> tuple[int, int] | 
         if sentence.is_template or not item.counts_in(kind):
             continue
         owned = sentences[position + 1].span.start if position + 1 < len(sentences) else len(text)
+        if item.veto is not None and item.veto.search(text, sentence.span.start, sentence.span.end):
+            continue  # the concept's unless_sentence: the whole sentence does not count
         for m in item.pattern.finditer(text, sentence.span.start, sentence.span.end):
             if m.start() >= owned:
                 break
             if note.in_placeholder(m.start(), m.end()):
                 continue
             base = sentence.span.start  # assertions are worked out within the sentence
-            assertion = evidence._assertion(sentence, position, m.start() - base, m.end() - base)
+            rel = (m.start() - base, m.end() - base)
+            assertion = evidence._assertion(sentence, position, *rel)
+            meaning = "negated" in item.concept.counts_when and not sentence.negative_value
+            if assertion == "negated" and meaning:  # "not palpable" is the concept itself
+                assertion = evidence._assertion(sentence, position, *rel, own_words=True)
             if assertion in item.concept.counts_when:
                 return m.span()
     return None
