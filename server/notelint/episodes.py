@@ -56,6 +56,9 @@ class _Vocabulary:
     actions: tuple[str, ...]
     unless: tuple[str, ...]
     concepts: tuple[str, ...]  # all three
+    # Action -> the numbers (in ``families``) of the families other than fallbacks that name
+    # it: a stating sentence is read only for the families whose actions it names.
+    by_action: dict[str, tuple[int, ...]]
     # What each stating sentence says alone, by what decides it (``EvidenceIndex.reading_key``
     # over all three kinds): templates make notes state their procedures in the same words.
     readings: Memo[ReadingKey, _Reading] = field(
@@ -93,7 +96,18 @@ def _vocabulary(kb: KnowledgeBase) -> _Vocabulary:
     actions = tuple(dict.fromkeys(a for f in families for a in f.actions))
     unless = tuple(dict.fromkeys(u for f in families for u in f.unless))
     families_ = tuple(kb.families.items())
-    vocabulary = _Vocabulary(families_, targets, actions, unless, (*targets, *actions, *unless))
+    by_action: dict[str, list[int]] = {}
+    for number, (_, family) in enumerate(families_):
+        for action in dict.fromkeys(family.actions) if not family.fallback else ():
+            by_action.setdefault(action, []).append(number)
+    vocabulary = _Vocabulary(
+        families_,
+        targets,
+        actions,
+        unless,
+        (*targets, *actions, *unless),
+        {action: tuple(numbers) for action, numbers in by_action.items()},
+    )
     kb.cache["episodes"] = vocabulary
     return vocabulary
 
@@ -278,10 +292,11 @@ class _Finder:
         named = self._targets_in(sentence)
         made: dict[str, tuple[str, str | None]] = {}
         around: dict[str, tuple[str, ...]] = {}
-        for family_id, family in self._vocabulary.families:
+        vocabulary = self._vocabulary
+        by_action, families = vocabulary.by_action, vocabulary.families
+        for number in sorted({n for action in actions for n in by_action.get(action, ())}):
+            family_id, family = families[number]
             mine = sorted((actions[c] for c in family.actions if c in actions), key=_START)
-            if not mine or family.fallback:
-                continue
             if family.targets and not named:
                 around[family_id] = tuple(a.concept for a in mine)
             elif not self._ruled_out(family, {sentence}):

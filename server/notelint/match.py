@@ -51,9 +51,10 @@ class EvidenceIndex:
         self._all: dict[str, tuple[Evidence, ...]] = {}
         self._possible: dict[int, frozenset[int] | None] = {}  # see possible_sentences
         self._first_keys: dict[int, FirstKey] = {}
-        # (group, sentence) -> mentions: see mentions_in; group -> its far sentences
-        self._far: dict[tuple[int, ...], frozenset[int] | range] = {}
-        self._mentions: dict[tuple[tuple[int, ...], int], dict[str, Evidence]] = {}
+        # group -> sentence -> mentions: see mentions_in; group -> its far sentences. (Groups
+        # by identity: the matcher keeps each for as long as this index can ask for it.)
+        self._far: dict[int, frozenset[int] | range] = {}
+        self._mentions: dict[int, dict[int, dict[str, Evidence]]] = {}
         self._near_keys: dict[int, SentenceKey] = {}
         self._edit: _Edit | None = None
 
@@ -104,9 +105,12 @@ class EvidenceIndex:
         before costs a lookup, however many concepts.
         """
         group = self._matcher.group(concepts)
-        known = self._mentions.get((group.numbers, position))
+        by_position = self._mentions.get(id(group))
+        if by_position is None:
+            by_position = self._mentions[id(group)] = {}
+        known = by_position.get(position)
         if known is None:
-            known = self._mentions[group.numbers, position] = self._mentions_at(position, group)
+            known = by_position[position] = self._mentions_at(position, group)
         return known
 
     def reading_key(self, position: int, concepts: tuple[str, ...]) -> ReadingKey:
@@ -124,16 +128,16 @@ class EvidenceIndex:
 
     def _far_sentences(self, group: GroupMemo) -> frozenset[int] | range:
         """The sentences where one of the group's patterns that are not near may match."""
-        found = self._far.get(group.numbers)
+        found = self._far.get(id(group))
         if found is None:
             places: set[int] = set()
             for number in group.others:
                 possible = self.possible_sentences(self._matcher.concepts[number].id)
                 if possible is None:
-                    self._far[group.numbers] = found = range(len(self._sentences))
+                    self._far[id(group)] = found = range(len(self._sentences))
                     return found
                 places |= possible
-            found = self._far[group.numbers] = frozenset(places)
+            found = self._far[id(group)] = frozenset(places)
         return found
 
     def _mentions_at(self, position: int, group: GroupMemo) -> dict[str, Evidence]:
@@ -571,12 +575,21 @@ class CompiledMatcher:
     recent: list[EvidenceIndex] = field(default_factory=list)  # of long notes, newest last
     _groups: dict[tuple[str, ...], GroupMemo] = field(default_factory=dict)
 
+    # The same, by the identity of a tuple asked for (which it keeps alive, so the identity is
+    # never another's): callers ask with the same few long tuples, costly to hash each time.
+    _same: dict[int, tuple[tuple[str, ...], GroupMemo]] = field(default_factory=dict)
+
     def group(self, concepts: tuple[str, ...]) -> GroupMemo:
         """The group of those of ``concepts`` that have patterns (see ``mentions_in``)."""
+        same = self._same.get(id(concepts))
+        if same is not None and same[0] is concepts:
+            return same[1]
         group = self._groups.get(concepts)
         if group is None:
             numbers = tuple(self.numbers[c] for c in concepts if c in self.numbers)
             group = self._groups[concepts] = self.memo.group(numbers)
+        if len(self._same) < _SAME_GROUPS:
+            self._same[id(concepts)] = (concepts, group)
         return group
 
     def scan(self, text: str) -> Scan:
@@ -590,6 +603,9 @@ class CompiledMatcher:
 
     def remembered(self) -> int:
         return self.memo.remembered() + self.index.remembered() + len(self.recent)
+
+
+_SAME_GROUPS = 64  # tuples kept by identity: bounded, should a caller build one per call
 
 
 def compiled(kb: KnowledgeBase) -> CompiledMatcher:

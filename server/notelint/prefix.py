@@ -402,12 +402,17 @@ class PrefixIndex:
         pieces: dict[int, list[_Piece]] = {}
         cut: dict[int, dict[int, list[int]]] = {}
         offset = 0
+        get = pieces.get
         for line in lines:
             entry = entries[line]
             if entry is not _NO_STARTS and entry is not None:
                 line_sure, line_cut = entry
                 for number, rels in line_sure:
-                    pieces.setdefault(number, []).append((offset, rels))
+                    mine = get(number)  # not setdefault: that makes a list each time
+                    if mine is None:
+                        pieces[number] = [(offset, rels)]
+                    else:
+                        mine.append((offset, rels))
                 for end, number, rels in line_cut:
                     target = cut.setdefault(offset + end, {}).setdefault(number, [])
                     target.extend([offset + rel for rel in rels])
@@ -674,14 +679,17 @@ class Scan:
         pass for many patterns over one sentence."""
         if endpos in self.cut or self.in_word(endpos):
             return list(numbers)
-        unanchored, pieces, starts_of = self.index.unanchored, self._pieces, self.starts_of
+        unanchored, pieces, made = self.index.unanchored, self._pieces, self._made
+        bisect_left = bisect.bisect_left
         out = []
         for number in numbers:
             if number in unanchored:
                 out.append(number)
             elif number in pieces:
-                starts = starts_of(number)
-                i = bisect.bisect_left(starts, pos)
+                starts = made.get(number)
+                if starts is None:
+                    starts = self.starts_of(number)
+                i = bisect_left(starts, pos)
                 if i < len(starts) and starts[i] < endpos:
                     out.append(number)
         return out
