@@ -57,9 +57,9 @@ class ContextMatcher:
         ``scan`` covers the note, with :attr:`patterns` from number ``first`` on.
         """
         found: list[TriggerHit] = []
-        for number, trigger in enumerate(self._triggers, start=first):
-            if not scan.may_match(number, start, end):
-                continue
+        numbers = range(first, first + len(self._triggers))
+        for number in scan.may_match_any(numbers, start, end):  # one pass for all triggers
+            trigger = self._triggers[number - first]
             for m in scan.finditer(number, start, end):
                 found.append(
                     TriggerHit(

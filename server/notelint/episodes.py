@@ -65,6 +65,15 @@ class _Vocabulary:
         default_factory=lambda: Memo(size=lambda key: sentence_size(key[1][0]))
     )
 
+    # Documented modalities -> the families that matter (a few combinations ever occur).
+    _relevant: dict[frozenset[str], _Relevant] = field(default_factory=dict)
+
+    def relevant(self, documented: frozenset[str]) -> _Relevant:
+        found = self._relevant.get(documented)
+        if found is None:
+            found = self._relevant[documented] = _relevant(self.families, documented)
+        return found
+
     def forget(self) -> None:
         self.readings.clear()
 
@@ -162,35 +171,56 @@ def recognise(
     vocabulary = _vocabulary(kb)
     documented = frozenset(modalities)
     finder = _Finder(note, ev, vocabulary, statements(note))
-    relevant = [
-        (family_id, family)
-        for family_id, family in vocabulary.families
-        if family.surgical or not documented.isdisjoint(family.guidance)
-    ]
+    relevant = vocabulary.relevant(documented)
     episodes: list[Episode] = []
-    for family_id, family in relevant:
-        if not family.fallback and (family.surgical or finder.states(family_id)):
+    for family_id, family in relevant.ordinary:
+        if family.surgical or finder.states(family_id):
             episode = finder.episode(family_id, family, stated_only=not family.surgical)
             episodes.extend([episode] if episode else [])
-    for family_id, family in relevant:  # only as the one procedure the note states
-        episode = (
-            None if episodes or not family.fallback else finder.episode(family_id, family, True)
-        )
+    for family_id, family in relevant.fallbacks if not episodes else ():
+        episode = finder.episode(family_id, family, True)  # only as the one procedure stated
         if episode and episode.stated:
             episodes.append(episode)
+            break
     found = {e.family_id for e in episodes}
     stated = any(e.stated and not e.family.surgical for e in episodes)
     decided = {m for e in episodes if not e.family.surgical for m in e.family.guidance}
     undecided = documented - decided
-    for family_id, family in relevant:
-        if family_id in found or family.fallback or family.surgical:
-            continue
-        if stated and not any(family.guidance.get(m) == "included" for m in undecided):
+    for family_id, family, included in relevant.searched:
+        if family_id in found or (stated and undecided.isdisjoint(included)):
             continue
         episode = finder.episode(family_id, family, stated_only=False)
         if episode:
             episodes.append(episode)
     return episodes
+
+
+@dataclass(frozen=True, slots=True)
+class _Relevant:
+    """The families that may say how some documented guidance is coded, and operations, in
+    the knowledge base's order, as :func:`recognise` goes through them."""
+
+    ordinary: tuple[tuple[str, Family], ...]  # all but fallbacks
+    fallbacks: tuple[tuple[str, Family], ...]
+    # Neither fallbacks nor operations, each with the modalities whose guidance it includes.
+    searched: tuple[tuple[str, Family, frozenset[str]], ...]
+
+
+def _relevant(families: tuple[tuple[str, Family], ...], documented: frozenset[str]) -> _Relevant:
+    relevant = [
+        (family_id, family)
+        for family_id, family in families
+        if family.surgical or not documented.isdisjoint(family.guidance)
+    ]
+    return _Relevant(
+        tuple((i, f) for i, f in relevant if not f.fallback),
+        tuple((i, f) for i, f in relevant if f.fallback),
+        tuple(
+            (i, f, frozenset(m for m, how in f.guidance.items() if how == "included"))
+            for i, f in relevant
+            if not f.fallback and not f.surgical
+        ),
+    )
 
 
 class _Finder:
