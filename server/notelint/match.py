@@ -271,31 +271,29 @@ class EvidenceIndex:
     def _first_in(
         self, item: _CompiledConcept, number: int, position: int, kind: str
     ) -> Evidence | None:
-        """The first mention that counts of a concept whose sections count in a sentence.
-        Where its pattern matches, for most concepts, remembered by what decides it
-        (``_first_key``), as sentences recur: judging each match's assertion costs more."""
-        matches = self._matches(number, position)
-        if not matches:
-            return None
+        """The first mention that counts of a concept whose sections count in a sentence;
+        for most concepts remembered by what decides it (``_first_key``), as sentences recur."""
         memo = self._matcher.memo
         if number not in memo.firsts_held:
-            return self._in_sentence(item, position, kind, matches)
-        key = self._first_key(position)
-        known = memo.firsts[key]
+            matches = self._matches(number, position)
+            return self._in_sentence(item, position, kind, matches) if matches else None
+        known = memo.firsts[self._first_key(position)]
         if known is None:
-            known = memo.firsts.put(key, {})
-        base = self._sentences[position].span.start
-        if number not in known:
-            found = self._in_sentence(item, position, kind, matches)
+            known = memo.firsts.put(self._first_key(position), {})
+        mention = known.get(number, _UNKNOWN)
+        if mention is _UNKNOWN:
+            matches = self._matches(number, position)
+            found = self._in_sentence(item, position, kind, matches) if matches else None
+            base = self._sentences[position].span.start
             known[number] = (
                 None
                 if found is None
                 else (found.span.start - base, found.span.end - base, found.assertion)
             )
             return found
-        mention = known[number]
         if mention is None:
             return None
+        base = self._sentences[position].span.start
         start, end, assertion = mention
         return Evidence(item.id, Span(base + start, base + end), position, kind, assertion, True)
 
@@ -447,6 +445,7 @@ FirstKey = tuple[SentenceKey, str, bool, int, tuple[tuple[int, int], ...]]
 _Mentions = tuple[tuple[int, int, int, Assertion], ...]
 # One concept's first mention that counts in a sentence, relative to it, or None: by pattern.
 _Firsts = dict[int, tuple[int, int, Assertion] | None]
+_UNKNOWN = object()  # not yet worked out
 ReadingKey = tuple[bool, FirstKey, _Mentions]
 REACH = 16
 _SECTION = operator.itemgetter(1)  # of a Sentence
