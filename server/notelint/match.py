@@ -263,39 +263,11 @@ class EvidenceIndex:
             kind = sections[sentence.section].kind
             if not item.counts_in(kind):
                 continue
-            found = self._first_in(item, number, position, kind)
+            matches = self._matches(number, position)
+            found = self._in_sentence(item, position, kind, matches) if matches else None
             if found:
                 return found
         return None
-
-    def _first_in(
-        self, item: _CompiledConcept, number: int, position: int, kind: str
-    ) -> Evidence | None:
-        """The first mention that counts of a concept whose sections count in a sentence;
-        for most concepts remembered by what decides it (``_first_key``), as sentences recur."""
-        memo = self._matcher.memo
-        if number not in memo.firsts_held:
-            matches = self._matches(number, position)
-            return self._in_sentence(item, position, kind, matches) if matches else None
-        known = memo.firsts[self._first_key(position)]
-        if known is None:
-            known = memo.firsts.put(self._first_key(position), {})
-        mention = known.get(number, _UNKNOWN)
-        if mention is _UNKNOWN:
-            matches = self._matches(number, position)
-            found = self._in_sentence(item, position, kind, matches) if matches else None
-            base = self._sentences[position].span.start
-            known[number] = (
-                None
-                if found is None
-                else (found.span.start - base, found.span.end - base, found.assertion)
-            )
-            return found
-        if mention is None:
-            return None
-        base = self._sentences[position].span.start
-        start, end, assertion = mention
-        return Evidence(item.id, Span(base + start, base + end), position, kind, assertion, True)
 
     def _search_at(self, number: int, position: int) -> Evidence | None:
         """``_search`` of the one sentence ``position``, which the scan says may match."""
@@ -443,9 +415,6 @@ SentenceKey = tuple[str, str]
 # relative to the sentence.
 FirstKey = tuple[SentenceKey, str, bool, int, tuple[tuple[int, int], ...]]
 _Mentions = tuple[tuple[int, int, int, Assertion], ...]
-# One concept's first mention that counts in a sentence, relative to it, or None: by pattern.
-_Firsts = dict[int, tuple[int, int, Assertion] | None]
-_UNKNOWN = object()  # not yet worked out
 ReadingKey = tuple[bool, FirstKey, _Mentions]
 REACH = 16
 _SECTION = operator.itemgetter(1)  # of a Sentence
@@ -519,20 +488,6 @@ class SentenceMemo:
             size=sentence_size
         )
         self.hits: Memo[SentenceKey, list[TriggerHit]] = Memo(size=sentence_size)
-        # First mentions that count, per sentence context (as ``GroupMemo``), of the near
-        # patterns whose concept's veto, if any, is near too: see EvidenceIndex._first_in.
-        self.firsts: Memo[FirstKey, _Firsts] = Memo(size=_first_size)
-        self.firsts_held: frozenset[int] = frozenset()
-
-    def hold_firsts(self, vetoes: Iterable[regex.Pattern[str] | None]) -> None:
-        """Which patterns' first mentions ``firsts`` keeps, given each pattern's veto (none
-        unless the triggers, which decide assertions, are near)."""
-        held = set()
-        for number, veto in enumerate(vetoes if self.holds_triggers else ()):
-            reach = 0 if veto is None else reach_behind(veto.pattern)
-            if number in self._near and reach is not None and reach <= self.near:
-                held.add(number)
-        self.firsts_held = frozenset(held)
 
     def holds(self, number: int) -> bool:
         return number in self._held
@@ -552,13 +507,12 @@ class SentenceMemo:
     def forget(self) -> None:
         for group in self._groups.values():
             group.memo.clear()
-        for memo in (self._matches, self._near_matches, self.hits, self.firsts):
+        for memo in (self._matches, self._near_matches, self.hits):
             memo.clear()
 
     def remembered(self) -> int:
         groups = sum(group.memo.kept() for group in self._groups.values())
-        memos = (self._matches, self._near_matches, self.hits, self.firsts)
-        return sum(memo.kept() for memo in memos) + groups
+        return self._matches.kept() + self._near_matches.kept() + self.hits.kept() + groups
 
     def matches(self, key: SentenceKey, near: bool) -> dict[int, tuple[tuple[int, int], ...]]:
         """Pattern -> its matches in the sentence of ``key``: a ``_near_key`` for the near
@@ -688,7 +642,6 @@ def compiled(kb: KnowledgeBase) -> CompiledMatcher:
         numbers={item.id: number for number, item in enumerate(concepts)},
         memo=SentenceMemo(patterns, range(len(concepts), len(concepts) + len(context.patterns))),
     )
-    matcher.memo.hold_firsts(item.veto for item in concepts)
     kb.cache["matcher"] = matcher
     return matcher
 
