@@ -307,10 +307,8 @@ class _Finder:
 
     def _reading(self, sentence: int) -> _Reading:
         """What the stating sentence alone says (see ``_Reading``), remembered by what
-        decides it. One where no action can match, as the scan shows, says nothing."""
+        decides it."""
         vocabulary = self._vocabulary
-        if not self._ev.may_mention(sentence, vocabulary.actions):
-            return _NOTHING
         key = self._ev.reading_key(sentence, vocabulary.concepts)
         known = vocabulary.readings[key]
         if known is None:

@@ -113,12 +113,6 @@ class EvidenceIndex:
             known = by_position[position] = self._mentions_at(position, group)
         return known
 
-    def may_mention(self, position: int, concepts: tuple[str, ...]) -> bool:
-        """False when the scan shows that none of ``concepts`` is mentioned in sentence
-        ``position`` (then :meth:`mentions_in` is empty)."""
-        start, end = self._sentences[position].span
-        return self._scan.may_match_some(self._matcher.group(concepts).numbers, start, end)
-
     def reading_key(self, position: int, concepts: tuple[str, ...]) -> ReadingKey:
         """A key for all that ``concepts``' mentions in sentence ``position`` depend on:
         sentences with equal keys, in any notes, have equal :meth:`mentions_in`. (What is

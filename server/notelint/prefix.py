@@ -694,24 +694,6 @@ class Scan:
                     out.append(number)
         return out
 
-    def may_match_some(self, numbers: Iterable[int], pos: int, endpos: int) -> bool:
-        """Whether one of ``numbers`` :meth:`may_match` in text[pos:endpos]."""
-        if endpos in self.cut or self.in_word(endpos):
-            return True
-        unanchored, pieces, made = self.index.unanchored, self._pieces, self._made
-        bisect_left = bisect.bisect_left
-        for number in numbers:
-            if number in unanchored:
-                return True
-            if number in pieces:
-                starts = made.get(number)
-                if starts is None:
-                    starts = self.starts_of(number)
-                i = bisect_left(starts, pos)
-                if i < len(starts) and starts[i] < endpos:
-                    return True
-        return False
-
     def finditer(
         self, number: int, pos: int = 0, endpos: int | None = None
     ) -> Iterator[regex.Match[str]]:
