@@ -173,8 +173,9 @@ def recognise(
     finder = _Finder(note, ev, vocabulary, statements(note))
     relevant = vocabulary.relevant(documented)
     episodes: list[Episode] = []
+    states = finder.states
     for family_id, family in relevant.ordinary:
-        if family.surgical or finder.states(family_id):
+        if family.surgical or states(family_id):
             episode = finder.episode(family_id, family, stated_only=not family.surgical)
             episodes.extend([episode] if episode else [])
     for family_id, family in relevant.fallbacks if not episodes else ():

@@ -648,7 +648,11 @@ class Scan:
 
     def in_word(self, endpos: int) -> bool:
         """A search cut off inside a word, where the index's word-level reasoning is void."""
-        return _is_word(self.folded, endpos) and _is_word(self.folded, endpos - 1)
+        folded = self.folded  # as _is_word at endpos and before it, inline: asked very often
+        if not 0 < endpos < len(folded):
+            return False
+        before, after = folded[endpos - 1], folded[endpos]
+        return (before.isalnum() or before == "_") and (after.isalnum() or after == "_")
 
     def candidates(self, number: int) -> list[int] | None:
         """Where pattern ``number`` may start (ascending), or ``None`` when anywhere; a search
