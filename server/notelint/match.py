@@ -56,6 +56,8 @@ class EvidenceIndex:
         self._far: dict[int, frozenset[int] | range] = {}
         self._mentions: dict[int, dict[int, dict[str, Evidence]]] = {}
         self._near_keys: dict[int, SentenceKey] = {}
+        # Near or not -> sentence -> its matches in SentenceMemo (see _matches).
+        self._known: tuple[dict[int, dict[int, Matches]], dict[int, dict[int, Matches]]] = ({}, {})
         self._edit: _Edit | None = None
 
     def follow(self, earlier: Iterable[EvidenceIndex]) -> None:
@@ -347,7 +349,12 @@ class EvidenceIndex:
         if not memo.holds(number):
             return _relative(self._scan.finditer(number, span.start, span.end), span.start)
         near = memo.holds_near(number)
-        known = memo.matches(self._near_key(position) if near else self._key(position), near)
+        # The sentence's entry, looked up once per note rather than once per pattern.
+        sentence_matches = self._known[near]
+        known = sentence_matches.get(position)
+        if known is None:
+            key = self._near_key(position) if near else self._key(position)
+            known = sentence_matches[position] = memo.matches(key, near)
         found = known.get(number)
         if found is None:
             found = known[number] = _relative(
@@ -411,6 +418,7 @@ class EvidenceIndex:
 
 # What a pattern can see of a sentence: up to REACH characters before it, then the sentence.
 SentenceKey = tuple[str, str]
+Matches = tuple[tuple[int, int], ...]  # relative to the sentence
 # See EvidenceIndex._first_key; and first mentions: (pattern number, start, end, assertion),
 # relative to the sentence.
 FirstKey = tuple[SentenceKey, str, bool, int, tuple[tuple[int, int], ...]]
