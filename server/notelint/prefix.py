@@ -285,8 +285,9 @@ class _Literal:
     patterns: tuple[int, ...]
 
 
-_Entry = tuple[tuple[int, ...], tuple[_Literal, ...]]
-_NOTHING: _Entry = ((), ())
+# A word's certain patterns, its literals that reach past it, and those literals' texts.
+_Entry = tuple[tuple[int, ...], tuple[_Literal, ...], tuple[str, ...]]
+_NOTHING: _Entry = ((), (), ())
 # One line's possible starts, relative to the line: (pattern, starts) and (end, pattern, starts).
 _LineStarts = tuple[
     tuple[tuple[int, tuple[int, ...]], ...], tuple[tuple[int, int, tuple[int, ...]], ...]
@@ -484,13 +485,16 @@ class PrefixIndex:
                 found.add(lit, at)
         sure = found.sure
         for word, starts in self._word_starts(folded).items():
-            certain, others = self._cache.get(word) or self._literals_for(word)
+            certain, others, texts = self._cache.get(word) or self._literals_for(word)
             for number in certain:
                 sure.setdefault(number, set()).update(starts)
-            for lit in others:
-                for at in starts:
-                    if folded.startswith(lit.text, at):
-                        found.add(lit, at)
+            if not others:
+                continue
+            for at in starts:
+                if folded.startswith(texts, at):  # one call rules out most starts for all
+                    for lit in others:
+                        if folded.startswith(lit.text, at):
+                            found.add(lit, at)
         return found
 
     def _word_starts(self, folded: str) -> dict[str, list[int]]:
@@ -522,7 +526,7 @@ class PrefixIndex:
                     certain.update(lit.patterns)
         if len(self._cache) >= _MAX_WORDS_CACHED:
             self._cache.clear()
-        entry = (tuple(sorted(certain)), tuple(others))
+        entry = (tuple(sorted(certain)), tuple(others), tuple(lit.text for lit in others))
         if entry == _NOTHING:
             entry = _NOTHING  # one shared object: most words start no literal
         self._cache[word] = entry
