@@ -455,10 +455,15 @@ class PrefixIndex:
         firsts = [0, *itertools.accumulate(len(line) + 1 for line in lines)][:-1]
         sure: list[dict[int, list[int]]] = [{} for _ in lines]
         cut: list[dict[tuple[int, int], list[int]]] = [{} for _ in lines]
+        bisect_right = bisect.bisect_right
         for number, starts in found.sure.items():
             for at in sorted(starts):
-                i = bisect.bisect_right(firsts, at) - 1
-                sure[i].setdefault(number, []).append(at - firsts[i])
+                i = bisect_right(firsts, at) - 1
+                rels = sure[i].get(number)  # not setdefault: that makes a list each time
+                if rels is None:
+                    sure[i][number] = [at - firsts[i]]
+                else:
+                    rels.append(at - firsts[i])
         for end, by_number in found.cut.items():
             for number, starts in by_number.items():
                 for at in sorted(starts):
@@ -487,7 +492,11 @@ class PrefixIndex:
         for word, starts in self._word_starts(folded).items():
             certain, others, texts = self._cache.get(word) or self._literals_for(word)
             for number in certain:
-                sure.setdefault(number, set()).update(starts)
+                mine = sure.get(number)  # not setdefault: that makes a set each time
+                if mine is None:
+                    sure[number] = set(starts)
+                else:
+                    mine.update(starts)
             if not others:
                 continue
             for at in starts:
@@ -510,7 +519,11 @@ class PrefixIndex:
         wanted = {w for w in set(words) if (cache.get(w) or self._literals_for(w)) is not _NOTHING}
         out: dict[str, list[int]] = {}
         for i in [i for i, w in enumerate(words) if w in wanted]:
-            out.setdefault(words[i], []).append(starts[i])
+            mine = out.get(words[i])  # not setdefault: that makes a list each time
+            if mine is None:
+                out[words[i]] = [starts[i]]
+            else:
+                mine.append(starts[i])
         return out
 
     def _literals_for(self, word: str) -> _Entry:
