@@ -67,7 +67,8 @@ class ContextMatcher:
                     )
                 )
         text = scan.text
-        if any(char in text[start:end] for char in _TERMINATOR_CHARS):
+        sentence = text[start:end]  # sliced once, not once per character looked for
+        if any(char in sentence for char in _TERMINATOR_CHARS):
             for m in _PUNCT_TERMINATOR.finditer(text, start, end):
                 found.append(TriggerHit(m.start(), m.end(), "terminate", "both", 0))
         pseudo = [h for h in found if h.assertion == "pseudo"]

@@ -127,15 +127,15 @@ def statements(note: Note) -> frozenset[int]:
     procedure section, and a procedure section's leading list of short items."""
     out: set[int] = set()
     leading: dict[int, bool] = {}  # section -> whether its sentences so far were statements
-    text = note.text
+    text, sections, is_heading = note.text, note.sections, note.is_heading
     for number, sentence in enumerate(note.headed):
-        kind = note.sections[sentence.section].kind
+        kind = sections[sentence.section].kind
         if kind in _STATING or number == 0:
             out.add(number)
             continue
         if kind not in _OPENING:
             continue  # "TECHNIQUE:", "FINDINGS:": labels, not names of the procedure
-        if note.is_heading(sentence):
+        if is_heading(sentence):
             out.add(number)  # a title, or "PROCEDURE: Right knee injection" on one line
             continue
         first = sentence.section not in leading

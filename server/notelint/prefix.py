@@ -731,7 +731,7 @@ class Scan:
             yield from self.whole[same]
             return
         starts = self.starts_of(number)
-        cut = self.cut.get(endpos, {}).get(number)
+        cut = self.cut.get(endpos, _NO_CUT).get(number)
         if cut:
             starts = sorted({*starts, *cut})
         resume = pos
@@ -745,6 +745,9 @@ class Scan:
             if found:
                 yield found
                 resume = found.end()
+
+
+_NO_CUT: dict[int, list[int]] = {}  # never written to
 
 
 def _leading_word(literal: str) -> str:
