@@ -73,10 +73,14 @@ class EvidenceIndex:
                 return
 
     def has(self, concept: str) -> bool:
+        first = self._first  # asked very often, mostly of concepts already searched
+        if concept in first:
+            return first[concept] is not None
         return self.first_of(concept) is not None
 
     def has_any(self, concepts: Iterable[str]) -> bool:
-        return any(self.has(c) for c in concepts)
+        first_of = self.first_of
+        return any(first_of(concept) is not None for concept in concepts)
 
     def first(self, concepts: Iterable[str]) -> Evidence | None:
         found = [e for e in map(self.first_of, concepts) if e is not None]
