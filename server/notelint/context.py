@@ -57,9 +57,9 @@ class ContextMatcher:
         ``scan`` covers the note, with :attr:`patterns` from number ``first`` on.
         """
         found: list[TriggerHit] = []
-        for number, trigger in enumerate(self._triggers, start=first):
-            if not scan.may_match(number, start, end):
-                continue
+        numbers = range(first, first + len(self._triggers))
+        for number in scan.may_match_any(numbers, start, end):  # one pass for all triggers
+            trigger = self._triggers[number - first]
             for m in scan.finditer(number, start, end):
                 found.append(
                     TriggerHit(
@@ -67,7 +67,8 @@ class ContextMatcher:
                     )
                 )
         text = scan.text
-        if any(char in text[start:end] for char in _TERMINATOR_CHARS):
+        sentence = text[start:end]  # sliced once, not once per character looked for
+        if any(char in sentence for char in _TERMINATOR_CHARS):
             for m in _PUNCT_TERMINATOR.finditer(text, start, end):
                 found.append(TriggerHit(m.start(), m.end(), "terminate", "both", 0))
         pseudo = [h for h in found if h.assertion == "pseudo"]

@@ -225,7 +225,8 @@ def _evaluate_support(ctx: _Context) -> None:
         base = all(ctx.ev.has_any(group) for group in support.all) and not ctx.ev.has_any(
             support.none
         )
-        anchor = ctx.ev.first(support.all[0])
+        # Only a supported code's anchor is ever shown (a reported one shows its mention).
+        anchor = ctx.ev.first(support.all[0]) if base else None
         status = CodeStatus(code_id, base, None, anchor, reported, needs_family=code.needs_family)
         if base:
             _judge(ctx, code, status)

@@ -56,11 +56,23 @@ class _Vocabulary:
     actions: tuple[str, ...]
     unless: tuple[str, ...]
     concepts: tuple[str, ...]  # all three
+    # Action -> the numbers (in ``families``) of the families other than fallbacks that name
+    # it: a stating sentence is read only for the families whose actions it names.
+    by_action: dict[str, tuple[int, ...]]
     # What each stating sentence says alone, by what decides it (``EvidenceIndex.reading_key``
     # over all three kinds): templates make notes state their procedures in the same words.
     readings: Memo[ReadingKey, _Reading] = field(
         default_factory=lambda: Memo(size=lambda key: sentence_size(key[1][0]))
     )
+
+    # Documented modalities -> the families that matter (a few combinations ever occur).
+    _relevant: dict[frozenset[str], _Relevant] = field(default_factory=dict)
+
+    def relevant(self, documented: frozenset[str]) -> _Relevant:
+        found = self._relevant.get(documented)
+        if found is None:
+            found = self._relevant[documented] = _relevant(self.families, documented)
+        return found
 
     def forget(self) -> None:
         self.readings.clear()
@@ -93,7 +105,18 @@ def _vocabulary(kb: KnowledgeBase) -> _Vocabulary:
     actions = tuple(dict.fromkeys(a for f in families for a in f.actions))
     unless = tuple(dict.fromkeys(u for f in families for u in f.unless))
     families_ = tuple(kb.families.items())
-    vocabulary = _Vocabulary(families_, targets, actions, unless, (*targets, *actions, *unless))
+    by_action: dict[str, list[int]] = {}
+    for number, (_, family) in enumerate(families_):
+        for action in dict.fromkeys(family.actions) if not family.fallback else ():
+            by_action.setdefault(action, []).append(number)
+    vocabulary = _Vocabulary(
+        families_,
+        targets,
+        actions,
+        unless,
+        (*targets, *actions, *unless),
+        {action: tuple(numbers) for action, numbers in by_action.items()},
+    )
     kb.cache["episodes"] = vocabulary
     return vocabulary
 
@@ -104,15 +127,15 @@ def statements(note: Note) -> frozenset[int]:
     procedure section, and a procedure section's leading list of short items."""
     out: set[int] = set()
     leading: dict[int, bool] = {}  # section -> whether its sentences so far were statements
-    text = note.text
+    text, sections, is_heading = note.text, note.sections, note.is_heading
     for number, sentence in enumerate(note.headed):
-        kind = note.sections[sentence.section].kind
+        kind = sections[sentence.section].kind
         if kind in _STATING or number == 0:
             out.add(number)
             continue
         if kind not in _OPENING:
             continue  # "TECHNIQUE:", "FINDINGS:": labels, not names of the procedure
-        if note.is_heading(sentence):
+        if is_heading(sentence):
             out.add(number)  # a title, or "PROCEDURE: Right knee injection" on one line
             continue
         first = sentence.section not in leading
@@ -148,35 +171,57 @@ def recognise(
     vocabulary = _vocabulary(kb)
     documented = frozenset(modalities)
     finder = _Finder(note, ev, vocabulary, statements(note))
-    relevant = [
-        (family_id, family)
-        for family_id, family in vocabulary.families
-        if family.surgical or not documented.isdisjoint(family.guidance)
-    ]
+    relevant = vocabulary.relevant(documented)
     episodes: list[Episode] = []
-    for family_id, family in relevant:
-        if not family.fallback and (family.surgical or finder.states(family_id)):
+    states = finder.states
+    for family_id, family in relevant.ordinary:
+        if family.surgical or states(family_id):
             episode = finder.episode(family_id, family, stated_only=not family.surgical)
             episodes.extend([episode] if episode else [])
-    for family_id, family in relevant:  # only as the one procedure the note states
-        episode = (
-            None if episodes or not family.fallback else finder.episode(family_id, family, True)
-        )
+    for family_id, family in relevant.fallbacks if not episodes else ():
+        episode = finder.episode(family_id, family, True)  # only as the one procedure stated
         if episode and episode.stated:
             episodes.append(episode)
+            break
     found = {e.family_id for e in episodes}
     stated = any(e.stated and not e.family.surgical for e in episodes)
     decided = {m for e in episodes if not e.family.surgical for m in e.family.guidance}
     undecided = documented - decided
-    for family_id, family in relevant:
-        if family_id in found or family.fallback or family.surgical:
-            continue
-        if stated and not any(family.guidance.get(m) == "included" for m in undecided):
+    for family_id, family, included in relevant.searched:
+        if family_id in found or (stated and undecided.isdisjoint(included)):
             continue
         episode = finder.episode(family_id, family, stated_only=False)
         if episode:
             episodes.append(episode)
     return episodes
+
+
+@dataclass(frozen=True, slots=True)
+class _Relevant:
+    """The families that may say how some documented guidance is coded, and operations, in
+    the knowledge base's order, as :func:`recognise` goes through them."""
+
+    ordinary: tuple[tuple[str, Family], ...]  # all but fallbacks
+    fallbacks: tuple[tuple[str, Family], ...]
+    # Neither fallbacks nor operations, each with the modalities whose guidance it includes.
+    searched: tuple[tuple[str, Family, frozenset[str]], ...]
+
+
+def _relevant(families: tuple[tuple[str, Family], ...], documented: frozenset[str]) -> _Relevant:
+    relevant = [
+        (family_id, family)
+        for family_id, family in families
+        if family.surgical or not documented.isdisjoint(family.guidance)
+    ]
+    return _Relevant(
+        tuple((i, f) for i, f in relevant if not f.fallback),
+        tuple((i, f) for i, f in relevant if f.fallback),
+        tuple(
+            (i, f, frozenset(m for m, how in f.guidance.items() if how == "included"))
+            for i, f in relevant
+            if not f.fallback and not f.surgical
+        ),
+    )
 
 
 class _Finder:
@@ -278,10 +323,11 @@ class _Finder:
         named = self._targets_in(sentence)
         made: dict[str, tuple[str, str | None]] = {}
         around: dict[str, tuple[str, ...]] = {}
-        for family_id, family in self._vocabulary.families:
+        vocabulary = self._vocabulary
+        by_action, families = vocabulary.by_action, vocabulary.families
+        for number in sorted({n for action in actions for n in by_action.get(action, ())}):
+            family_id, family = families[number]
             mine = sorted((actions[c] for c in family.actions if c in actions), key=_START)
-            if not mine or family.fallback:
-                continue
             if family.targets and not named:
                 around[family_id] = tuple(a.concept for a in mine)
             elif not self._ruled_out(family, {sentence}):

@@ -51,10 +51,13 @@ class EvidenceIndex:
         self._all: dict[str, tuple[Evidence, ...]] = {}
         self._possible: dict[int, frozenset[int] | None] = {}  # see possible_sentences
         self._first_keys: dict[int, FirstKey] = {}
-        # (group, sentence) -> mentions: see mentions_in; group -> its far sentences
-        self._far: dict[tuple[int, ...], frozenset[int] | range] = {}
-        self._mentions: dict[tuple[tuple[int, ...], int], dict[str, Evidence]] = {}
+        # group -> sentence -> mentions: see mentions_in; group -> its far sentences. (Groups
+        # by identity: the matcher keeps each for as long as this index can ask for it.)
+        self._far: dict[int, frozenset[int] | range] = {}
+        self._mentions: dict[int, dict[int, dict[str, Evidence]]] = {}
         self._near_keys: dict[int, SentenceKey] = {}
+        # Near or not -> sentence -> its matches in SentenceMemo (see _matches).
+        self._known: tuple[dict[int, dict[int, Matches]], dict[int, dict[int, Matches]]] = ({}, {})
         self._edit: _Edit | None = None
 
     def follow(self, earlier: Iterable[EvidenceIndex]) -> None:
@@ -70,10 +73,14 @@ class EvidenceIndex:
                 return
 
     def has(self, concept: str) -> bool:
+        first = self._first  # asked very often, mostly of concepts already searched
+        if concept in first:
+            return first[concept] is not None
         return self.first_of(concept) is not None
 
     def has_any(self, concepts: Iterable[str]) -> bool:
-        return any(self.has(c) for c in concepts)
+        first_of = self.first_of
+        return any(first_of(concept) is not None for concept in concepts)
 
     def first(self, concepts: Iterable[str]) -> Evidence | None:
         found = [e for e in map(self.first_of, concepts) if e is not None]
@@ -104,9 +111,12 @@ class EvidenceIndex:
         before costs a lookup, however many concepts.
         """
         group = self._matcher.group(concepts)
-        known = self._mentions.get((group.numbers, position))
+        by_position = self._mentions.get(id(group))
+        if by_position is None:
+            by_position = self._mentions[id(group)] = {}
+        known = by_position.get(position)
         if known is None:
-            known = self._mentions[group.numbers, position] = self._mentions_at(position, group)
+            known = by_position[position] = self._mentions_at(position, group)
         return known
 
     def reading_key(self, position: int, concepts: tuple[str, ...]) -> ReadingKey:
@@ -124,16 +134,16 @@ class EvidenceIndex:
 
     def _far_sentences(self, group: GroupMemo) -> frozenset[int] | range:
         """The sentences where one of the group's patterns that are not near may match."""
-        found = self._far.get(group.numbers)
+        found = self._far.get(id(group))
         if found is None:
             places: set[int] = set()
             for number in group.others:
                 possible = self.possible_sentences(self._matcher.concepts[number].id)
                 if possible is None:
-                    self._far[group.numbers] = found = range(len(self._sentences))
+                    self._far[id(group)] = found = range(len(self._sentences))
                     return found
                 places |= possible
-            found = self._far[group.numbers] = frozenset(places)
+            found = self._far[id(group)] = frozenset(places)
         return found
 
     def _mentions_at(self, position: int, group: GroupMemo) -> dict[str, Evidence]:
@@ -343,7 +353,12 @@ class EvidenceIndex:
         if not memo.holds(number):
             return _relative(self._scan.finditer(number, span.start, span.end), span.start)
         near = memo.holds_near(number)
-        known = memo.matches(self._near_key(position) if near else self._key(position), near)
+        # The sentence's entry, looked up once per note rather than once per pattern.
+        sentence_matches = self._known[near]
+        known = sentence_matches.get(position)
+        if known is None:
+            key = self._near_key(position) if near else self._key(position)
+            known = sentence_matches[position] = memo.matches(key, near)
         found = known.get(number)
         if found is None:
             found = known[number] = _relative(
@@ -407,6 +422,7 @@ class EvidenceIndex:
 
 # What a pattern can see of a sentence: up to REACH characters before it, then the sentence.
 SentenceKey = tuple[str, str]
+Matches = tuple[tuple[int, int], ...]  # relative to the sentence
 # See EvidenceIndex._first_key; and first mentions: (pattern number, start, end, assertion),
 # relative to the sentence.
 FirstKey = tuple[SentenceKey, str, bool, int, tuple[tuple[int, int], ...]]
@@ -571,12 +587,21 @@ class CompiledMatcher:
     recent: list[EvidenceIndex] = field(default_factory=list)  # of long notes, newest last
     _groups: dict[tuple[str, ...], GroupMemo] = field(default_factory=dict)
 
+    # The same, by the identity of a tuple asked for (which it keeps alive, so the identity is
+    # never another's): callers ask with the same few long tuples, costly to hash each time.
+    _same: dict[int, tuple[tuple[str, ...], GroupMemo]] = field(default_factory=dict)
+
     def group(self, concepts: tuple[str, ...]) -> GroupMemo:
         """The group of those of ``concepts`` that have patterns (see ``mentions_in``)."""
+        same = self._same.get(id(concepts))
+        if same is not None and same[0] is concepts:
+            return same[1]
         group = self._groups.get(concepts)
         if group is None:
             numbers = tuple(self.numbers[c] for c in concepts if c in self.numbers)
             group = self._groups[concepts] = self.memo.group(numbers)
+        if len(self._same) < _SAME_GROUPS:
+            self._same[id(concepts)] = (concepts, group)
         return group
 
     def scan(self, text: str) -> Scan:
@@ -590,6 +615,9 @@ class CompiledMatcher:
 
     def remembered(self) -> int:
         return self.memo.remembered() + self.index.remembered() + len(self.recent)
+
+
+_SAME_GROUPS = 64  # tuples kept by identity: bounded, should a caller build one per call
 
 
 def compiled(kb: KnowledgeBase) -> CompiledMatcher:

@@ -285,8 +285,9 @@ class _Literal:
     patterns: tuple[int, ...]
 
 
-_Entry = tuple[tuple[int, ...], tuple[_Literal, ...]]
-_NOTHING: _Entry = ((), ())
+# A word's certain patterns, its literals that reach past it, and those literals' texts.
+_Entry = tuple[tuple[int, ...], tuple[_Literal, ...], tuple[str, ...]]
+_NOTHING: _Entry = ((), (), ())
 # One line's possible starts, relative to the line: (pattern, starts) and (end, pattern, starts).
 _LineStarts = tuple[
     tuple[tuple[int, tuple[int, ...]], ...], tuple[tuple[int, int, tuple[int, ...]], ...]
@@ -402,12 +403,17 @@ class PrefixIndex:
         pieces: dict[int, list[_Piece]] = {}
         cut: dict[int, dict[int, list[int]]] = {}
         offset = 0
+        get = pieces.get
         for line in lines:
             entry = entries[line]
             if entry is not _NO_STARTS and entry is not None:
                 line_sure, line_cut = entry
                 for number, rels in line_sure:
-                    pieces.setdefault(number, []).append((offset, rels))
+                    mine = get(number)  # not setdefault: that makes a list each time
+                    if mine is None:
+                        pieces[number] = [(offset, rels)]
+                    else:
+                        mine.append((offset, rels))
                 for end, number, rels in line_cut:
                     target = cut.setdefault(offset + end, {}).setdefault(number, [])
                     target.extend([offset + rel for rel in rels])
@@ -449,10 +455,15 @@ class PrefixIndex:
         firsts = [0, *itertools.accumulate(len(line) + 1 for line in lines)][:-1]
         sure: list[dict[int, list[int]]] = [{} for _ in lines]
         cut: list[dict[tuple[int, int], list[int]]] = [{} for _ in lines]
+        bisect_right = bisect.bisect_right
         for number, starts in found.sure.items():
             for at in sorted(starts):
-                i = bisect.bisect_right(firsts, at) - 1
-                sure[i].setdefault(number, []).append(at - firsts[i])
+                i = bisect_right(firsts, at) - 1
+                rels = sure[i].get(number)  # not setdefault: that makes a list each time
+                if rels is None:
+                    sure[i][number] = [at - firsts[i]]
+                else:
+                    rels.append(at - firsts[i])
         for end, by_number in found.cut.items():
             for number, starts in by_number.items():
                 for at in sorted(starts):
@@ -479,13 +490,20 @@ class PrefixIndex:
                 found.add(lit, at)
         sure = found.sure
         for word, starts in self._word_starts(folded).items():
-            certain, others = self._cache.get(word) or self._literals_for(word)
+            certain, others, texts = self._cache.get(word) or self._literals_for(word)
             for number in certain:
-                sure.setdefault(number, set()).update(starts)
-            for lit in others:
-                for at in starts:
-                    if folded.startswith(lit.text, at):
-                        found.add(lit, at)
+                mine = sure.get(number)  # not setdefault: that makes a set each time
+                if mine is None:
+                    sure[number] = set(starts)
+                else:
+                    mine.update(starts)
+            if not others:
+                continue
+            for at in starts:
+                if folded.startswith(texts, at):  # one call rules out most starts for all
+                    for lit in others:
+                        if folded.startswith(lit.text, at):
+                            found.add(lit, at)
         return found
 
     def _word_starts(self, folded: str) -> dict[str, list[int]]:
@@ -501,7 +519,11 @@ class PrefixIndex:
         wanted = {w for w in set(words) if (cache.get(w) or self._literals_for(w)) is not _NOTHING}
         out: dict[str, list[int]] = {}
         for i in [i for i, w in enumerate(words) if w in wanted]:
-            out.setdefault(words[i], []).append(starts[i])
+            mine = out.get(words[i])  # not setdefault: that makes a list each time
+            if mine is None:
+                out[words[i]] = [starts[i]]
+            else:
+                mine.append(starts[i])
         return out
 
     def _literals_for(self, word: str) -> _Entry:
@@ -517,7 +539,7 @@ class PrefixIndex:
                     certain.update(lit.patterns)
         if len(self._cache) >= _MAX_WORDS_CACHED:
             self._cache.clear()
-        entry = (tuple(sorted(certain)), tuple(others))
+        entry = (tuple(sorted(certain)), tuple(others), tuple(lit.text for lit in others))
         if entry == _NOTHING:
             entry = _NOTHING  # one shared object: most words start no literal
         self._cache[word] = entry
@@ -643,7 +665,11 @@ class Scan:
 
     def in_word(self, endpos: int) -> bool:
         """A search cut off inside a word, where the index's word-level reasoning is void."""
-        return _is_word(self.folded, endpos) and _is_word(self.folded, endpos - 1)
+        folded = self.folded  # as _is_word at endpos and before it, inline: asked very often
+        if not 0 < endpos < len(folded):
+            return False
+        before, after = folded[endpos - 1], folded[endpos]
+        return (before.isalnum() or before == "_") and (after.isalnum() or after == "_")
 
     def candidates(self, number: int) -> list[int] | None:
         """Where pattern ``number`` may start (ascending), or ``None`` when anywhere; a search
@@ -674,14 +700,17 @@ class Scan:
         pass for many patterns over one sentence."""
         if endpos in self.cut or self.in_word(endpos):
             return list(numbers)
-        unanchored, pieces, starts_of = self.index.unanchored, self._pieces, self.starts_of
+        unanchored, pieces, made = self.index.unanchored, self._pieces, self._made
+        bisect_left = bisect.bisect_left
         out = []
         for number in numbers:
             if number in unanchored:
                 out.append(number)
             elif number in pieces:
-                starts = starts_of(number)
-                i = bisect.bisect_left(starts, pos)
+                starts = made.get(number)
+                if starts is None:
+                    starts = self.starts_of(number)
+                i = bisect_left(starts, pos)
                 if i < len(starts) and starts[i] < endpos:
                     out.append(number)
         return out
@@ -702,7 +731,7 @@ class Scan:
             yield from self.whole[same]
             return
         starts = self.starts_of(number)
-        cut = self.cut.get(endpos, {}).get(number)
+        cut = self.cut.get(endpos, _NO_CUT).get(number)
         if cut:
             starts = sorted({*starts, *cut})
         resume = pos
@@ -716,6 +745,9 @@ class Scan:
             if found:
                 yield found
                 resume = found.end()
+
+
+_NO_CUT: dict[int, list[int]] = {}  # never written to
 
 
 def _leading_word(literal: str) -> str:
