@@ -381,6 +381,7 @@ def _run_check(args: argparse.Namespace, base: KnowledgeBase, out: TextIO) -> in
         excerpts=args.include_excerpts,
         fix="diff" if args.diff else "write" if args.fix else "",
         evidence=args.show_evidence,
+        json_blocks=_format(args) == "json" and not quiet_files,
     )
     jobs = args.jobs or batch.default_jobs()
     totals = _Totals()
