@@ -105,6 +105,12 @@ def build_parser() -> argparse.ArgumentParser:
         default="warning",
         help="diagnostics on stderr (file names and counts, never note text)",
     )
+    check.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="build the rules afresh instead of loading them from the user cache folder "
+        "(also NOTELINT_NO_CACHE=1)",
+    )
     _add_fix_and_output_options(check)
 
     rules = sub.add_parser(
@@ -316,6 +322,10 @@ class _Configs:
 
 
 def _check(args: argparse.Namespace) -> int:
+    if args.no_cache:
+        from notelint.kb import cache
+
+        cache.disable()
     logging.basicConfig(
         level=args.log_level.upper(),
         format="notelint %(levelname)s: %(message)s",

@@ -13,6 +13,7 @@ from typing import Any
 import regex
 from pydantic import BaseModel, ValidationError
 
+from notelint.kb import cache as kb_cache
 from notelint.kb.models import (
     RULE_ID_PATTERN,
     Code,
@@ -141,6 +142,13 @@ def _toml_stats(directory: str) -> Iterator[tuple[str, int, int]]:
 def _load_cached(
     dirs: tuple[str, ...], fingerprint: tuple[tuple[str, int, int], ...]
 ) -> KnowledgeBase:
+    if any(not Path(directory).is_dir() for directory in dirs):
+        return _build(dirs)  # the error, as ever
+    files = [name for name, _size, _mtime in fingerprint]
+    return kb_cache.load_or_build(dirs, files, lambda: _build(dirs))
+
+
+def _build(dirs: tuple[str, ...]) -> KnowledgeBase:
     kb = KnowledgeBase()
     errors: list[RuleFileError] = []
     for directory in dirs:

@@ -46,7 +46,7 @@ RULE_ID_PATTERN = r"^NL\d{3}$"
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class SourceDocument(Strict):
