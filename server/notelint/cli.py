@@ -45,7 +45,9 @@ def _split(values: list[str] | None) -> tuple[str, ...] | None:
     return tuple(v.strip() for item in values for v in item.split(",") if v.strip())
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser; given the command about to run, commands that cannot be it are left out when
+    registering them costs imports (``report``), which keeps ``check``'s start-up short."""
     parser = argparse.ArgumentParser(
         prog="notelint", description="Lint procedure notes for image-guidance coding documentation."
     )
@@ -157,9 +159,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     explain.add_argument("--rules", action="append", default=[], metavar="DIR")
 
-    from notelint import audit
+    if command is None or command == "report":
+        from notelint import audit
 
-    audit.add_parser(sub)
+        audit.add_parser(sub)
     return parser
 
 
@@ -234,8 +237,13 @@ def _add_fix_and_output_options(check: argparse.ArgumentParser) -> None:
     )
 
 
+_COMMANDS = ("check", "rules", "families", "eval", "server", "demo", "explain")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    command = words[0] if words and words[0] in _COMMANDS else None
+    args = build_parser(command).parse_args(words)
     collect_garbage_rarely()
     try:
         if args.command == "check":

@@ -31,7 +31,7 @@ from notelint.kb.models import (
 from notelint.kb.tomlpos import Path as KeyPath
 from notelint.kb.tomlpos import key_lines, line_of
 
-_TOML_LINE = regex.compile(r"\(at line (\d+), column (\d+)\)")
+_TOML_LINE = r"\(at line (\d+), column (\d+)\)"  # compiled only for a bad file
 
 
 class RuleFileError(Exception):
@@ -182,9 +182,9 @@ def _load_file(kb: KnowledgeBase, file: Path) -> list[RuleFileError]:
     except OSError as exc:
         return [RuleFileError(name, 1, f"cannot read rule file ({exc.strerror})")]
     except tomllib.TOMLDecodeError as exc:
-        found = _TOML_LINE.search(str(exc))
+        found = regex.search(_TOML_LINE, str(exc))
         line = int(found.group(1)) if found else 1
-        return [RuleFileError(name, line, f"invalid TOML: {_TOML_LINE.sub('', str(exc)).strip()}")]
+        return [RuleFileError(name, line, f"invalid TOML: {regex.sub(_TOML_LINE, '', str(exc)).strip()}")]
     lines = key_lines(text)
     errors: list[RuleFileError] = []
     for top, value in data.items():

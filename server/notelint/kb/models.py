@@ -46,6 +46,7 @@ RULE_ID_PATTERN = r"^NL\d{3}$"
 
 
 class Strict(BaseModel):
+    # defer_build: validators are built when rule files are read, not when the cache is loaded
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
