@@ -23,7 +23,6 @@ import os
 import pickle
 import stat
 import sys
-import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -157,6 +156,8 @@ def _write(path: Path, key: bytes, kb: KnowledgeBase) -> None:
 
 def _replace(path: Path, head: bytes, payload: bytes) -> None:
     """Write a new file beside ``path`` and rename it over: a reader never sees half a file."""
+    import tempfile  # only when writing: not on the start-up path
+
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".kb-", suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as out:

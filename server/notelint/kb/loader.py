@@ -184,7 +184,11 @@ def _load_file(kb: KnowledgeBase, file: Path) -> list[RuleFileError]:
     except tomllib.TOMLDecodeError as exc:
         found = regex.search(_TOML_LINE, str(exc))
         line = int(found.group(1)) if found else 1
-        return [RuleFileError(name, line, f"invalid TOML: {regex.sub(_TOML_LINE, '', str(exc)).strip()}")]
+        return [
+            RuleFileError(
+                name, line, f"invalid TOML: {regex.sub(_TOML_LINE, '', str(exc)).strip()}"
+            )
+        ]
     lines = key_lines(text)
     errors: list[RuleFileError] = []
     for top, value in data.items():
