@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -12,6 +14,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ["NOTELINT_CACHE_DIR"] = tempfile.mkdtemp(prefix="notelint-test-cache-")
 
 from notelint.kb import KnowledgeBase, load_knowledge_base
+
+atexit.register(shutil.rmtree, os.environ["NOTELINT_CACHE_DIR"], True)
 
 
 @pytest.fixture(scope="session")
