@@ -7,18 +7,27 @@ measurements and doses changed, headings or the whole note in capitals, Windows 
 trailing spaces, extra blank lines, indented lines, Markdown headings. The same seed gives the
 same corpus, byte for byte.
 
+``--distinct`` then makes every line of text unique across the corpus, so that nothing one note
+teaches the memos (lines, sentences) serves another: each sentence gets a made-up word of its own
+before its closing punctuation. The findings of each note are checked against those of the note
+before the change (rule, code, element, severity); a line whose change would alter them is left
+as it was, and the count of such lines is printed.
+
     python bench/build_corpus.py OUT_DIR --count 2000 --size 4096 --seed 0
+    python bench/build_corpus.py OUT_DIR --count 2000 --size 1500 --distinct
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import random
 import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_SOURCES = (REPO / "fixtures" / "notes", REPO.parent / "shared" / "corpus" / "dev")
@@ -73,6 +82,22 @@ def split_sections(text: str) -> Note:
     title = rest[0] if rest and len(rest[0]) < 80 and ":" not in rest[0].split("\n")[0] else ""
     body = tuple(rest[1:] if title else rest)
     return Note(title=title, body=body, coding="\n".join(coding))
+
+
+def missing_sources(dirs: Sequence[Path] = DEFAULT_SOURCES) -> list[Path]:
+    """Default source folders that are absent (``../shared`` beside the repository)."""
+    return [d for d in dirs if not d.is_dir()]
+
+
+def warn_missing_sources(who: str) -> None:
+    """Say loudly that fewer source notes are used than the defaults name: figures measured
+    on a smaller set of sources are not comparable with others."""
+    for folder in missing_sources():
+        print(
+            f"{who}: WARNING: source folder {folder} is absent: using fewer source notes than "
+            "the default; figures are not comparable with runs that had it",
+            file=sys.stderr,
+        )
 
 
 def load_sources(dirs: Sequence[Path] = DEFAULT_SOURCES) -> list[Note]:
@@ -176,6 +201,88 @@ def build_corpus(
     return [make_note(pool, rng, size) for _ in range(count)]
 
 
+# --- distinct notes ---------------------------------------------------------------------------
+
+_SENTENCE_END = re.compile(r"([.!?;])(?=\s|$)")
+_LETTERS = "bcdfghjklmnpqrstvwxz"
+
+
+def made_up_word(number: int) -> str:
+    """A word no rule knows, unique per number: ``qv`` and consonants (no vowel, no English)."""
+    out = ""
+    while True:
+        number, digit = divmod(number, len(_LETTERS))
+        out += _LETTERS[digit]
+        if number == 0:
+            return "qv" + out
+
+
+def perturb_line(line: str, words: Iterator[str]) -> str:
+    """Every sentence of ``line`` with a word of its own before its closing punctuation, or at
+    the end of the line; blank lines, and lines without letters, stay as they are."""
+    if not any(c.isalpha() for c in line):
+        return line
+    body = line.rstrip()
+    changed = _SENTENCE_END.sub(lambda m: f" {next(words)}{m.group(1)}", body)
+    if changed == body or not _SENTENCE_END.search(body[-1:]):
+        changed += f" {next(words)}"
+    return changed + line[len(body) :]
+
+
+def _findings(text: str, analyse: Callable[[str], Any]) -> list[tuple[str, ...]]:
+    report = analyse(text)
+    return sorted(
+        (f.rule, f.code or "", f.element or "", f.severity.label) for f in report.findings
+    )
+
+
+class Distinct:
+    """Makes notes share no line, checking that each note's findings do not change."""
+
+    def __init__(self) -> None:
+        from notelint.analysis import analyze, forget
+        from notelint.kb import load_knowledge_base
+
+        kb = load_knowledge_base()
+        self._forget = lambda: forget(kb)
+        self._analyse = lambda text: analyze(text, kb)
+        self._words = (made_up_word(n) for n in itertools.count())
+        self.kept = 0  # lines left unchanged: changing them would alter the findings
+
+    def __call__(self, text: str) -> str:
+        self._forget()  # the check must not lean on what earlier notes taught
+        newline = "\r\n" if "\r\n" in text else "\n"
+        lines = text.split(newline)
+        want = _findings(text, self._analyse)
+        changed = [perturb_line(line, self._words) for line in lines]
+        if _findings(newline.join(changed), self._analyse) == want:
+            return newline.join(changed)
+        return self._line_by_line(lines, want, newline)  # rare: keep what changes nothing
+
+    def _line_by_line(self, lines: list[str], want: list[tuple[str, ...]], newline: str) -> str:
+        out = list(lines)
+        for n, line in enumerate(lines):
+            trial = perturb_line(line, self._words)
+            if trial == line:
+                continue
+            candidate = [*out[:n], trial, *out[n + 1 :]]
+            if _findings(newline.join(candidate), self._analyse) == want:
+                out = candidate
+            else:
+                self.kept += 1
+        return newline.join(out)
+
+
+def shared_lines(notes: Sequence[str]) -> int:
+    """Lines with letters that occur in more than one note."""
+    seen: dict[str, int] = {}
+    for number, text in enumerate(notes):
+        for line in set(text.splitlines()):
+            if any(c.isalpha() for c in line):
+                seen[line] = number if seen.get(line, number) == number else -1
+    return sum(1 for owner in seen.values() if owner == -1)
+
+
 def write_corpus(out_dir: Path, notes: Sequence[str]) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     for old in out_dir.glob("note-*.txt"):
@@ -197,11 +304,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--source", type=Path, action="append", help="source note folder (repeatable)"
     )
+    parser.add_argument(
+        "--distinct", action="store_true", help="no line shared between notes, same findings"
+    )
     args = parser.parse_args(argv)
     if args.count < 0 or args.size <= 0:
         parser.error("--count must be >= 0 and --size > 0")
+    if not args.source:
+        warn_missing_sources("build_corpus")
     sources = load_sources(args.source or [d for d in DEFAULT_SOURCES if d.is_dir()])
     notes = build_corpus(args.count, seed=args.seed, size=args.size, sources=sources)
+    if args.distinct:
+        distinct = Distinct()
+        notes = [distinct(text) for text in notes]
+        print(
+            f"build_corpus: distinct: {distinct.kept} line(s) left as they were (changing them "
+            f"changed findings); {shared_lines(notes)} line(s) still shared between notes"
+        )
     paths = write_corpus(args.out_dir, notes)
     sizes = [p.stat().st_size for p in paths]
     mean = sum(sizes) / len(sizes) if sizes else 0.0

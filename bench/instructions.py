@@ -57,6 +57,13 @@ def child(workload: str, rounds: int, corpus: str) -> None:
             analyze(text, kb)
 
 
+def child_environment() -> dict[str, str]:
+    """This interpreter's import path for the child: valgrind runs the real executable behind
+    a virtualenv's ``python`` link, which on its own would not find the virtualenv's packages."""
+    path = [entry for entry in sys.path if entry]
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(path)}
+
+
 def count(workload: str, rounds: int, corpus: str) -> int:
     """Instructions of a child process doing ``rounds`` units."""
     command = [
@@ -73,7 +80,11 @@ def count(workload: str, rounds: int, corpus: str) -> int:
         "--corpus",
         corpus,
     ]
-    done = subprocess.run(command, capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        command, capture_output=True, text=True, check=False, env=child_environment()
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"the measured child failed under valgrind:\n{done.stderr[-2000:]}")
     found = re.search(r"I\s+refs:\s+([\d,]+)", done.stderr)
     if not found:
         raise SystemExit(f"no instruction count in valgrind's output:\n{done.stderr[-2000:]}")

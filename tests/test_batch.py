@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import sys
+import textwrap
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -171,3 +174,48 @@ def test_count_inputs_counts_ndjson_resources(tmp_path: Path) -> None:
     (tmp_path / "a.txt").write_text(CLEAN, encoding="utf-8")
     (tmp_path / "export.ndjson").write_text('{"a": 1}\n{"b": 2}\n{"c": 3}\n', encoding="utf-8")
     assert batch.count_inputs([str(tmp_path)]) == 4
+
+
+def test_chunks_grow_to_the_cap_and_keep_every_task_in_order() -> None:
+    tasks = [batch.Task(f"n{n}", Config(), data=b"") for n in range(200)]
+    sizes = [len(chunk) for chunk in batch.chunks(tasks, jobs=2, window=10_000)]
+    assert sizes[:7] == [1, 2, 4, 8, 16, 32, 32] and max(sizes) == batch.CHUNK_MAX
+    assert [t for chunk in batch.chunks(tasks, 2, 10_000) for t in chunk] == tasks
+    # A small window keeps at least two chunks per worker within it.
+    assert max(len(c) for c in batch.chunks(tasks, jobs=2, window=12)) == 3
+
+
+def _mixed_tasks(count: int) -> Iterator[batch.Task]:
+    for n in range(count):
+        if n % 17 == 5:
+            yield batch.Task(f"bad-{n}", Config(), error="unreadable")
+        else:
+            text = DEFICIENT if n % 3 else CLEAN * (1 + n % 4)
+            yield batch.Task(f"note-{n}", Config(), data=text.encode(), meta={"id": str(n)})
+
+
+@pytest.mark.parametrize("text_output", [True, False])
+def test_results_across_chunk_boundaries_are_those_of_one_process(text_output: bool) -> None:
+    args = ((), _analyse, batch.Output(text=text_output, json_blocks=not text_output))
+    one = [replace(r, millis=0.0) for r in batch.run_ordered(_mixed_tasks(150), args, jobs=1)]
+    two = [replace(r, millis=0.0) for r in batch.run_ordered(_mixed_tasks(150), args, jobs=2)]
+    assert one == two
+    assert [r.shown for r in one] == [t.shown for t in _mixed_tasks(150)]
+    assert sum(r.error is not None for r in one) == 9
+
+
+def test_a_few_notes_are_linted_without_a_pool(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_pool(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a pool was started")
+
+    monkeypatch.setattr(batch, "_pooled", no_pool)
+    tasks = list(itertools.islice(_mixed_tasks(100), batch.POOL_FROM - 1))
+    args = ((), _analyse, batch.Output(text=True))
+    assert len(list(batch.run_ordered(tasks, args, jobs=2))) == batch.POOL_FROM - 1
+
+
+def test_json_blocks_are_the_entries_as_the_document_writes_them() -> None:
+    args = ((), _analyse, batch.Output(text=False, json_blocks=True))
+    for result in batch.run_ordered(_mixed_tasks(20), args, jobs=2):
+        if result.entry is not None:
+            assert result.block == textwrap.indent(json.dumps(result.entry, indent=2), "    ")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -76,3 +77,41 @@ def test_instruction_count_workloads_run(tmp_path: Path) -> None:
         args = ("--child", workload, "--rounds", "1", "--corpus", corpus)
         done = _run(BENCH / "instructions.py", *args)
         assert done.returncode == 0, done.stderr
+
+
+def _rules_per_note(folder: Path) -> list[list[tuple[str, str]]]:
+    from notelint.analysis import analyze
+    from notelint.kb import load_knowledge_base
+
+    kb = load_knowledge_base()
+    return [
+        sorted((f.rule, f.code or "") for f in analyze(p.read_text(encoding="utf-8"), kb).findings)
+        for p in sorted(folder.glob("*.txt"))
+    ]
+
+
+def test_distinct_corpus_shares_no_line_and_keeps_the_findings(tmp_path: Path) -> None:
+    plain, distinct = tmp_path / "plain", tmp_path / "distinct"
+    args = ("--count", "12", "--size", "1500", "--seed", "3")
+    assert _run(BENCH / "build_corpus.py", plain, *args).returncode == 0
+    done = _run(BENCH / "build_corpus.py", distinct, *args, "--distinct")
+    assert done.returncode == 0, done.stderr
+    assert "still shared between notes" in done.stdout
+    assert _rules_per_note(plain) == _rules_per_note(distinct)
+    lines = [
+        {line for line in p.read_text(encoding="utf-8").splitlines() if line.strip()}
+        for p in sorted(distinct.glob("*.txt"))
+    ]
+    shared = sum(len(a & b) for n, a in enumerate(lines) for b in lines[n + 1 :])
+    total = sum(len(a) for a in lines)
+    assert shared <= total // 20  # only where a change would have altered the findings
+
+
+def test_instructions_child_gets_this_interpreters_import_path() -> None:
+    sys.path.insert(0, str(BENCH))
+    try:
+        import instructions
+    finally:
+        sys.path.remove(str(BENCH))
+    path = instructions.child_environment()["PYTHONPATH"].split(os.pathsep)
+    assert [entry for entry in sys.path if entry] == path

@@ -64,6 +64,7 @@ class Task:
 class FileResult:
     shown: str
     entry: dict[str, Any] | None = None  # json_format.file_json, for the structured formats
+    block: str | None = None  # json: the entry as the document lists it, rendered by the worker
     lines: tuple[str, ...] = ()  # compiler-style lines, for text
     findings: int = 0
     failed: bool = False  # a finding at or above the file's fail-on severity
@@ -84,6 +85,7 @@ class Output:
     excerpts: bool = False  # put each finding's line of note text in the JSON entry (PHI: opt-in)
     fix: str = ""  # "write": apply safe fixes and report what is left; "diff": show them only
     evidence: bool = False  # text: the sentence that satisfied each requirement (PHI: opt-in)
+    json_blocks: bool = False  # json: render each entry in the worker (see FileResult.block)
 
 
 # --- inputs ---------------------------------------------------------------------------------
@@ -191,6 +193,11 @@ class Worker:
             f.severity >= Severity.parse(fail_on) for f in report.findings
         )
         text_out = self.output.text
+        entry = (
+            None
+            if text_out
+            else json_format.file_json(task.shown, report, excerpts=self.output.excerpts)
+        )
         sentences = (
             sentence_spans(report.text, self.kb_for(task.config))
             if text_out and self.output.evidence
@@ -198,9 +205,8 @@ class Worker:
         )
         return FileResult(
             task.shown,
-            entry=None
-            if text_out
-            else json_format.file_json(task.shown, report, excerpts=self.output.excerpts),
+            entry=entry,
+            block=json_format.file_block(entry) if entry and self.output.json_blocks else None,
             lines=tuple(
                 text.file_lines(printable(task.shown), report, self.output.show_codes, sentences)
             )
@@ -257,12 +263,19 @@ def _init_worker(rule_dirs: tuple[str, ...], analyse: Analyse, output: Output) -
     _worker = Worker(rule_dirs, analyse, output)
 
 
-def _work(task: Task) -> FileResult:
+def _work(chunk: list[Task]) -> list[FileResult]:
     assert _worker is not None, "the pool initializer did not run"
-    return _worker(task)
+    return [_worker(task) for task in chunk]
 
 
 # --- ordered, bounded parallelism -------------------------------------------------------------
+
+# Notes per pool task, at most: a task costs the parent a few hundred microseconds whatever it
+# carries (pickling, the executor's queues and threads), so a cheap note must not travel alone;
+# small enough that no worker idles long at the end of a run.
+CHUNK_MAX = 32
+# Fewer notes than this are linted in this process: starting a pool would cost more.
+POOL_FROM = 8
 
 
 def default_jobs() -> int:
@@ -281,16 +294,32 @@ def run_ordered(
 ) -> Generator[FileResult, None, None]:
     """Results in the order of ``tasks``, with at most ``window`` tasks read ahead of the output.
 
-    ``jobs == 1``, or a single task, runs in this process: no pool to start for one note.
+    ``jobs == 1``, or only a few tasks, runs in this process: no pool to start for a few notes.
     """
+    window = window or jobs * CHUNK_MAX * 2
     items = iter(tasks)
-    head = list(itertools.islice(items, 2))
-    if jobs <= 1 or len(head) < 2:
+    pool_from = max(2, min(POOL_FROM, window))
+    head = list(itertools.islice(items, pool_from)) if jobs > 1 else []
+    if jobs <= 1 or len(head) < pool_from:
         worker = Worker(*worker_args)
         for task in itertools.chain(head, items):
             yield worker(task)
         return
-    yield from _pooled(itertools.chain(head, items), worker_args, jobs, window or jobs * 8, context)
+    yield from _pooled(itertools.chain(head, items), worker_args, jobs, window, context)
+
+
+def chunks(tasks: Iterable[Task], jobs: int, window: int) -> Iterator[list[Task]]:
+    """Tasks in lists that grow from one to ``CHUNK_MAX`` (so every worker starts at once and
+    the first results come soon), never so long that ``window`` holds fewer than two per worker."""
+    cap = max(1, min(CHUNK_MAX, window // (2 * jobs)))
+    size, chunk = 1, []
+    for task in tasks:
+        chunk.append(task)
+        if len(chunk) >= size:
+            yield chunk
+            size, chunk = min(cap, size * 2), []
+    if chunk:
+        yield chunk
 
 
 def _pooled(
@@ -309,17 +338,17 @@ def _pooled(
         initializer=_init_worker,
         initargs=worker_args,
     )
-    pending: deque[Future[FileResult] | FileResult] = deque()
+    pending: deque[tuple[Future[list[FileResult]], int]] = deque()
+    in_flight = 0  # tasks read and not yet yielded
     try:
-        for task in tasks:
-            if task.error is not None:  # nothing to do in a worker, but it keeps its place
-                pending.append(FileResult(task.shown, error=task.error, meta=task.meta))
-            else:
-                pending.append(_submit(pool, task))
-            if len(pending) >= window:
-                yield _take(pending.popleft())
+        for chunk in chunks(tasks, jobs, window):
+            pending.append((_submit(pool, chunk), len(chunk)))
+            in_flight += len(chunk)
+            while in_flight >= window:
+                in_flight -= pending[0][1]
+                yield from pending.popleft()[0].result()
         while pending:
-            yield _take(pending.popleft())
+            yield from pending.popleft()[0].result()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
@@ -328,11 +357,11 @@ class PoolError(Exception):
     """The worker processes could not be started; the message is for the user."""
 
 
-def _submit(pool: ProcessPoolExecutor, task: Task) -> Future[FileResult]:
+def _submit(pool: ProcessPoolExecutor, chunk: list[Task]) -> Future[list[FileResult]]:
     """Workers start as tasks are submitted: past the process or descriptor limits that fails,
     and the half-started pool is stopped at once (waiting for it would wait for ever)."""
     try:
-        return pool.submit(_work, task)
+        return pool.submit(_work, chunk)
     except OSError as exc:
         for process in list(getattr(pool, "_processes", {}).values()):
             process.kill()
@@ -352,10 +381,6 @@ def max_workers() -> int:
     if files == resource.RLIM_INFINITY or files < 0:
         return 512
     return max(1, min((files - 32) // 4, 512))
-
-
-def _take(item: Future[FileResult] | FileResult) -> FileResult:
-    return item.result() if isinstance(item, Future) else item
 
 
 def _context(name: str | None) -> multiprocessing.context.BaseContext:

@@ -45,7 +45,9 @@ def _split(values: list[str] | None) -> tuple[str, ...] | None:
     return tuple(v.strip() for item in values for v in item.split(",") if v.strip())
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser; given the command about to run, commands that cannot be it are left out when
+    registering them costs imports (``report``), which keeps ``check``'s start-up short."""
     parser = argparse.ArgumentParser(
         prog="notelint", description="Lint procedure notes for image-guidance coding documentation."
     )
@@ -105,6 +107,12 @@ def build_parser() -> argparse.ArgumentParser:
         default="warning",
         help="diagnostics on stderr (file names and counts, never note text)",
     )
+    check.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="build the rules afresh instead of loading them from the user cache folder "
+        "(also NOTELINT_NO_CACHE=1)",
+    )
     _add_fix_and_output_options(check)
 
     rules = sub.add_parser(
@@ -151,9 +159,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     explain.add_argument("--rules", action="append", default=[], metavar="DIR")
 
-    from notelint import audit
+    if command is None or command == "report":
+        from notelint import audit
 
-    audit.add_parser(sub)
+        audit.add_parser(sub)
     return parser
 
 
@@ -228,8 +237,13 @@ def _add_fix_and_output_options(check: argparse.ArgumentParser) -> None:
     )
 
 
+_COMMANDS = ("check", "rules", "families", "eval", "server", "demo", "explain")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    command = words[0] if words and words[0] in _COMMANDS else None
+    args = build_parser(command).parse_args(words)
     collect_garbage_rarely()
     try:
         if args.command == "check":
@@ -316,6 +330,10 @@ class _Configs:
 
 
 def _check(args: argparse.Namespace) -> int:
+    if args.no_cache:
+        from notelint.kb import cache
+
+        cache.disable()
     logging.basicConfig(
         level=args.log_level.upper(),
         format="notelint %(levelname)s: %(message)s",
@@ -381,6 +399,7 @@ def _run_check(args: argparse.Namespace, base: KnowledgeBase, out: TextIO) -> in
         excerpts=args.include_excerpts,
         fix="diff" if args.diff else "write" if args.fix else "",
         evidence=args.show_evidence,
+        json_blocks=_format(args) == "json" and not quiet_files,
     )
     jobs = args.jobs or batch.default_jobs()
     totals = _Totals()

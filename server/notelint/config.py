@@ -27,7 +27,8 @@ class ConfigError(Exception):
 
 
 class _ConfigModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    # defer_build: the schema is built on the first config file read, not at every start-up
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, defer_build=True)
 
     profile: Literal["cpt", "ash"] | None = None
     select: list[str] | None = None

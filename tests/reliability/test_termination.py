@@ -63,7 +63,7 @@ def test_sigterm_stops_the_workers(tmp_path: Path) -> None:
 def test_workers_that_cannot_start_are_one_error_not_a_hang(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for number in range(4):
+    for number in range(batch.POOL_FROM):  # enough notes to start a pool
         (tmp_path / f"n{number}.txt").write_text(NOTE)
 
     def submit(*args: object, **kwargs: object) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 import regex
 from pydantic import BaseModel, ValidationError
 
+from notelint.kb import cache as kb_cache
 from notelint.kb.models import (
     RULE_ID_PATTERN,
     Code,
@@ -30,7 +31,7 @@ from notelint.kb.models import (
 from notelint.kb.tomlpos import Path as KeyPath
 from notelint.kb.tomlpos import key_lines, line_of
 
-_TOML_LINE = regex.compile(r"\(at line (\d+), column (\d+)\)")
+_TOML_LINE = r"\(at line (\d+), column (\d+)\)"  # compiled only for a bad file
 
 
 class RuleFileError(Exception):
@@ -141,6 +142,13 @@ def _toml_stats(directory: str) -> Iterator[tuple[str, int, int]]:
 def _load_cached(
     dirs: tuple[str, ...], fingerprint: tuple[tuple[str, int, int], ...]
 ) -> KnowledgeBase:
+    if any(not Path(directory).is_dir() for directory in dirs):
+        return _build(dirs)  # the error, as ever
+    files = [name for name, _size, _mtime in fingerprint]
+    return kb_cache.load_or_build(dirs, files, lambda: _build(dirs))
+
+
+def _build(dirs: tuple[str, ...]) -> KnowledgeBase:
     kb = KnowledgeBase()
     errors: list[RuleFileError] = []
     for directory in dirs:
@@ -174,9 +182,13 @@ def _load_file(kb: KnowledgeBase, file: Path) -> list[RuleFileError]:
     except OSError as exc:
         return [RuleFileError(name, 1, f"cannot read rule file ({exc.strerror})")]
     except tomllib.TOMLDecodeError as exc:
-        found = _TOML_LINE.search(str(exc))
+        found = regex.search(_TOML_LINE, str(exc))
         line = int(found.group(1)) if found else 1
-        return [RuleFileError(name, line, f"invalid TOML: {_TOML_LINE.sub('', str(exc)).strip()}")]
+        return [
+            RuleFileError(
+                name, line, f"invalid TOML: {regex.sub(_TOML_LINE, '', str(exc)).strip()}"
+            )
+        ]
     lines = key_lines(text)
     errors: list[RuleFileError] = []
     for top, value in data.items():

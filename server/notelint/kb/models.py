@@ -46,7 +46,8 @@ RULE_ID_PATTERN = r"^NL\d{3}$"
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # defer_build: validators are built when rule files are read, not when the cache is loaded
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class SourceDocument(Strict):

@@ -7,7 +7,6 @@ format (json, sarif, junit) keeps only running totals, so memory does not grow w
 from __future__ import annotations
 
 import json
-import textwrap
 from typing import TextIO
 
 from notelint.batch import FileResult
@@ -58,7 +57,8 @@ class JsonEmitter(Emitter):
     def file(self, result: FileResult) -> None:
         assert result.entry is not None
         self.out.write(",\n" if self.started else _HEAD + "[\n")
-        self.out.write(textwrap.indent(json.dumps(result.entry, indent=2), "    "))
+        block = result.block if result.block is not None else json_format.file_block(result.entry)
+        self.out.write(block)
         self.started = True
         self.tally.add(result.entry)
 

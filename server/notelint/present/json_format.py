@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import textwrap
 from collections import Counter
 from typing import Any
 
@@ -64,6 +66,12 @@ def file_json(path: str, report: Report, excerpts: bool = False) -> dict[str, An
         "findings": findings,
         "codes": codes_json(report),
     }
+
+
+def file_block(entry: dict[str, Any]) -> str:
+    """One entry as the json document lists it: ``json.dumps(indent=2)`` indented one level.
+    Written by the worker that linted the note, so the parent only copies it out."""
+    return textwrap.indent(json.dumps(entry, indent=2), "    ")
 
 
 def codes_json(report: Report) -> dict[str, list[dict[str, Any]]]:
