@@ -161,3 +161,31 @@ def test_content_type_parsing() -> None:
     )
     assert fhir.parse_content_type("text/plain") == ("text/plain", None)
     assert fhir.parse_content_type(None) == (None, None)
+
+
+def _document_reference(rid: str, text: str) -> dict[str, Any]:
+    data = base64.b64encode(text.encode()).decode()
+    attachment = {"contentType": "text/plain", "data": data}
+    return {"resourceType": "DocumentReference", "id": rid, "content": [{"attachment": attachment}]}
+
+
+def test_a_repeated_id_is_named_by_where_it_is(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    note = "PROCEDURE: Knee injection by palpation.\n"
+    resources = [_document_reference(rid, note) for rid in ("a", "b", "a")]
+    export = tmp_path / "export.ndjson"
+    export.write_text("".join(json.dumps(r) + "\n" for r in resources), encoding="utf-8")
+    bundle = tmp_path / "bundle.json"
+    entries = [{"resource": r} for r in resources]
+    bundle.write_text(json.dumps({"resourceType": "Bundle", "entry": entries}), encoding="utf-8")
+    _, lines, _ = check(capsys, "-j", "1", str(export), str(bundle))
+    assert [e["path"] for e in lines] == [
+        f"{export}#DocumentReference/a",
+        f"{export}#DocumentReference/b",
+        f"{export}#DocumentReference/a (line 3)",
+        f"{bundle}#DocumentReference/a",
+        f"{bundle}#DocumentReference/b",
+        f"{bundle}#DocumentReference/a (entry 3)",
+    ]
+    assert [e["id"] for e in lines] == ["a", "b", "a"] * 2  # the id itself is as written

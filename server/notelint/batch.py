@@ -114,12 +114,18 @@ def tasks_for(
 
 
 def _fhir_tasks(items: Iterable[fhir.FhirItem], config: Config) -> Iterator[Task]:
+    seen: set[str] = set()  # resources named so far in this file: a repeated id says where
     for item in items:
         if isinstance(item, fhir.FhirProblem):
             yield Task(item.where, config, error=item.message)
+            continue
+        shown = item.shown
+        if shown in seen:
+            shown = item.shown_again()
         else:
-            meta = {"id": item.id} | ({"date": item.date} if item.date else {})
-            yield Task(item.shown, config, data=item.data, charset=item.charset, meta=meta)
+            seen.add(shown)
+        meta = {"id": item.id} | ({"date": item.date} if item.date else {})
+        yield Task(shown, config, data=item.data, charset=item.charset, meta=meta)
 
 
 def count_inputs(paths: Iterable[str]) -> int:

@@ -36,10 +36,16 @@ class FhirNote:
     data: bytes
     charset: str | None
     date: str | None
+    where: str = ""  # "file:line" or "file: entry N", to tell apart two resources of one id
 
     @property
     def shown(self) -> str:
         return f"{self.file}#{self.resource}"
+
+    def shown_again(self) -> str:
+        """The name of a second resource with the same id in the same file: where it is."""
+        position = self.where.removeprefix(self.file).lstrip(":").strip()
+        return f"{self.shown} ({'line ' if position.isdigit() else ''}{position})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,7 +213,7 @@ def _pick(
             decoded = _base64(data)
             if decoded is None:
                 return FhirProblem(where, f"{resource}: attachment {number}: invalid base64 data")
-            return FhirNote(path, resource, rid, decoded, charset, date)
+            return FhirNote(path, resource, rid, decoded, charset, date, where)
     found = ", ".join(dict.fromkeys(seen)) or "no attachment"
     return FhirProblem(where, f"{resource}: no inline text/plain attachment ({found})")
 
