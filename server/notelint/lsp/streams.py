@@ -13,8 +13,8 @@ import asyncio
 import json
 import logging
 import sys
-from collections.abc import Awaitable, Callable
-from typing import Protocol, cast
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, Protocol, cast
 
 from lsprotocol import types
 
@@ -142,14 +142,22 @@ class TcpSessions:
 
 def run_tcp(host: str, port: int, keep_running: bool = False) -> int:
     sessions = TcpSessions(keep_running)
+    return listen(sessions.serve(host, port), host, port, lambda: sessions.exit_code)
+
+
+def listen(
+    serving: Coroutine[Any, Any, None], host: str, port: int, code: Callable[[], int]
+) -> int:
+    """Run a listening transport until it stops: Ctrl-C is a clean stop (0), a port that cannot
+    be bound is exit 2 with one line; otherwise ``code()``, the sessions' own exit status."""
     try:
-        asyncio.run(sessions.serve(host, port))
+        asyncio.run(serving)
     except KeyboardInterrupt:
         return 0
     except OSError as exc:
         print(f"notelint: server: cannot listen on {host}:{port} ({exc.strerror})", file=sys.stderr)
         return 2
-    return sessions.exit_code
+    return code()
 
 
 def run_stdio(server: NotelintServer) -> None:

@@ -37,6 +37,8 @@ from websockets.exceptions import ConnectionClosed, ConnectionClosedOK
 from websockets.http11 import Request, Response
 from websockets.typing import Subprotocol
 
+from notelint.lsp.streams import listen
+
 log = logging.getLogger(__name__)
 
 DEFAULT_ORIGINS = ("http://localhost:*", "http://127.0.0.1:*", "http://[::1]:*")
@@ -317,11 +319,4 @@ def run(host: str, port: int, policy: Policy, keep_running: bool = False) -> int
         print(describe(policy, bound_host, bound_port), file=sys.stderr, flush=True)
 
     sessions = Sessions(policy, stop_on_exit=not keep_running)
-    try:
-        asyncio.run(sessions.serve(host, port, ready))
-    except KeyboardInterrupt:
-        return 0
-    except OSError as exc:
-        print(f"notelint: server: cannot listen on {host}:{port} ({exc.strerror})", file=sys.stderr)
-        return 2
-    return sessions.exit_code
+    return listen(sessions.serve(host, port, ready), host, port, lambda: sessions.exit_code)
