@@ -21,10 +21,9 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from notelint import __version__, batch
-from notelint.analysis import analyze, collect_garbage_rarely
+from notelint.analysis import analyze_input, collect_garbage_rarely
 from notelint.config import Config, ConfigError, find_config, load_config
-from notelint.decide import make_finding
-from notelint.findings import Report, Span
+from notelint.findings import Report
 from notelint.inputs import NoteInput
 from notelint.kb import KnowledgeBase, KnowledgeBaseError, load_knowledge_base
 from notelint.kb.models import ALL_PROFILES, Profile
@@ -288,12 +287,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _analyse(note: NoteInput, kb: KnowledgeBase, config: Config) -> Report:
     """One note: the analysis plus the input findings (NL901, NL903, NL904). Runs in a worker."""
-    report = analyze(note.text, kb, config.settings) if note.text is not None else Report(text="")
-    for rule_id, values in note.issues:
-        finding = make_finding(kb, config.settings, rule_id, Span(0, 0), values=values)
-        if finding:
-            report.findings.insert(0, finding)
-    return report
+    return analyze_input(note.text, note.issues, kb, config.settings)
 
 
 class _Configs:

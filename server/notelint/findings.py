@@ -38,6 +38,11 @@ class Span(NamedTuple):
     end: int
 
 
+# Why an input (a file, a batch item, an editor buffer) is flagged before analysis: an input
+# rule id (NL901–NL904) and its message values. Readers make them; the core turns them into
+# findings (analysis.analyze_input).
+InputIssue = tuple[str, dict[str, str]]
+
 # ``span_of((start, end))`` is ``Span(start, end)`` without the named tuple's ``__new__``, a
 # Python function: twice as quick, for the loops that make a span per line or sentence.
 span_of: Callable[[tuple[int, int]], Span] = functools.partial(tuple.__new__, Span)

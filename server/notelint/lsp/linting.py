@@ -20,8 +20,7 @@ from typing import Any, ParamSpec, TypeVar
 import regex
 from lsprotocol import types
 
-from notelint.analysis import analyze, collect_young_garbage, forget
-from notelint.decide import make_finding
+from notelint.analysis import analyze_input, collect_young_garbage, forget
 from notelint.findings import Report, Span
 from notelint.inputs import text_issue
 from notelint.kb import KnowledgeBase
@@ -117,11 +116,7 @@ def _resolve(job: Job, resolver: Resolver) -> Resolved:
 def _report(text: str, resolved: Resolved) -> Report:
     """The core's report, or the input finding the CLI gives a file it skips."""
     issue = text_issue(text, resolved.max_bytes)
-    if issue is None:
-        return analyze(text, resolved.kb, resolved.settings)
-    rule, values = issue
-    finding = make_finding(resolved.kb, resolved.settings, rule, Span(0, 0), values=values)
-    return Report(text=text, findings=[finding] if finding else [])
+    return analyze_input(text, [issue] if issue else [], resolved.kb, resolved.settings)
 
 
 def _log_failure(job: Job, index: LineIndex, exc: BaseException) -> None:
