@@ -11,13 +11,13 @@ from typing import Any
 import jsonschema
 import pytest
 
-from notelint.batch import FileResult
 from notelint.cli import main
 from notelint.kb import KnowledgeBase
 from notelint.present import json_format
 from notelint.present.emit import JsonEmitter
 from notelint.present.github import command, escape_data, escape_property
 from notelint.present.jsonl import JsonlEmitter
+from notelint.present.results import FileResult
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = json.loads((ROOT / "tests" / "data" / "sarif-schema-2.1.0.json").read_text("utf-8"))
