@@ -38,6 +38,18 @@ class Span(NamedTuple):
     end: int
 
 
+class AnalysisError(Exception):
+    """The core failed while deciding: what it was deciding (rule id, code, span), said
+    explicitly for a log. The original exception is the cause; its message can quote the
+    note, so only its type is ever shown (see safety.describe_failure)."""
+
+    def __init__(self, rule: str | None, code: str | None, span: Span | None) -> None:
+        super().__init__(rule, code, span)  # no text of the note, so safe to print
+        self.rule = rule
+        self.code = code
+        self.span = span
+
+
 # Why an input (a file, a batch item, an editor buffer) is flagged before analysis: an input
 # rule id (NL901–NL904) and its message values. Readers make them; the core turns them into
 # findings (analysis.analyze_input).
