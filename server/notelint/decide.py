@@ -455,17 +455,17 @@ def _check_documentation(ctx: _Context, code_id: str, code: Code, status: CodeSt
         element = ctx.kb.elements[req.element]
         evidence = ctx.ev.first(req.evidence or element.evidence)
         label = req.label or element.label
+        rule = req.rule or element.rule
+        span_of_evidence = evidence.span if evidence else None
         checklist.append(
-            ChecklistItem(
-                req.element, label, evidence is not None, evidence.span if evidence else None
-            )
+            ChecklistItem(req.element, label, evidence is not None, span_of_evidence, rule)
         )
         if evidence:
             continue
         template = req.template or element.template
         related = [Related(status.anchor.span, "guidance documented here")] if status.anchor else []
         ctx.add(
-            req.rule or element.rule,
+            rule,
             span,
             source=req.source,
             code=code_id,

@@ -127,6 +127,7 @@ class ChecklistItem:
     label: str
     satisfied: bool
     evidence: Span | None
+    rule: str  # the rule a missing item is reported under
 
 
 @dataclass(frozen=True, slots=True)
