@@ -301,3 +301,46 @@ def test_renders_in_headless_chromium(
     assert data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) > 10_000
     width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
     assert (width, height) == (1280, 2400)
+
+
+def test_checklists_from_the_core_agree_with_findings_for_older_results(
+    capsys: pytest.CaptureFixture[str], kb: KnowledgeBase
+) -> None:
+    """The audit reads what the core checked; results without checklists (written before the
+    field) are inferred from findings, and on real output both give the same page."""
+    main(["check", "--format", "json", str(ROOT / "fixtures" / "notes")])
+    files = json.loads(capsys.readouterr().out)["files"]
+    assert any(f["checklists"] for f in files)
+    with_lists = [parse_record(f, n) for n, f in enumerate(files, 1)]
+    older = [
+        parse_record({k: v for k, v in f.items() if k != "checklists"}, n)
+        for n, f in enumerate(files, 1)
+    ]
+    assert all(note.checklists is not None for note in with_lists)
+    assert all(note.checklists is None for note in older)
+    options = PageOptions()
+    assert render_page(aggregate(with_lists, kb), kb, options) == render_page(
+        aggregate(older, kb), kb, options
+    )
+
+
+def test_a_missing_item_counts_even_when_its_rule_is_ignored(kb: KnowledgeBase) -> None:
+    checklist = {
+        "code": "76942",
+        "items": [
+            {"element": "interpretation", "rule": "NL101", "label": "x", "satisfied": True},
+            {"element": "permanent_images", "rule": "NL102", "label": "x", "satisfied": False},
+        ],
+    }
+    note = parse_record({"findings": [], "codes": codes([], []), "checklists": [checklist]}, 1)
+    audit = aggregate([note], kb)
+    (stat,) = audit.codes
+    counts = {i.requirement.rule: (i.present, i.missing) for i in stat.requirements}
+    assert counts["NL101"] == (1, 0) and counts["NL102"] == (0, 1)
+    assert (audit.assessed, audit.complete) == (1, 0)
+
+
+def test_malformed_checklists_are_rejected() -> None:
+    for bad in ({}, [{"code": "76942"}], [{"code": "76942", "items": [{"element": "x"}]}]):
+        with pytest.raises(ValueError, match="checklist"):
+            parse_record({"findings": [], "checklists": bad}, 1)

@@ -11,13 +11,13 @@ from typing import Any
 import jsonschema
 import pytest
 
-from notelint.batch import FileResult
 from notelint.cli import main
 from notelint.kb import KnowledgeBase
 from notelint.present import json_format
 from notelint.present.emit import JsonEmitter
 from notelint.present.github import command, escape_data, escape_property
 from notelint.present.jsonl import JsonlEmitter
+from notelint.present.results import FileResult
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = json.loads((ROOT / "tests" / "data" / "sarif-schema-2.1.0.json").read_text("utf-8"))
@@ -230,3 +230,21 @@ def test_hints_and_information_are_notices_on_github(
     (notes / "notelint.toml").write_text('severity = { NL401 = "hint" }\n', encoding="utf-8")
     out = check(capsys, "--format", "github", "--select", "NL401", str(notes / "a.txt"))[1]
     assert out.startswith("::notice file=")
+
+
+def test_json_checklists_give_positions_and_text_only_with_excerpts(kb: KnowledgeBase) -> None:
+    from notelint.analysis import analyze
+
+    note = "PROCEDURE: Ultrasound-guided liver biopsy.\nImages were saved to PACS.\nCPT: 47000, 76942\n"
+    report = analyze(note, kb)
+    plain = json_format.file_json("n.txt", report)
+    (checklist,) = [c for c in plain["checklists"] if c["code"] == "76942"]
+    items = {item["rule"]: item for item in checklist["items"]}
+    assert items["NL102"]["satisfied"] and items["NL102"]["evidence"] == {"line": 1, "character": 0}
+    assert not items["NL101"]["satisfied"] and items["NL101"]["evidence"] is None
+    assert "PACS" not in json.dumps(plain)
+    excerpted = json_format.file_json("n.txt", report, excerpts=True)
+    (checklist,) = [c for c in excerpted["checklists"] if c["code"] == "76942"]
+    assert {i["rule"]: i.get("excerpt") for i in checklist["items"]}["NL102"] == (
+        "Images were saved to PACS."
+    )

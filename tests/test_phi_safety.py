@@ -64,7 +64,7 @@ def test_internal_error_names_type_and_place_not_content(
     def explode(text: str, *_: object) -> None:
         raise ValueError(f"cannot handle {text}")
 
-    monkeypatch.setattr(cli, "analyze", explode)
+    monkeypatch.setattr(cli, "analyze_input", explode)
     code = main(["check", "--log-level", "debug", str(folder / "deficient.txt")])
     out, err = capsys.readouterr()
     assert code == 2

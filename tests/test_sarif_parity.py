@@ -11,8 +11,9 @@ from typing import Any
 import jsonschema
 import pytest
 
-from notelint.cli import main, rule_citations
+from notelint.cli import main
 from notelint.kb import KnowledgeBase
+from notelint.present.explain import rule_citations
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = json.loads((ROOT / "tests" / "data" / "sarif-schema-2.1.0.json").read_text("utf-8"))

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import gc
+from collections.abc import Iterable
 from typing import Protocol, runtime_checkable
 
-from notelint.decide import decide
-from notelint.findings import Report, Span
+from notelint.decide import decide, make_finding
+from notelint.findings import Finding, InputIssue, Report, Span
 from notelint.kb import KnowledgeBase
 from notelint.match import compiled, find_sides, match_evidence
 from notelint.note import SectionVocabulary, parse_note
@@ -29,6 +30,37 @@ def analyze(text: str, kb: KnowledgeBase, settings: Settings | None = None) -> R
     evidence = match_evidence(note, kb, scan)
     sides = find_sides(note, kb, scan)
     return decide(note, evidence, sides, kb, settings or Settings())
+
+
+# Input rules whose note is not analysed: its text is too large or not text at all.
+_SKIPPED = frozenset({"NL903", "NL904"})
+
+
+def analyze_input(
+    text: str | None,
+    issues: Iterable[InputIssue],
+    kb: KnowledgeBase,
+    settings: Settings | None = None,
+) -> Report:
+    """A note as a front end read it: the input findings (NL901–NL904) first, then the
+    analysis of its text, unless there is no text or an input rule says to skip it.
+    One function, so that files, batches and editor buffers get the same findings."""
+    issues = list(issues)
+    settings = settings or Settings()
+    if text is None or any(rule in _SKIPPED for rule, _ in issues):
+        report = Report(text=text or "")
+    else:
+        report = analyze(text, kb, settings)
+    report.findings[:0] = input_findings(issues, kb, settings)
+    return report
+
+
+def input_findings(
+    issues: Iterable[InputIssue], kb: KnowledgeBase, settings: Settings
+) -> list[Finding]:
+    """The findings of input rules, at the start of the note, as the settings allow them."""
+    made = (make_finding(kb, settings, rule, Span(0, 0), values=values) for rule, values in issues)
+    return [finding for finding in made if finding]
 
 
 def sentence_spans(text: str, kb: KnowledgeBase) -> list[Span]:

@@ -51,6 +51,16 @@ class FindingRecord:
 
 
 @dataclass(frozen=True)
+class ChecklistRecord:
+    """One code whose documentation the core checked, as the json format's ``checklists``
+    gives it: each required item as (element, rule), and those missing."""
+
+    code: str
+    required: tuple[tuple[str, str], ...]
+    missing: frozenset[tuple[str, str]]
+
+
+@dataclass(frozen=True)
 class NoteRecord:
     number: int
     path: str
@@ -59,6 +69,9 @@ class NoteRecord:
     findings: tuple[FindingRecord, ...]
     reported: frozenset[str]
     suggested: frozenset[str]
+    # What the core checked; None for results written before the json format had checklists,
+    # whose checks are inferred from the findings instead.
+    checklists: tuple[ChecklistRecord, ...] | None = None
 
 
 @dataclass
@@ -103,6 +116,32 @@ def _codes(raw: Any, key: str) -> frozenset[str]:
     )
 
 
+def _checklists(raw: Any) -> tuple[ChecklistRecord, ...] | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, list):
+        raise RecordError("'checklists' is not a list")
+    return tuple(_checklist(entry) for entry in raw)
+
+
+def _checklist(raw: Any) -> ChecklistRecord:
+    code = _word(raw.get("code"), _CODE) if isinstance(raw, dict) else None
+    items = raw.get("items") if isinstance(raw, dict) else None
+    if code is None or not isinstance(items, list):
+        raise RecordError("a checklist is not an object with a code and items")
+    required: list[tuple[str, str]] = []
+    missing: set[tuple[str, str]] = set()
+    for item in items:
+        element = _word(item.get("element"), _WORD) if isinstance(item, dict) else None
+        rule = _word(item.get("rule"), _RULE) if isinstance(item, dict) else None
+        if element is None or rule is None or not isinstance(item.get("satisfied"), bool):
+            raise RecordError("a checklist item is not an element, a rule and satisfied")
+        required.append((element, rule))
+        if not item["satisfied"]:
+            missing.add((element, rule))
+    return ChecklistRecord(code, tuple(required), frozenset(missing))
+
+
 def parse_month(value: Any) -> str | None:
     """'YYYY-MM' from an ISO 8601 date, datetime or year-month; None when absent or unparseable."""
     if not isinstance(value, str):
@@ -139,6 +178,7 @@ def parse_record(obj: Any, number: int) -> NoteRecord:
         findings=tuple(_finding(f) for f in findings),
         reported=_codes(codes, "reported"),
         suggested=_codes(codes, "suggested"),
+        checklists=_checklists(obj.get("checklists")),
     )
 
 
@@ -278,13 +318,16 @@ def _documentation_gaps(note: NoteRecord, code: str) -> set[tuple[str, str]]:
 
 
 def assessed_codes(note: NoteRecord, kb: KnowledgeBase) -> tuple[str, ...]:
-    """Guidance codes whose documentation notelint checked in this note.
+    """Guidance codes whose documentation notelint checked in this note: those with a
+    checklist, as the core said.
 
-    notelint checks a code's documentation when it suggests the code, or when the code is reported,
+    For older results without checklists, inferred from the findings: notelint checks a code's documentation when it suggests the code, or when the code is reported,
     supported by the narrative and not included in the primary procedure. A documentation finding
     proves a check; a reported code that is never suggested (76496) counts unless a coding or
     bundling finding says the narrative does not support it or it is included.
     """
+    if note.checklists is not None:
+        return tuple(sorted({checklist.code for checklist in note.checklists}))
     flagged = {f.code for f in note.findings if f.category in ("coding", "bundling")}
     documented = {f.code for f in note.findings if f.category == "documentation" and f.code}
     out = set(documented)
@@ -316,9 +359,10 @@ def _requirement_stat(kb: KnowledgeBase, stat: CodeStat, key: tuple[str, str]) -
 
 
 def _add_code(kb: KnowledgeBase, stat: CodeStat, note: NoteRecord) -> bool:
-    gaps = _documentation_gaps(note, stat.code)
+    checklist = next((c for c in note.checklists or () if c.code == stat.code), None)
+    gaps = checklist.missing if checklist else _documentation_gaps(note, stat.code)
     stat.assessed += 1
-    for key in sorted(gaps):
+    for key in checklist.required if checklist else sorted(gaps):
         _requirement_stat(kb, stat, key)
     for item in stat.requirements:
         if (item.requirement.element, item.requirement.rule) in gaps:

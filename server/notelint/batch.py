@@ -23,7 +23,7 @@ from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
-from typing import Any, TextIO
+from typing import TextIO
 
 from notelint import autofix, fhir
 from notelint.analysis import collect_garbage_rarely, sentence_spans
@@ -43,6 +43,7 @@ from notelint.inputs import (
 )
 from notelint.kb import KnowledgeBase, load_knowledge_base
 from notelint.present import json_format, text
+from notelint.present.results import FileResult
 from notelint.safety import describe_failure, printable
 
 INPUT_SUFFIXES = NOTE_SUFFIXES | fhir.NDJSON_SUFFIXES
@@ -58,24 +59,6 @@ class Task:
     charset: str | None = None  # declared by a FHIR attachment's contentType
     meta: dict[str, str] = field(default_factory=dict)  # FHIR resource id and date
     error: str | None = None  # unreadable before any work: a malformed FHIR line
-
-
-@dataclass(frozen=True, slots=True)
-class FileResult:
-    shown: str
-    entry: dict[str, Any] | None = None  # json_format.file_json, for the structured formats
-    block: str | None = None  # json: the entry as the document lists it, rendered by the worker
-    lines: tuple[str, ...] = ()  # compiler-style lines, for text
-    findings: int = 0
-    failed: bool = False  # a finding at or above the file's fail-on severity
-    error: str | None = None  # unreadable: the run exits 2
-    meta: dict[str, str] = field(default_factory=dict)
-    millis: float = 0.0
-    profile: str = ""
-    config_path: str | None = None
-    rules: tuple[tuple[str, bool], ...] = ()  # each finding's rule, and whether --fix settles it
-    fixed_text: str | None = None  # --fix: the note to write back (stdin: always)
-    fixes_applied: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,15 +21,16 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from notelint import __version__, batch
-from notelint.analysis import analyze, collect_garbage_rarely
+from notelint.analysis import analyze_input, collect_garbage_rarely
 from notelint.config import Config, ConfigError, find_config, load_config
-from notelint.decide import make_finding
-from notelint.findings import Report, Span
+from notelint.findings import Report
 from notelint.inputs import NoteInput
 from notelint.kb import KnowledgeBase, KnowledgeBaseError, load_knowledge_base
-from notelint.kb.models import ALL_PROFILES, Profile
 from notelint.present import text
-from notelint.present.emit import FORMATS, Emitter, SilentEmitter, make_emitter
+from notelint.present.emit import Emitter, SilentEmitter
+from notelint.present.explain import explain_text
+from notelint.present.formats import FORMATS, make_emitter
+from notelint.present.results import FileResult
 from notelint.safety import describe_failure, printable
 from notelint.settings import PROFILES, Settings
 
@@ -288,12 +289,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _analyse(note: NoteInput, kb: KnowledgeBase, config: Config) -> Report:
     """One note: the analysis plus the input findings (NL901, NL903, NL904). Runs in a worker."""
-    report = analyze(note.text, kb, config.settings) if note.text is not None else Report(text="")
-    for rule_id, values in note.issues:
-        finding = make_finding(kb, config.settings, rule_id, Span(0, 0), values=values)
-        if finding:
-            report.findings.insert(0, finding)
-    return report
+    return analyze_input(note.text, note.issues, kb, config.settings)
 
 
 class _Configs:
@@ -367,7 +363,7 @@ class _Totals:
         self.by_rule: Counter[str] = Counter()
         self.fixable: Counter[str] = Counter()
 
-    def add(self, result: batch.FileResult) -> None:
+    def add(self, result: FileResult) -> None:
         self.notes += 1
         self.flagged += bool(result.rules)
         self.fixed += result.fixes_applied
@@ -440,7 +436,7 @@ _WORKER_DIED = "a worker process stopped unexpectedly"
 
 
 def _emit(
-    result: batch.FileResult,
+    result: FileResult,
     emitter: Emitter,
     progress: batch.Progress,
     totals: _Totals,
@@ -502,7 +498,7 @@ def _close(args: argparse.Namespace, out: TextIO, totals: _Totals, kb: Knowledge
         out.write(totals.summary() + "\n")
 
 
-def _write_back(result: batch.FileResult) -> bool:
+def _write_back(result: FileResult) -> bool:
     """--fix: standard input's note to stdout, a file's rewritten in place (keeping a BOM).
     False when the file cannot be written (reported on stderr by name)."""
     if result.fixed_text is None:
@@ -524,7 +520,7 @@ def _write_back(result: batch.FileResult) -> bool:
     return True
 
 
-def _log_result(result: batch.FileResult, progress: batch.Progress) -> None:
+def _log_result(result: FileResult, progress: batch.Progress) -> None:
     if log.isEnabledFor(logging.INFO):
         progress.clear()
         log.info(
@@ -640,75 +636,6 @@ def _explain(kb: KnowledgeBase, wanted: str) -> int:
         return EXIT_ERROR
     print(explain_text(kb, rid))
     return EXIT_CLEAN
-
-
-def explain_text(kb: KnowledgeBase, rid: str) -> str:
-    rule = kb.rules[rid]
-    lines = [
-        f"{rid} {rule.name}",
-        f"category: {rule.category}   default severity: {rule.severity}   profiles: {', '.join(rule.profiles)}",
-        "",
-        rule.summary,
-        "",
-        "Why it matters",
-        f"  {rule.why}",
-        "",
-        "What satisfies it",
-        f"  {rule.fix}",
-    ]
-    cited = rule_citations(kb, rid)
-    if cited:
-        lines += ["", "Source"]
-        lines += [f"  {where}: {passage}" for where, passage in cited]
-    lines += [
-        "",
-        "Example that fires",
-        _indent(rule.example_fires),
-        "",
-        "Example that passes",
-        _indent(rule.example_passes),
-    ]
-    return "\n".join(lines)
-
-
-def rule_citations(kb: KnowledgeBase, rid: str) -> list[tuple[str, str]]:
-    """Each passage ``rid`` rests on, as (``file:line``, passage), in order, without repeats."""
-    out: list[tuple[str, str]] = []
-    for citation in kb.rules[rid].sources:
-        out.append((f"{kb.sources[citation.document].file}:{citation.line}", citation.quoted()))
-    for code_id, code in kb.codes.items():
-        for req in code.requires:
-            if (req.rule or kb.elements[req.element].rule) == rid:
-                where = f"{kb.sources[req.source.document].file}:{req.source.line}"
-                out.append((where, f"({_scope(code_id, req.profiles)}) {req.source.quoted()}"))
-    for policy in kb.policies:
-        if policy.rule == rid:
-            out.append(
-                (
-                    f"{kb.sources[policy.source.document].file}:{policy.source.line}",
-                    policy.source.quoted(),
-                )
-            )
-    for limit in kb.unit_limits:
-        if limit.rule == rid:
-            out.append(
-                (
-                    f"{kb.sources[limit.source.document].file}:{limit.source.line}",
-                    limit.source.quoted(),
-                )
-            )
-    return list(dict.fromkeys(out))  # in order, without repeats
-
-
-def _scope(code_id: str, profiles: list[Profile]) -> str:
-    """The code a requirement is for, and its profiles when not all of them apply it."""
-    if set(profiles) >= set(ALL_PROFILES):
-        return code_id
-    return f"{code_id}; {', '.join(profiles)} profile"
-
-
-def _indent(block: str) -> str:
-    return "\n".join(f"  | {line}" for line in block.splitlines()) or "  | (empty)"
 
 
 if __name__ == "__main__":

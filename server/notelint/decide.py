@@ -10,6 +10,7 @@ import regex
 
 from notelint.episodes import Episode, recognise
 from notelint.findings import (
+    AnalysisError,
     ChecklistItem,
     CodeMention,
     Finding,
@@ -142,10 +143,14 @@ class _Context:
     # Memos of pure answers asked for more than once.
     modifiers: dict[str, tuple[str, ...]] = field(default_factory=dict)
     insert_at: dict[int | None, int] = field(default_factory=dict)
+    code: str | None = None  # the code being judged, for a failure's context
 
     def add(self, rule_id: str, span: Span, **options: Any) -> None:
         """Record a finding (see make_finding for the options) unless settings switch it off."""
-        finding = make_finding(self.kb, self.settings, rule_id, span, **options)
+        try:
+            finding = make_finding(self.kb, self.settings, rule_id, span, **options)
+        except Exception as exc:
+            raise AnalysisError(rule_id, options.get("code"), span) from exc
         if finding:
             self.report.findings.append(finding)
 
@@ -191,6 +196,16 @@ def decide(
     note: Note, ev: EvidenceIndex, sides: list[SideMention], kb: KnowledgeBase, settings: Settings
 ) -> Report:
     ctx = _Context(note, ev, kb, settings, sides, Report(text=note.text), _tables(kb))
+    try:
+        return _decide(ctx)
+    except (AnalysisError, MemoryError):
+        raise  # already placed; or no memory to place it with
+    except Exception as exc:
+        raise AnalysisError(None, ctx.code, None) from exc
+
+
+def _decide(ctx: _Context) -> Report:
+    note, kb = ctx.note, ctx.kb
     ctx.report.sections = [(s.kind, s.heading, s.span) for s in note.sections]
     ctx.report.reported = list(note.codes)
     for mention in note.codes:
@@ -202,7 +217,9 @@ def decide(
     _suggest(ctx)
     for code_id, status in ctx.status.items():
         if status.supported and (kb.codes[code_id].suggest or status.reported):
+            ctx.code = code_id
             _check_documentation(ctx, code_id, kb.codes[code_id], status)
+    ctx.code = None
     _check_policies(ctx)
     _check_reported(ctx)
     _check_not_covered(ctx)
@@ -229,8 +246,10 @@ def _evaluate_support(ctx: _Context) -> None:
         anchor = ctx.ev.first(support.all[0]) if base else None
         status = CodeStatus(code_id, base, None, anchor, reported, needs_family=code.needs_family)
         if base:
+            ctx.code = code_id
             _judge(ctx, code, status)
         ctx.status[code_id] = status
+    ctx.code = None
 
 
 def _documented_primaries(ctx: _Context) -> list[Primary]:
@@ -436,17 +455,17 @@ def _check_documentation(ctx: _Context, code_id: str, code: Code, status: CodeSt
         element = ctx.kb.elements[req.element]
         evidence = ctx.ev.first(req.evidence or element.evidence)
         label = req.label or element.label
+        rule = req.rule or element.rule
+        span_of_evidence = evidence.span if evidence else None
         checklist.append(
-            ChecklistItem(
-                req.element, label, evidence is not None, evidence.span if evidence else None
-            )
+            ChecklistItem(req.element, label, evidence is not None, span_of_evidence, rule)
         )
         if evidence:
             continue
         template = req.template or element.template
         related = [Related(status.anchor.span, "guidance documented here")] if status.anchor else []
         ctx.add(
-            req.rule or element.rule,
+            rule,
             span,
             source=req.source,
             code=code_id,

@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 
 from notelint.kb import KnowledgeBase, load_knowledge_base
 from notelint.kb.models import Code
+from notelint.present.explain import explain_text
 
 HOST = "127.0.0.1"
 NOT_BUILT = "point NOTELINT_WEB_DIST at a built page, or run npm ci && npm run build in editors/web"
@@ -82,8 +83,6 @@ class _Handler(SimpleHTTPRequestHandler):
         elif path == "/glossary.json":
             self._send(json.dumps(glossary(self.kb)), "application/json")
         elif path.startswith("/explain/"):
-            from notelint.cli import explain_text
-
             rule = path.removeprefix("/explain/").upper()
             if rule in self.kb.rules:
                 self._send(explain_text(self.kb, rule) + "\n", "text/plain; charset=utf-8")

@@ -38,6 +38,23 @@ class Span(NamedTuple):
     end: int
 
 
+class AnalysisError(Exception):
+    """The core failed while deciding: what it was deciding (rule id, code, span), said
+    explicitly for a log. The original exception is the cause; its message can quote the
+    note, so only its type is ever shown (see safety.describe_failure)."""
+
+    def __init__(self, rule: str | None, code: str | None, span: Span | None) -> None:
+        super().__init__(rule, code, span)  # no text of the note, so safe to print
+        self.rule = rule
+        self.code = code
+        self.span = span
+
+
+# Why an input (a file, a batch item, an editor buffer) is flagged before analysis: an input
+# rule id (NL901–NL904) and its message values. Readers make them; the core turns them into
+# findings (analysis.analyze_input).
+InputIssue = tuple[str, dict[str, str]]
+
 # ``span_of((start, end))`` is ``Span(start, end)`` without the named tuple's ``__new__``, a
 # Python function: twice as quick, for the loops that make a span per line or sentence.
 span_of: Callable[[tuple[int, int]], Span] = functools.partial(tuple.__new__, Span)
@@ -110,6 +127,7 @@ class ChecklistItem:
     label: str
     satisfied: bool
     evidence: Span | None
+    rule: str  # the rule a missing item is reported under
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from notelint.findings import InputIssue
+
 NOTE_SUFFIXES = frozenset({".txt", ".text", ".md", ".markdown", ".note", ".dict"})
 DEFAULT_MAX_BYTES = 2 * 1024 * 1024
 
@@ -20,8 +22,8 @@ DEFAULT_MAX_BYTES = 2 * 1024 * 1024
 class NoteInput:
     path: str
     text: str | None = None
-    # Input rule ids with message values, for findings the front end adds (NL901, NL903, NL904).
-    issues: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+    # Input rule ids with message values (NL901, NL903, NL904): analysis.analyze_input.
+    issues: list[InputIssue] = field(default_factory=list)
     error: str | None = None  # unreadable: the run exits 2
 
 
@@ -147,14 +149,11 @@ def from_bytes(path: str, data: bytes) -> NoteInput:
     return note
 
 
-Issue = tuple[str, dict[str, str]]
-
-
-def too_large(max_bytes: int) -> Issue:
+def too_large(max_bytes: int) -> InputIssue:
     return ("NL903", {"limit": human_size(max_bytes)})
 
 
-def text_issue(text: str, max_bytes: int) -> Issue | None:
+def text_issue(text: str, max_bytes: int) -> InputIssue | None:
     """Why an editor buffer is skipped as the CLI would skip the same file, or None to lint it."""
     if len(text.encode("utf-8", "surrogatepass")) > max_bytes:
         return too_large(max_bytes)

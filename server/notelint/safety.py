@@ -10,11 +10,16 @@ from __future__ import annotations
 import traceback
 from pathlib import Path
 
+from notelint.findings import AnalysisError
+
 _PACKAGE = Path(__file__).resolve().parent
 
 
 def describe_failure(exc: BaseException) -> str:
-    """``ValueError at notelint/decide.py:120`` — type and innermost notelint frame only."""
+    """``ValueError at notelint/decide.py:120`` — type and innermost notelint frame only.
+    A failure the core placed (AnalysisError) is described by its cause."""
+    if isinstance(exc, AnalysisError) and exc.__cause__ is not None:
+        exc = exc.__cause__
     frames = traceback.extract_tb(exc.__traceback__)
     ours = [f for f in frames if Path(f.filename).resolve().is_relative_to(_PACKAGE)]
     where = ours[-1] if ours else (frames[-1] if frames else None)

@@ -19,6 +19,7 @@ import pytest
 
 from notelint import batch
 from notelint.cli import main
+from notelint.present.results import FileResult
 
 NOTE = "PROCEDURE: Ultrasound-guided liver biopsy.\nImages were saved.\nCPT: 47000, 76942\n"
 
@@ -93,7 +94,7 @@ def test_a_dead_worker_leaves_a_well_formed_document(
         (tmp_path / f"n{number}.txt").write_text(NOTE)
     real = batch.run_ordered
 
-    def dies_after_one(*args: Any, **kwargs: Any) -> Iterator[batch.FileResult]:
+    def dies_after_one(*args: Any, **kwargs: Any) -> Iterator[FileResult]:
         results = real(*args, **kwargs)
         yield next(results)
         raise BrokenProcessPool("a worker died")

@@ -17,15 +17,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
-import regex
 from lsprotocol import types
 
-from notelint.analysis import analyze, collect_young_garbage, forget
-from notelint.decide import make_finding
-from notelint.findings import Report, Span
+from notelint.analysis import analyze_input, collect_young_garbage, forget
+from notelint.findings import AnalysisError, Report, Span
 from notelint.inputs import text_issue
 from notelint.kb import KnowledgeBase
-from notelint.kb.models import CODE_PATTERN, RULE_ID_PATTERN
 from notelint.lsp import convert
 from notelint.lsp.documents import Document
 from notelint.lsp.logs import describe_exception, doc_id
@@ -37,9 +34,6 @@ log = logging.getLogger(__name__)
 
 _P = ParamSpec("_P")
 _T = TypeVar("_T")
-_RULE_ID = regex.compile(RULE_ID_PATTERN)
-_CODE = regex.compile(CODE_PATTERN)
-_SPAN_NAMES = ("span", "mention", "first", "evidence", "anchor", "sentence")
 _READY_TIMEOUT = 2.0  # seconds to wait for the editor's settings before linting without them
 # After a result is delivered: long enough for a client's pull request, woken by the delivery,
 # to be answered first.
@@ -117,11 +111,7 @@ def _resolve(job: Job, resolver: Resolver) -> Resolved:
 def _report(text: str, resolved: Resolved) -> Report:
     """The core's report, or the input finding the CLI gives a file it skips."""
     issue = text_issue(text, resolved.max_bytes)
-    if issue is None:
-        return analyze(text, resolved.kb, resolved.settings)
-    rule, values = issue
-    finding = make_finding(resolved.kb, resolved.settings, rule, Span(0, 0), values=values)
-    return Report(text=text, findings=[finding] if finding else [])
+    return analyze_input(text, [issue] if issue else [], resolved.kb, resolved.settings)
 
 
 def _log_failure(job: Job, index: LineIndex, exc: BaseException) -> None:
@@ -141,24 +131,13 @@ def _log_failure(job: Job, index: LineIndex, exc: BaseException) -> None:
 
 
 def _failure_context(exc: BaseException) -> tuple[str | None, str | None, Span | None]:
-    """The innermost rule id, code and span in the failing frames (decide.py's local names)."""
-    rule = code = None
-    span: Span | None = None
-    frames = []
-    tb = exc.__traceback__
-    while tb is not None:
-        frames.append(tb.tb_frame.f_locals)
-        tb = tb.tb_next
-    for names in reversed(frames):
-        rule = rule or _matching(names.get("rule_id"), _RULE_ID)
-        code = code or _matching(names.get("code_id"), _CODE)
-        spans = [getattr(names.get(n), "span", names.get(n)) for n in _SPAN_NAMES]
-        span = span or next((s for s in spans if isinstance(s, Span)), None)
-    return rule, code, span
-
-
-def _matching(value: object, pattern: regex.Pattern[str]) -> str | None:
-    return value if isinstance(value, str) and pattern.fullmatch(value) else None
+    """The rule id, code and span the core says it was deciding when it failed, if it says."""
+    seen: BaseException | None = exc
+    while seen is not None and not isinstance(seen, AnalysisError):
+        seen = seen.__cause__ or seen.__context__
+    if seen is None:
+        return None, None, None
+    return seen.rule, seen.code, seen.span
 
 
 class DaemonPool(Executor):

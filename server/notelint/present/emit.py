@@ -9,11 +9,9 @@ from __future__ import annotations
 import json
 from typing import TextIO
 
-from notelint.batch import FileResult
-from notelint.kb import KnowledgeBase
 from notelint.present import json_format
+from notelint.present.results import FileResult
 
-FORMATS = ("text", "json", "jsonl", "sarif", "junit", "github")
 _HEAD = f'{{\n  "version": {json_format.VERSION},\n  "files": '
 
 
@@ -70,27 +68,3 @@ class JsonEmitter(Emitter):
         summary = json.dumps(self.tally.as_json(unreadable), indent=2)
         self.out.write('  "summary": ' + summary.replace("\n", "\n  ") + "\n}\n")
         self.started = True
-
-
-def make_emitter(fmt: str, out: TextIO, kb: KnowledgeBase) -> Emitter:
-    if fmt == "text":
-        return TextEmitter(out)
-    if fmt == "json":
-        return JsonEmitter(out)
-    if fmt == "jsonl":
-        from notelint.present.jsonl import JsonlEmitter
-
-        return JsonlEmitter(out)
-    if fmt == "sarif":
-        from notelint.present.sarif import SarifEmitter
-
-        return SarifEmitter(out, kb)
-    if fmt == "junit":
-        from notelint.present.junit import JunitEmitter
-
-        return JunitEmitter(out)
-    if fmt == "github":
-        from notelint.present.github import GithubEmitter
-
-        return GithubEmitter(out)
-    raise ValueError(f"unknown format {fmt!r}")

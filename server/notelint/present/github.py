@@ -6,8 +6,8 @@ properties. Lines and columns are 1-based.
 
 from __future__ import annotations
 
-from notelint.batch import FileResult
 from notelint.present.emit import Emitter
+from notelint.present.results import FileResult
 
 _COMMAND = {"error": "error", "warning": "warning", "information": "notice", "hint": "notice"}
 

@@ -57,15 +57,46 @@ def file_json(path: str, report: Report, excerpts: bool = False) -> dict[str, An
     findings = [finding_json(f, index) for f in report.findings]
     if excerpts:
         for entry, finding in zip(findings, report.findings, strict=True):
-            line = index.line_of(finding.span.start)
-            entry["excerpt"] = report.text[index.line_starts[line] : index.line_end(line)].strip()[
-                :240
-            ]
+            entry["excerpt"] = _excerpt(report, index, finding.span.start)
     return {
         "path": path,
         "findings": findings,
         "codes": codes_json(report),
+        "checklists": checklists_json(report, index, excerpts),
     }
+
+
+def checklists_json(
+    report: Report, index: LineIndex, excerpts: bool = False
+) -> list[dict[str, Any]]:
+    """What the core checked for each code whose documentation it assessed: every required
+    item, satisfied or not, and where the evidence of a satisfied one starts. Positions only;
+    ``excerpts`` adds the evidence's line of note text (protected health information)."""
+    out = []
+    for code, checklist in report.checklists.items():
+        items = []
+        for item in checklist:
+            entry: dict[str, Any] = {
+                "element": item.element,
+                "rule": item.rule,
+                "label": item.label,
+                "satisfied": item.satisfied,
+                "evidence": None,
+            }
+            if item.evidence is not None:
+                at = index.position(item.evidence.start)
+                entry["evidence"] = {"line": at.line, "character": at.character}
+                if excerpts:
+                    entry["excerpt"] = _excerpt(report, index, item.evidence.start)
+            items.append(entry)
+        out.append({"code": code, "items": items})
+    return out
+
+
+def _excerpt(report: Report, index: LineIndex, offset: int) -> str:
+    """The line of note text at ``offset``, trimmed and cut to 240 characters."""
+    line = index.line_of(offset)
+    return report.text[index.line_starts[line] : index.line_end(line)].strip()[:240]
 
 
 def file_block(entry: dict[str, Any]) -> str:

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import json
 
-from notelint.batch import FileResult
 from notelint.present.emit import Emitter
+from notelint.present.results import FileResult
 
 
 class JsonlEmitter(Emitter):

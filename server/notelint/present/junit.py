@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from notelint.batch import FileResult
 from notelint.present.emit import Emitter
+from notelint.present.results import FileResult
 
 # Characters XML 1.0 cannot carry even escaped (a control character in a file name).
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")

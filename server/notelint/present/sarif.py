@@ -13,9 +13,10 @@ from typing import Any, TextIO
 from urllib.parse import quote
 
 from notelint import __version__
-from notelint.batch import FileResult
 from notelint.kb import KnowledgeBase
 from notelint.present.emit import Emitter
+from notelint.present.explain import rule_citations
+from notelint.present.results import FileResult
 
 SCHEMA = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -42,8 +43,6 @@ def help_markdown(kb: KnowledgeBase, rid: str) -> str:
     """The rule's documentation as ``notelint explain`` gives it: what, why, what satisfies it,
     and the source passages. No helpUri: notelint's documentation is the tool itself, and a
     web address for it would be invented."""
-    from notelint.cli import rule_citations
-
     rule = kb.rules[rid]
     lines = [
         f"**{rid} {rule.name}** ({rule.category}, default severity {rule.severity})",
