@@ -115,8 +115,10 @@ def count_inputs(paths: Iterable[str]) -> int:
     """How many tasks ``tasks_for`` will make, near enough for a progress bar's ETA."""
     total = 0
     for path in discover(paths, INPUT_SUFFIXES):
-        ndjson = isinstance(path, str) and fhir.is_ndjson(path)
-        total += fhir.count_resources(path) if isinstance(path, str) and ndjson else 1
+        if isinstance(path, str) and fhir.is_ndjson(path):
+            total += fhir.count_resources(path)
+        else:
+            total += 1
     return total
 
 

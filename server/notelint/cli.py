@@ -350,7 +350,10 @@ def _check(args: argparse.Namespace) -> int:
         with open(args.output_file, "w", encoding="utf-8") as out:
             return _run_check(args, base, out)
     except OSError as exc:
-        print(f"notelint: {args.output_file}: cannot write ({exc.strerror})", file=sys.stderr)
+        print(
+            f"notelint: {printable(args.output_file)}: cannot write ({exc.strerror})",
+            file=sys.stderr,
+        )
         return EXIT_ERROR
 
 

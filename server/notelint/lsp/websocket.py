@@ -38,6 +38,7 @@ from websockets.http11 import Request, Response
 from websockets.typing import Subprotocol
 
 from notelint.lsp.streams import listen
+from notelint.safety import printable
 
 log = logging.getLogger(__name__)
 
@@ -167,7 +168,7 @@ def _origin_key(origin: str | None) -> str | None:
 def _printable(origin: str | None) -> str:
     if origin is None:
         return "(none)"
-    return "".join(c if c.isprintable() else "?" for c in origin[:120])
+    return printable(origin[:120])
 
 
 class _Writer:
