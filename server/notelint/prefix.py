@@ -107,7 +107,7 @@ def _lookbehind(seq: Any) -> int:
         elif op is _c.SUBPATTERN:
             widest = max(widest, _lookbehind(av[3]))
         elif op is _c.BRANCH:
-            widest = max([widest, *(_lookbehind(alt) for alt in av[1])])
+            widest = max([widest] + [_lookbehind(alt) for alt in av[1]])
         elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT):
             widest = max(widest, _lookbehind(av[2]))
     return widest

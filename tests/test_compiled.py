@@ -1,0 +1,118 @@
+"""The compiled hot path (hatch_build.py) gives exactly what its pure-Python reference gives.
+
+Each mode runs in its own process (a module is imported once per process): the reference with
+``NOTELINT_PURE=1``. Both analyse the same notes and report a digest of each Report.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from notelint import _compiled
+
+ROOT = Path(__file__).resolve().parents[1]
+DEV = ROOT.parent / "shared" / "corpus" / "dev"
+
+_CHILD = """
+import hashlib, json, sys
+from notelint import analyze, load_knowledge_base
+from notelint._compiled import running_compiled
+kb = load_knowledge_base()
+texts = json.load(sys.stdin)
+digests = [hashlib.sha256(repr(analyze(t, kb)).encode()).hexdigest() for t in texts]
+json.dump({"compiled": running_compiled(), "digests": digests}, sys.stdout)
+"""
+
+
+def _run(texts: list[str], pure: bool) -> tuple[dict[str, bool], list[str]]:
+    """Which modules ran compiled, and a digest of each note's Report."""
+    env = {k: v for k, v in os.environ.items() if k != "NOTELINT_PURE"}
+    if pure:
+        env["NOTELINT_PURE"] = "1"
+    done = subprocess.run(
+        [sys.executable, "-c", _CHILD],
+        input=json.dumps(texts),
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+    result = json.loads(done.stdout)
+    return result["compiled"], result["digests"]
+
+
+def _compiled_here() -> bool:
+    compiled, _ = _run([], pure=False)
+    return all(compiled.values())
+
+
+@pytest.fixture(scope="module")
+def compiled() -> None:
+    if not _compiled_here():
+        if os.environ.get("CI"):
+            pytest.fail("the hot path is not compiled: the build hook found no Cython or compiler")
+        pytest.skip("not compiled here (pure build): nothing to compare")
+
+
+def _notes() -> list[str]:
+    files = sorted((ROOT / "fixtures").rglob("*.txt"))
+    files += sorted(DEV.rglob("*.txt")) if DEV.is_dir() else []
+    return [p.read_text(encoding="utf-8", errors="replace") for p in files]
+
+
+def _mutants(notes: list[str], count: int, seed: int) -> list[str]:
+    """Notes made of other notes' lines, shuffled, cut and joined: text no fixture has."""
+    rng = random.Random(seed)
+    lines = [line for note in notes for line in note.splitlines()]
+    out = []
+    for _ in range(count):
+        picked = rng.sample(lines, rng.randint(1, 40))
+        if rng.random() < 0.3:
+            picked = [line[: rng.randint(0, len(line))] for line in picked]
+        out.append(rng.choice(["\n", "\r\n", " "]).join(picked))
+    return out
+
+
+def test_compiled_and_pure_agree_on_fixtures_dev_and_mutants(compiled: None) -> None:
+    notes = _notes()
+    texts = [*notes, *_mutants(notes, 400, seed=19)]
+    (fast_modules, fast), (pure_modules, pure) = _run(texts, False), _run(texts, True)
+    assert all(fast_modules.values()) and not any(pure_modules.values())
+    assert len(fast) == len(pure) == len(texts)
+    differing = [i for i, (a, b) in enumerate(zip(fast, pure, strict=True)) if a != b]
+    assert not differing, f"compiled and pure differ on notes {differing[:10]}"
+
+
+@settings(
+    max_examples=3, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(st.text(alphabet=st.characters(codec="utf-8"), max_size=300), min_size=20, max_size=40)
+)
+def test_compiled_and_pure_agree_on_arbitrary_text(compiled: None, texts: list[str]) -> None:
+    assert _run(texts, pure=False)[1] == _run(texts, pure=True)[1]
+
+
+def test_an_edited_source_runs_pure_until_rebuilt(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NOTELINT_PURE", raising=False)
+    current = {
+        name: hashlib.sha256(
+            (Path(_compiled.__file__).parent / f"{name}.py").read_bytes()
+        ).hexdigest()
+        for name in _compiled.COMPILED
+    }
+    assert _compiled._sources_to_run(current) == frozenset()
+    edited = {**current, "match": "0" * 64}
+    assert _compiled._sources_to_run(edited) == frozenset({"match"})
+    monkeypatch.setenv("NOTELINT_PURE", "1")
+    assert _compiled._sources_to_run(current) == frozenset(_compiled.COMPILED)
