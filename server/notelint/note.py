@@ -106,7 +106,6 @@ class Sentence(NamedTuple):
     section: int
     is_field: bool = False
     label_span: Span | None = None
-    value_span: Span | None = None
     # A template field with no real value: empty, a placeholder, or a menu of choices.
     is_template: bool = False
     negative_value: bool = False
@@ -142,9 +141,6 @@ class Note:
             self._starts = list(map(_FIRST, map(_FIRST, self.headed)))
         return self._starts
 
-    def section_of(self, sentence: Sentence) -> Section:
-        return self.sections[sentence.section]
-
     def in_placeholder(self, start: int, end: int) -> bool:
         # Spans are ordered and disjoint: only the first one ending after `start` can overlap.
         first = bisect.bisect_right(self.placeholders, start, key=lambda p: p.end)
@@ -177,12 +173,11 @@ def make_sentence(
     section: int,
     is_field: bool = False,
     label: Span | None = None,
-    value: Span | None = None,
     template: bool = False,
     negative: bool = False,
 ) -> Sentence:
     """``Sentence(...)``, quicker."""
-    return _new_sentence((span, section, is_field, label, value, template, negative))
+    return _new_sentence((span, section, is_field, label, template, negative))
 
 
 _Pair = tuple[int, int]  # a span relative to the start of a line, paragraph or section
@@ -201,7 +196,6 @@ class _HeadingAt:
 @dataclass(frozen=True, slots=True)
 class _FieldAt:
     label: _Pair
-    value: _Pair | None
     template: bool
     negative: bool
 
@@ -456,12 +450,11 @@ def _moved_sentences(sentences: list[Sentence], by: int, sections_by: int) -> li
                 section + sections_by,
                 is_field,
                 label and span_of((label[0] + by, label[1] + by)),
-                value and span_of((value[0] + by, value[1] + by)),
                 template,
                 negative,
             )
         )
-        for span, section, is_field, label, value, template, negative in sentences
+        for span, section, is_field, label, template, negative in sentences
     ]
 
 
@@ -649,10 +642,10 @@ def _field(line: str, labelled: regex.Match[str] | None) -> _FieldAt | None:
         return None
     label = labelled.span("label")
     if labelled.group("value") is None:
-        return _FieldAt(label, None, True, False)
+        return _FieldAt(label, True, False)
     value = labelled.group("value")
     negative = bool(NEGATIVE_VALUE.match(value.strip()))
-    return _FieldAt(label, labelled.span("value"), _is_blank(value), negative)
+    return _FieldAt(label, _is_blank(value), negative)
 
 
 class _Sections:
@@ -722,7 +715,7 @@ class _Sections:
             # nothing, one whose content is "none" is negated. "Performed by: Jane Roe, PA-C"
             # reads as one statement: the heading runs to its line's end.
             end = line_end if content.start < line_end else heading_span.end
-            sentence = (span_of((heading_span.start, end)), index, False, None, None)
+            sentence = (span_of((heading_span.start, end)), index, False, None)
             # A line of capitals no known heading names ("CT-GUIDED CORE BIOPSY, LIVER") is
             # the note's title, not an unfilled field, even with nothing under it.
             title = kind == "other" and ":" not in text[heading_span.start : line_end]
@@ -732,7 +725,7 @@ class _Sections:
         for start, end, field_at in info.sentences:
             span = span_of((base + start, base + end))
             if field_at is None:
-                append(_new_sentence((span, index, False, None, None, False, False)))
+                append(_new_sentence((span, index, False, None, False, False)))
             else:
                 append(_field_sentence(span, field_at, index))
 
@@ -821,10 +814,7 @@ def _add_sentence(out: list[_Pair], text: str, start: int, end: int) -> None:
 def _field_sentence(span: Span, field_at: _FieldAt, section: int) -> Sentence:
     start = span.start
     label = span_of((start + field_at.label[0], start + field_at.label[1]))
-    if field_at.value is None:
-        return make_sentence(span, section, True, label, None, template=True)
-    value = span_of((start + field_at.value[0], start + field_at.value[1]))
-    return make_sentence(span, section, True, label, value, field_at.template, field_at.negative)
+    return make_sentence(span, section, True, label, field_at.template, field_at.negative)
 
 
 def _find_codes(note: Note, lines: _Lines) -> None:
