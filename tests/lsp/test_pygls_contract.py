@@ -211,11 +211,6 @@ def test_execute_handler_has_the_shape_the_override_uses() -> None:
     assert names == ["self", "msg_id", "handler", "callback", "args", "kwargs"], broken(
         hook, f"_execute_handler takes {names}"
     )
-    for name in ("_handle_request", "_handle_notification", "_run_generator"):
-        source = inspect.getsource(getattr(JsonRPCProtocol, name))
-        assert "self._execute_handler(" in source, broken(
-            hook, f"{name} no longer runs handlers through _execute_handler"
-        )
 
 
 def test_every_handler_runs_through_the_override_and_leaves_no_future(
@@ -279,7 +274,10 @@ def test_a_plain_pygls_protocol_is_what_the_override_fixes() -> None:
         run(scenario)
     finally:
         made.server.shutdown()  # type: ignore[no-untyped-call]
-    assert len(request_futures(made.protocol)) == 1
+    assert len(request_futures(made.protocol)) == 1, broken(
+        "PyglsProtocol.forget_finished_futures",
+        "pygls now forgets notifications' futures itself: the _execute_handler override may go",
+    )
 
 
 # --- send_data: JsonRPCProtocol._send_data ----------------------------------------------------
@@ -451,14 +449,11 @@ def test_call_feature_yields_what_run_generator_expects(session: Session) -> Non
     )
     step = next(steps)
     assert isinstance(step, tuple) and len(step) == 3, broken(hook, f"yielded {step!r}")
+    assert step[0] is session.protocol.fm.features[types.TEXT_DOCUMENT_DID_SAVE]
     assert step[1:] == ((1,), None)
     with pytest.raises(StopIteration):
         steps.send(None)
     assert list(call_feature(session.protocol, "contract/none", 1)) == []
-    source = inspect.getsource(JsonRPCProtocol._run_generator)
-    assert "handler, args, kwargs = gen.send(" in source, broken(
-        hook, "_run_generator no longer reads (handler, args, kwargs) from the generator"
-    )
 
 
 # --- dispatch: pygls's exit ends the session with SystemExit ---------------------------------

@@ -3,7 +3,8 @@
 pygls drops some of these silently (a request after shutdown, params that do not parse) or
 answers with the exception text, which may quote the note. This subclass answers each with a
 fixed message, and leaves document text to the server's own store (pygls would keep a second
-copy and re-split it into lines on every keystroke).
+copy and re-split it into lines on every keystroke). What it needs of pygls's private parts
+goes through :mod:`notelint.lsp.pygls_adapter`.
 """
 
 from __future__ import annotations
