@@ -104,9 +104,6 @@ class Section(NamedTuple):
 class Sentence(NamedTuple):
     span: Span
     section: int
-    is_field: bool = False
-    label_span: Span | None = None
-    value_span: Span | None = None
     # A template field with no real value: empty, a placeholder, or a menu of choices.
     is_template: bool = False
     negative_value: bool = False
@@ -142,9 +139,6 @@ class Note:
             self._starts = list(map(_FIRST, map(_FIRST, self.headed)))
         return self._starts
 
-    def section_of(self, sentence: Sentence) -> Section:
-        return self.sections[sentence.section]
-
     def in_placeholder(self, start: int, end: int) -> bool:
         # Spans are ordered and disjoint: only the first one ending after `start` can overlap.
         first = bisect.bisect_right(self.placeholders, start, key=lambda p: p.end)
@@ -175,14 +169,11 @@ _new_section: Callable[[tuple[Any, ...]], Section] = functools.partial(tuple.__n
 def make_sentence(
     span: Span,
     section: int,
-    is_field: bool = False,
-    label: Span | None = None,
-    value: Span | None = None,
     template: bool = False,
     negative: bool = False,
 ) -> Sentence:
     """``Sentence(...)``, quicker."""
-    return _new_sentence((span, section, is_field, label, value, template, negative))
+    return _new_sentence((span, section, template, negative))
 
 
 _Pair = tuple[int, int]  # a span relative to the start of a line, paragraph or section
@@ -200,8 +191,6 @@ class _HeadingAt:
 
 @dataclass(frozen=True, slots=True)
 class _FieldAt:
-    label: _Pair
-    value: _Pair | None
     template: bool
     negative: bool
 
@@ -454,14 +443,11 @@ def _moved_sentences(sentences: list[Sentence], by: int, sections_by: int) -> li
             (
                 span_of((span[0] + by, span[1] + by)),
                 section + sections_by,
-                is_field,
-                label and span_of((label[0] + by, label[1] + by)),
-                value and span_of((value[0] + by, value[1] + by)),
                 template,
                 negative,
             )
         )
-        for span, section, is_field, label, value, template, negative in sentences
+        for span, section, template, negative in sentences
     ]
 
 
@@ -500,7 +486,7 @@ def _line_info(raw: str, vocabulary: SectionVocabulary) -> _LineInfo:
         blank=_blank_around(raw, spans),
         empty=not following,
         heading=_heading(text, labelled, vocabulary),
-        field=_field(raw, whole),
+        field=_field(whole),
         list_item=bool(_LIST_ITEM.match(raw)),
         can_follow=bool(following) and not labelled and following[0].islower(),
         stops=text.rstrip().endswith(_SENTENCE_STOPS)
@@ -644,15 +630,14 @@ def _labelled_heading(
     return None
 
 
-def _field(line: str, labelled: regex.Match[str] | None) -> _FieldAt | None:
+def _field(labelled: regex.Match[str] | None) -> _FieldAt | None:
     if labelled is None:
         return None
-    label = labelled.span("label")
     if labelled.group("value") is None:
-        return _FieldAt(label, None, True, False)
+        return _FieldAt(True, False)
     value = labelled.group("value")
     negative = bool(NEGATIVE_VALUE.match(value.strip()))
-    return _FieldAt(label, labelled.span("value"), _is_blank(value), negative)
+    return _FieldAt(_is_blank(value), negative)
 
 
 class _Sections:
@@ -722,7 +707,7 @@ class _Sections:
             # nothing, one whose content is "none" is negated. "Performed by: Jane Roe, PA-C"
             # reads as one statement: the heading runs to its line's end.
             end = line_end if content.start < line_end else heading_span.end
-            sentence = (span_of((heading_span.start, end)), index, False, None, None)
+            sentence = (span_of((heading_span.start, end)), index)
             # A line of capitals no known heading names ("CT-GUIDED CORE BIOPSY, LIVER") is
             # the note's title, not an unfilled field, even with nothing under it.
             title = kind == "other" and ":" not in text[heading_span.start : line_end]
@@ -732,7 +717,7 @@ class _Sections:
         for start, end, field_at in info.sentences:
             span = span_of((base + start, base + end))
             if field_at is None:
-                append(_new_sentence((span, index, False, None, None, False, False)))
+                append(_new_sentence((span, index, False, False)))
             else:
                 append(_field_sentence(span, field_at, index))
 
@@ -819,12 +804,7 @@ def _add_sentence(out: list[_Pair], text: str, start: int, end: int) -> None:
 
 
 def _field_sentence(span: Span, field_at: _FieldAt, section: int) -> Sentence:
-    start = span.start
-    label = span_of((start + field_at.label[0], start + field_at.label[1]))
-    if field_at.value is None:
-        return make_sentence(span, section, True, label, None, template=True)
-    value = span_of((start + field_at.value[0], start + field_at.value[1]))
-    return make_sentence(span, section, True, label, value, field_at.template, field_at.negative)
+    return make_sentence(span, section, field_at.template, field_at.negative)
 
 
 def _find_codes(note: Note, lines: _Lines) -> None:

@@ -687,17 +687,9 @@ class Scan:
                     self._cut_ends.setdefault(each, []).append(end)
         return self._cut_ends.get(number, [])
 
-    def may_match(self, number: int, pos: int, endpos: int) -> bool:
-        """False when pattern ``number`` certainly has no match in text[pos:endpos]."""
-        if number in self.index.unanchored or endpos in self.cut or self.in_word(endpos):
-            return True
-        starts = self.starts_of(number)
-        i = bisect.bisect_left(starts, pos)
-        return i < len(starts) and starts[i] < endpos
-
     def may_match_any(self, numbers: Iterable[int], pos: int, endpos: int) -> list[int]:
-        """Those of ``numbers`` that :meth:`may_match` in text[pos:endpos], in order: one
-        pass for many patterns over one sentence."""
+        """Those of ``numbers`` that may match in text[pos:endpos], in order (a pattern left
+        out certainly has no match there): one pass for many patterns over one sentence."""
         if endpos in self.cut or self.in_word(endpos):
             return list(numbers)
         unanchored, pieces, made = self.index.unanchored, self._pieces, self._made

@@ -7,6 +7,7 @@ import json
 import os
 from typing import Any
 
+from notelint.lsp.pygls_adapter import request_futures
 from notelint.lsp.server import NotelintServer, build_server
 
 EDITS = 10_000
@@ -67,5 +68,5 @@ def test_ten_thousand_edits_leave_no_futures_and_little_memory() -> None:
         before, after = asyncio.run(_edit_many(server))
     finally:
         server.close()
-    assert len(server.protocol._request_futures) <= 2
+    assert len(request_futures(server.protocol)) <= 2
     assert after - before < 10 * 1024 * 1024

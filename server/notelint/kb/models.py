@@ -199,7 +199,6 @@ class Code(Strict):
     # family names this code for its modality (default-deny).
     needs_family: bool = False
     suggest: bool = True
-    add_on: bool = False
     professional_component: bool = True
     modifiers: list[str] = Field(default_factory=list)
     requires: list[Requirement] = Field(default_factory=list)

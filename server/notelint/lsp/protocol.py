@@ -3,21 +3,22 @@
 pygls drops some of these silently (a request after shutdown, params that do not parse) or
 answers with the exception text, which may quote the note. This subclass answers each with a
 fixed message, and leaves document text to the server's own store (pygls would keep a second
-copy and re-split it into lines on every keystroke).
+copy and re-split it into lines on every keystroke). What it needs of pygls's private parts
+goes through :mod:`notelint.lsp.pygls_adapter`.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Generator
-from concurrent.futures import Future
+from collections.abc import Generator
 from dataclasses import dataclass
 from typing import Any
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
-from pygls.protocol import LanguageServerProtocol, lsp_method
+
+from notelint.lsp.pygls_adapter import PyglsProtocol, builtin, call_feature, is_shut_down, send_data
 
 log = logging.getLogger(__name__)
 
@@ -35,27 +36,8 @@ class Rejected:
     message: str
 
 
-class NotelintProtocol(LanguageServerProtocol):
+class NotelintProtocol(PyglsProtocol):
     initialized = False
-
-    def _execute_handler(
-        self,
-        msg_id: Any,
-        handler: Any,
-        callback: Callable[[Future[Any]], None],
-        args: tuple[Any, ...] | None = None,
-        kwargs: dict[str, Any] | None = None,
-    ) -> None:
-        """pygls 2.1 files every handler's future under its id, and only a request's answer
-        takes it out again: a notification's (each didChange) stayed for good, a leak of about
-        2 KB per keystroke. Each is taken out here once it is done."""
-
-        def forget_then(future: Future[Any]) -> None:
-            if self._request_futures.get(msg_id) is future:
-                del self._request_futures[msg_id]
-            callback(future)
-
-        super()._execute_handler(msg_id, handler, forget_then, args, kwargs)
 
     def structure_message(self, data: dict[str, Any]) -> Any:
         ident = data.get("id") if "jsonrpc" in data else None  # nested objects pass through
@@ -72,7 +54,7 @@ class NotelintProtocol(LanguageServerProtocol):
 
     def handle_message(self, message: Any) -> None:
         """Check the message's shape and order before pygls dispatches it."""
-        rejected = self._rejection(message)
+        rejected = self.rejection(message)
         if rejected is None:
             super().handle_message(message)
             return
@@ -81,9 +63,9 @@ class NotelintProtocol(LanguageServerProtocol):
         )
         if rejected.id is not None or rejected.method is None:  # a request, or unreadable
             error = types.ResponseError(rejected.code, rejected.message)
-            self._send_data(types.ResponseErrorMessage(id=rejected.id, error=error))
+            send_data(self, types.ResponseErrorMessage(id=rejected.id, error=error))
 
-    def _rejection(self, message: Any) -> Rejected | None:
+    def rejection(self, message: Any) -> Rejected | None:
         if isinstance(message, Rejected):
             return message
         if getattr(message, "jsonrpc", None) != "2.0":  # JSON, but not a JSON-RPC 2.0 message
@@ -102,7 +84,7 @@ class NotelintProtocol(LanguageServerProtocol):
             return Rejected(ident, method, types.ErrorCodes.InvalidRequest, "already initialized")
         if not self.initialized and method not in _ALWAYS_ALLOWED:
             return Rejected(ident, method, SERVER_NOT_INITIALIZED, "server not initialized")
-        if self._shutdown and method != types.EXIT:
+        if is_shut_down(self) and method != types.EXIT:
             return Rejected(
                 ident, method, types.ErrorCodes.InvalidRequest, "server is shutting down"
             )
@@ -113,7 +95,7 @@ class NotelintProtocol(LanguageServerProtocol):
         if isinstance(exc, json.JSONDecodeError | UnicodeDecodeError):  # bytes not UTF-8 too
             self.handle_message(Rejected(None, None, types.ErrorCodes.ParseError, "parse error"))
 
-    @lsp_method(types.INITIALIZE)
+    @builtin(types.INITIALIZE)
     def lsp_initialize(
         self, params: types.InitializeParams
     ) -> Generator[Any, Any, types.InitializeResult]:
@@ -123,24 +105,20 @@ class NotelintProtocol(LanguageServerProtocol):
 
     # Document text lives in the server's store; these only hand over to its handlers.
 
-    @lsp_method(types.TEXT_DOCUMENT_DID_OPEN)
+    @builtin(types.TEXT_DOCUMENT_DID_OPEN)
     def lsp_text_document__did_open(
         self, params: types.DidOpenTextDocumentParams
     ) -> Generator[Any, Any, None]:
-        yield from self._user_handler(types.TEXT_DOCUMENT_DID_OPEN, params)
+        yield from call_feature(self, types.TEXT_DOCUMENT_DID_OPEN, params)
 
-    @lsp_method(types.TEXT_DOCUMENT_DID_CHANGE)
+    @builtin(types.TEXT_DOCUMENT_DID_CHANGE)
     def lsp_text_document__did_change(
         self, params: types.DidChangeTextDocumentParams
     ) -> Generator[Any, Any, None]:
-        yield from self._user_handler(types.TEXT_DOCUMENT_DID_CHANGE, params)
+        yield from call_feature(self, types.TEXT_DOCUMENT_DID_CHANGE, params)
 
-    @lsp_method(types.TEXT_DOCUMENT_DID_CLOSE)
+    @builtin(types.TEXT_DOCUMENT_DID_CLOSE)
     def lsp_text_document__did_close(
         self, params: types.DidCloseTextDocumentParams
     ) -> Generator[Any, Any, None]:
-        yield from self._user_handler(types.TEXT_DOCUMENT_DID_CLOSE, params)
-
-    def _user_handler(self, method: str, params: object) -> Generator[Any, Any, None]:
-        if (handler := self.fm.features.get(method)) is not None:
-            yield handler, (params,), None
+        yield from call_feature(self, types.TEXT_DOCUMENT_DID_CLOSE, params)

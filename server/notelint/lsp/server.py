@@ -24,6 +24,7 @@ from notelint.lsp.linting import Analysis, Linter
 from notelint.lsp.logs import describe_exception, doc_id, loop_exception_handler
 from notelint.lsp.options import parse_options
 from notelint.lsp.protocol import NotelintProtocol
+from notelint.lsp.pygls_adapter import is_shut_down
 from notelint.positions import Encoding
 from notelint.present.json_format import file_json
 
@@ -93,7 +94,7 @@ class NotelintServer(LanguageServer):
 
     @property
     def exit_code(self) -> int:
-        return 0 if self.protocol._shutdown else 1
+        return 0 if is_shut_down(self.protocol) else 1
 
     def close(self) -> None:
         self.linter.close()

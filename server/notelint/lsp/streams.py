@@ -19,6 +19,7 @@ from typing import Any, Protocol, cast
 from lsprotocol import types
 
 from notelint.lsp.protocol import NotelintProtocol, Rejected
+from notelint.lsp.pygls_adapter import dispatch
 from notelint.lsp.server import NotelintServer, build_server
 
 log = logging.getLogger(__name__)
@@ -61,9 +62,7 @@ async def serve_messages(
             log.warning("unreadable message (%s)", type(exc).__name__)
             server.report_server_error(exc, Exception)
             continue
-        try:
-            protocol.handle_message(message)
-        except SystemExit:  # pygls's exit path: the session ends here
+        if dispatch(protocol, message):  # exit: the session ends here
             return True
 
 

@@ -211,6 +211,7 @@ class Sessions:
 
     async def session(self, connection: ServerConnection) -> None:
         from notelint.lsp.protocol import NotelintProtocol
+        from notelint.lsp.pygls_adapter import dispatch
         from notelint.lsp.server import build_server
 
         origin = (
@@ -241,9 +242,7 @@ class Sessions:
                         self.exit_code = server.exit_code
                         self.stopped.set()
                     break
-                try:
-                    protocol.handle_message(message)
-                except SystemExit:  # pygls's exit path: end this session, not the process
+                if dispatch(protocol, message):  # pygls's exit: end this session, not the process
                     break
         except ConnectionClosed as exc:
             code = exc.rcvd.code if exc.rcvd else exc.sent.code if exc.sent else None

@@ -123,19 +123,8 @@ def codes_json(report: Report) -> dict[str, list[dict[str, Any]]]:
     }
 
 
-def summary_json(files: list[dict[str, Any]], errors: int = 0) -> dict[str, Any]:
-    findings = [f for file in files for f in file["findings"]]
-    return {
-        "files": len(files),
-        "findings": len(findings),
-        "unreadable": errors,
-        "by_severity": dict(Counter(f["severity"] for f in findings)),
-        "by_rule": dict(sorted(Counter(f["rule"] for f in findings).items())),
-    }
-
-
 class Tally:
-    """The summary's counts, kept while file entries stream past (``summary_json`` needs them all)."""
+    """The summary's counts, kept while file entries stream past (no need to keep the entries)."""
 
     def __init__(self) -> None:
         self.files = 0

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import bisect
 from collections import Counter
-from collections.abc import Iterable
 
 from notelint.findings import Report, Span
 from notelint.positions import LineIndex
@@ -86,13 +85,3 @@ def statistics_lines(
 
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" + ("" if n == 1 else "s")
-
-
-def tally_rules(tallies: Iterable[tuple[str, bool]]) -> tuple[Counter[str], Counter[str]]:
-    """Findings per rule, and how many of those a safe fix settles."""
-    counts: Counter[str] = Counter()
-    fixable: Counter[str] = Counter()
-    for rule, can_fix in tallies:
-        counts[rule] += 1
-        fixable[rule] += can_fix
-    return counts, fixable
