@@ -42,7 +42,8 @@ class CaseResult:
     expect: str  # "fires" or "silent"
     problem: str | None = None  # why it failed; None when it passed
     profile: str | None = None  # the profile it failed in
-    produced: tuple[str, ...] = ()  # the rule ids the note produced there, sorted
+    # The rule ids the note produced there, sorted; None when it was not analysed.
+    produced: tuple[str, ...] | None = None
 
     @property
     def passed(self) -> bool:

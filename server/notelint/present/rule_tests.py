@@ -19,12 +19,12 @@ def rule_test_lines(results: KitResults) -> list[str]:
 
 
 def _failure_line(case: CaseResult) -> str:
-    profile = f" (profile {case.profile})" if case.profile else ""
-    produced = ", ".join(case.produced) or "none"
-    return (
-        f"{case.file}:{case.line}: {case.rule} {case.label}: {case.problem}{profile};"
-        f" findings produced: {produced}"
-    )
+    line = f"{case.file}:{case.line}: {case.rule} {case.label}: {case.problem}"
+    if case.profile:
+        line += f" (profile {case.profile})"
+    if case.produced is not None:
+        line += f"; findings produced: {', '.join(case.produced) or 'none'}"
+    return line
 
 
 def _advice_line(advice: PatternAdvice) -> str:
