@@ -152,7 +152,7 @@ def test_a_case_on_the_wrong_line_or_without_its_file_fails(
         "it fired on line 2 (profile cpt)"
     ) in out
     assert (
-        f"{file}:{_line_of(file, '[[case]]', 2)}: NL950 case: cannot read case file absent.txt"
+        f"{file}:{_line_of(file, '[[case]]', 2)}: NL950 case: case file absent.txt: no such file or folder"
         in out
     )
     assert _summary(out) == (4, 2)
@@ -303,3 +303,29 @@ def test_cases_in_a_rule_folder_do_not_change_what_check_reports(
     note.write_text(SEDATED, encoding="utf-8")
     code, out, _ = run(capsys, "check", "--jobs=1", "--rules", str(tmp_path), str(note))
     assert code == 1 and "NL950" in out
+
+
+def test_a_case_file_is_read_as_check_reads_a_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Bytes that are not UTF-8 give NL901, so an input rule can be tested by a case file."""
+    (tmp_path / "latin1.txt").write_bytes(SEDATED.replace("biopsy", "biopsy \xb5").encode("cp1252"))
+    _folder(
+        tmp_path,
+        """
+        [[case]]
+        rule = "NL901"
+        expect = "fires"
+        file = "latin1.txt"
+
+        [[case]]
+        rule = "NL950"
+        expect = "fires"
+        file = "latin1.txt"
+        """,
+    )
+    code, out, _ = run(capsys, "rules", "test", str(tmp_path))
+    assert (code, _summary(out)) == (0, (4, 0)), out
+    (tmp_path / "latin1.txt").write_text(SEDATED, encoding="utf-8")
+    code, out, _ = run(capsys, "rules", "test", str(tmp_path))
+    assert code == 1 and "NL901 case: expected NL901 to fire; it did not" in out

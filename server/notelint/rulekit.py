@@ -8,8 +8,9 @@ A rule folder keeps its own tests, as Vale's and Weir's rule kits do:
   naming its rule) is a note, written in place or in a file beside the rule file, on which
   its rule must fire (on ``line``, if given; about ``code``, if given) or stay silent.
 
-Input rules (NL9xx: bytes that are not UTF-8, an empty or oversized file) are about files, not
-text, and their examples are descriptions: they are counted as skipped.
+The examples of input rules (NL9xx: bytes that are not UTF-8, an oversized or binary file) are
+descriptions of files, not notes: they are counted as skipped. A case's note file is read as
+``notelint check`` reads a file, so a case can show an input rule firing.
 
 Patterns are looked at too: a concept pattern the prefix index cannot read is tried at every
 position of every note, and :func:`pattern_advice` says what makes it so and how to change it.
@@ -24,7 +25,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from notelint.analysis import analyze
+from notelint.analysis import analyze_input
+from notelint.inputs import NoteInput, read_note
 from notelint.kb import KnowledgeBase, builtin_rules_dir
 from notelint.kb.models import Rule, RuleCase
 from notelint.prefix import Unindexed, why_unindexed
@@ -90,19 +92,18 @@ def run_rule_tests(kb: KnowledgeBase, folders: Sequence[Path | str] = ()) -> Kit
             text = rule.example_fires if label == "example_fires" else rule.example_passes
             expect = "fires" if label == "example_fires" else "silent"
             case = RuleCase(rule=rid, expect=expect, note=text)
-            results.cases.append(_run(kb, rule, case, file, line, label, text))
+            results.cases.append(_run(kb, rule, case, file, line, label, NoteInput(rid, text)))
     for index, case in enumerate(kb.cases):
         origin = kb.origins.get(("case", str(index)))
         if origin is None or not _inside(origin, roots):
             continue
         file, line = origin
-        text, unreadable = _note_of(case, Path(file).parent)
-        if unreadable is not None:
-            results.cases.append(
-                CaseResult(file, line, case.rule, "case", case.expect, problem=unreadable)
-            )
+        note = _note_of(case, Path(file).parent)
+        if note.error is not None:
+            problem = f"case file {case.file}: {note.error}"
+            results.cases.append(CaseResult(file, line, case.rule, "case", case.expect, problem))
             continue
-        results.cases.append(_run(kb, kb.rules[case.rule], case, file, line, "case", text))
+        results.cases.append(_run(kb, kb.rules[case.rule], case, file, line, "case", note))
     results.advice.extend(pattern_advice(kb, roots))
     return results
 
@@ -114,25 +115,20 @@ def _inside(origin: tuple[str, int] | None, roots: Iterable[Path]) -> bool:
     return any(path.is_relative_to(root) for root in roots)
 
 
-def _note_of(case: RuleCase, folder: Path) -> tuple[str, str | None]:
-    """The case's note, and why it could not be read (None when it could)."""
+def _note_of(case: RuleCase, folder: Path) -> NoteInput:
+    """The case's note; a file is read as ``notelint check`` reads it (so a case can show an
+    input rule firing on bytes that are not UTF-8, say)."""
     if case.file is None:
-        return case.note or "", None
-    path = folder / case.file
-    try:
-        return path.read_text(encoding="utf-8"), None
-    except UnicodeDecodeError:
-        return "", f"case file {case.file} is not UTF-8"
-    except OSError as exc:
-        return "", f"cannot read case file {case.file} ({exc.strerror or type(exc).__name__})"
+        return NoteInput("<case>", case.note or "")
+    return read_note(str(folder / case.file))
 
 
 def _run(
-    kb: KnowledgeBase, rule: Rule, case: RuleCase, file: str, line: int, label: str, text: str
+    kb: KnowledgeBase, rule: Rule, case: RuleCase, file: str, line: int, label: str, note: NoteInput
 ) -> CaseResult:
     """The case in each profile it names (else each its rule applies in); the first failure."""
     for profile in [case.profile] if case.profile else list(rule.profiles):
-        report = analyze(text, kb, Settings(profile=profile))
+        report = analyze_input(note.text, note.issues, kb, Settings(profile=profile))
         index = report.line_index()
         produced = tuple(sorted({f.rule for f in report.findings}))
         hits = [
