@@ -1,4 +1,4 @@
-"""Command line: ``notelint check``, ``notelint rules``, ``notelint explain``.
+"""Command line: ``notelint check``, ``notelint rules`` (``check``, ``test``), ``notelint explain``.
 
 Exit status: 0 clean, 1 findings at or above --fail-on, 2 usage, configuration or unreadable input.
 """
@@ -117,11 +117,17 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     _add_fix_and_output_options(check)
 
     rules = sub.add_parser(
-        "rules", help="list the rules, or `rules check DIR...` to validate rule files"
+        "rules",
+        help="list the rules; `rules check DIR...` validates rule files; `rules test [DIR...]` "
+        "runs the cases kept in them",
     )
-    rules.add_argument("action", nargs="?", choices=["list", "check"], default="list")
+    rules.add_argument("action", nargs="?", choices=["list", "check", "test"], default="list")
     rules.add_argument(
-        "dirs", nargs="*", metavar="DIR", help="with check: rule folders to validate"
+        "dirs",
+        nargs="*",
+        metavar="DIR",
+        help="with check: rule folders to validate; with test: rule folders whose cases to run "
+        "(default: the built-in rules)",
     )
     rules.add_argument("--format", choices=["text", "json"], default="text")
     rules.add_argument("--rules", action="append", default=[], metavar="DIR")
@@ -263,6 +269,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_demo(args)
         if args.command == "rules" and args.action == "check":
             return _rules_check([*args.rules, *args.dirs])
+        if args.command == "rules" and args.action == "test":
+            return _rules_test([*args.rules, *args.dirs])
         kb = load_knowledge_base(args.rules)
         if args.command == "rules":
             return _rules(kb, args.format)
@@ -580,6 +588,19 @@ def _rules_check(dirs: list[str]) -> int:
         f"{files} rule file(s) valid: {len(kb.rules)} rules, {len(kb.concepts)} concepts, {len(kb.policies)} policies in total"
     )
     return EXIT_CLEAN
+
+
+def _rules_test(dirs: list[str]) -> int:
+    """Run the cases kept in rule folders: 0 all pass, 1 some fail, 2 the rules do not load."""
+    from notelint.kb import build_knowledge_base
+    from notelint.present.rule_tests import rule_test_lines
+    from notelint.rulekit import run_rule_tests
+
+    kb = build_knowledge_base(dirs)  # read now: it names where each case is written
+    results = run_rule_tests(kb, dirs)
+    for line in rule_test_lines(results):
+        print(line)
+    return EXIT_FINDINGS if results.failed else EXIT_CLEAN
 
 
 def _eval(kb: KnowledgeBase, args: argparse.Namespace) -> int:

@@ -233,6 +233,119 @@ def _shrink(prefixes: set[str]) -> set[str]:
     return prefixes
 
 
+# --- why a pattern has no literal start --------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Unindexed:
+    """Why a pattern cannot be indexed: what a match can start with instead of a literal.
+
+    ``kind`` is one of "class" (a character class, ``what`` shows it), "any" (``.``),
+    "empty" (a match can read no text at all), "non_ascii" (``what`` is the literal start),
+    "syntax" (``regex``-only syntax), "flags" (an inline flag), "other" (not pinned down).
+    ``after_optional``: an optional item comes first, and this is what a match can start
+    with without it.
+    """
+
+    kind: str
+    what: str = ""
+    after_optional: bool = False
+
+
+_EMPTY = Unindexed("empty")  # while walking: this sequence can match no text
+_CATEGORY_TEXT = {
+    "CATEGORY_DIGIT": r"\d",
+    "CATEGORY_NOT_DIGIT": r"\D",
+    "CATEGORY_SPACE": r"\s",
+    "CATEGORY_NOT_SPACE": r"\S",
+    "CATEGORY_WORD": r"\w",
+    "CATEGORY_NOT_WORD": r"\W",
+}
+
+
+def why_unindexed(pattern: str) -> Unindexed | None:
+    """Why :class:`PrefixIndex` scans ``pattern`` in full, or None when it is indexed.
+
+    Reads the pattern as :func:`required_prefixes` does and names the first thing on the way
+    into a match that is not literal text; when nothing such is found the kind is "other".
+    """
+    prefixes = required_prefixes(pattern)
+    if prefixes is not None:
+        wide = sorted(p.text for p in prefixes if not p.text.isascii())
+        return Unindexed("non_ascii", wide[0]) if wide else None
+    if "[:" in pattern or _fuzzy(pattern):
+        return Unindexed("syntax")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            parsed = _sre.parse(pattern, 0)
+    except (_c.error, RecursionError):
+        return Unindexed("syntax")
+    if parsed.state.flags & ~_HARMLESS_FLAGS:
+        return Unindexed("flags")
+    try:
+        found = _blocker(parsed)
+    except RecursionError:
+        found = None
+    return found or Unindexed("other")
+
+
+def _blocker(seq: Any) -> Unindexed | None:
+    """What stops the literal start of ``seq``: None if it starts with a literal, _EMPTY if
+    it can match no text (what follows it then decides)."""
+    optional = False
+    for op, av in seq:
+        found: Unindexed | None
+        if op in (_c.AT, _c.ASSERT, _c.ASSERT_NOT):
+            continue  # zero width: \b and lookarounds keep the literal that follows
+        if op is _c.LITERAL:
+            found = Unindexed("class", repr(chr(av))) if chr(av) in _MARKERS else None
+        elif op is _c.IN:
+            found = None if _small_class(av) else Unindexed("class", _class_text(av))
+        elif op is _c.NOT_LITERAL:
+            found = Unindexed("class", f"[^{chr(av)}]")
+        elif op is _c.ANY:
+            found = Unindexed("any", ".")
+        elif op is _c.SUBPATTERN:
+            if (av[1] | av[2]) & ~_HARMLESS_FLAGS:
+                return Unindexed("flags", after_optional=optional)
+            found = _blocker(av[3])
+        elif op is _c.BRANCH:
+            results = [_blocker(alt) for alt in av[1]]
+            blocked = [r for r in results if r is not None and r is not _EMPTY]
+            found = blocked[0] if blocked else _EMPTY if _EMPTY in results else None
+        elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT):
+            found = _blocker(av[2])
+            if found is None and av[0] == 0:
+                found = _EMPTY
+        else:
+            found = Unindexed("other")  # a back reference, a conditional...
+        if found is _EMPTY:
+            optional = True
+            continue
+        if found is None:
+            return None
+        return Unindexed(found.kind, found.what, found.after_optional or optional)
+    return _EMPTY
+
+
+def _class_text(members: list[tuple[Any, Any]]) -> str:
+    """A character class as it might have been written: \\d, [a-z], [^.\\n]."""
+    parts = []
+    for op, av in members:
+        if op is _c.CATEGORY:
+            parts.append(_CATEGORY_TEXT.get(str(av), "?"))
+        elif op is _c.RANGE:
+            parts.append(f"{chr(av[0])}-{chr(av[1])}")
+        elif op is _c.LITERAL:
+            parts.append(chr(av).encode("unicode_escape").decode("ascii"))
+        elif op is _c.NEGATE:
+            parts.append("^")
+    if len(parts) == 1 and len(parts[0]) == 2 and parts[0].startswith("\\"):
+        return parts[0]
+    return "[" + "".join(parts) + "]"
+
+
 # --- finding where matches may start --------------------------------------------------------
 
 _WORD = regex.compile(r"\w+")

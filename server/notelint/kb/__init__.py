@@ -4,6 +4,7 @@ from notelint.kb.loader import (
     KnowledgeBase,
     KnowledgeBaseError,
     RuleFileError,
+    build_knowledge_base,
     builtin_rules_dir,
     load_knowledge_base,
 )
@@ -12,6 +13,7 @@ __all__ = [
     "KnowledgeBase",
     "KnowledgeBaseError",
     "RuleFileError",
+    "build_knowledge_base",
     "builtin_rules_dir",
     "load_knowledge_base",
 ]

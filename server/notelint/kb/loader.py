@@ -24,6 +24,7 @@ from notelint.kb.models import (
     Modifier,
     Policy,
     Rule,
+    RuleCase,
     SourceDocument,
     Trigger,
     UnitLimit,
@@ -64,7 +65,10 @@ class KnowledgeBase:
     modifiers: dict[str, Modifier] = field(default_factory=dict)
     triggers: list[Trigger] = field(default_factory=list)
     sections: dict[str, list[str]] = field(default_factory=dict)
-    # Where each item was defined, for messages about references: (kind, id) -> (file, line).
+    # Notes kept with the rules and what a rule must do on each (``notelint rules test``).
+    cases: list[RuleCase] = field(default_factory=list)
+    # Where each item was defined, for messages about references: (kind, id) -> (file, line);
+    # and where some of its fields are ("rule.example_fires", id), for ``notelint rules test``.
     origins: dict[tuple[str, str], tuple[str, int]] = field(default_factory=dict)
     # Compiled forms built by the matching layer, keyed by purpose.
     cache: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
@@ -84,6 +88,12 @@ _LISTED: Mapping[str, tuple[str, type[BaseModel]]] = {
     "unit_limit": ("unit_limits", UnitLimit),
     "code_pair": ("code_pairs", CodePair),
     "trigger": ("triggers", Trigger),
+    "case": ("cases", RuleCase),
+}
+# Fields whose own line is recorded in ``origins`` as (f"{table}.{field}", id).
+_FIELD_LINES: Mapping[str, tuple[str, ...]] = {
+    "rule": ("example_fires", "example_passes"),
+    "concept": ("patterns", "combine"),
 }
 
 
@@ -103,6 +113,17 @@ def load_knowledge_base(
     dirs.extend(_resolved(Path(d)) for d in extra_dirs)
     unique = dict.fromkeys(dirs)  # each folder once
     return _load_cached(tuple(unique), _fingerprint(unique))
+
+
+def build_knowledge_base(
+    extra_dirs: Iterable[Path | str] = (), builtin: bool = True
+) -> KnowledgeBase:
+    """As :func:`load_knowledge_base`, but read from the rule files now, past both caches: for
+    tools that report where items are defined (``notelint rules test``), since a cached
+    knowledge base names its files as seen from the folder it was first built in."""
+    dirs = [str(builtin_rules_dir())] if builtin else []
+    dirs.extend(_resolved(Path(d)) for d in extra_dirs)
+    return _build(tuple(dict.fromkeys(dirs)))
 
 
 def _resolved(directory: Path) -> str:
@@ -160,6 +181,7 @@ def _build(dirs: tuple[str, ...]) -> KnowledgeBase:
             errors.extend(_load_file(kb, file))
     if not errors:
         errors.extend(check_references(kb))
+        errors.extend(_check_cases(kb))
     if errors:
         raise KnowledgeBaseError(errors)
     return kb
@@ -250,6 +272,9 @@ def _load_mapped(
             errors.extend(_validation_errors(exc, name, lines, where))
             continue
         kb.origins[(top, key)] = (name, line)
+        for part in _FIELD_LINES.get(top, ()):
+            if isinstance(body, dict) and part in body:
+                kb.origins[(f"{top}.{part}", key)] = (name, line_of(lines, (top, key, part)))
     return errors
 
 
@@ -386,6 +411,20 @@ def check_references(kb: KnowledgeBase) -> list[RuleFileError]:
             err("rule", key, f"rule id {key!r} must look like NL123")
         for citation in rule.sources:
             need("rule", key, "document", citation.document, kb.sources)
+    return errors
+
+
+def _check_cases(kb: KnowledgeBase) -> list[RuleFileError]:
+    """Each case names a known rule, and a profile (if any) that the rule applies in."""
+    errors = []
+    for index, case in enumerate(kb.cases):
+        file, line = kb.origins.get(("case", str(index)), ("<rules>", 1))
+        rule = kb.rules.get(case.rule)
+        if rule is None:
+            errors.append(RuleFileError(file, line, f"case names unknown rule {case.rule!r}"))
+        elif case.profile is not None and case.profile not in rule.profiles:
+            message = f"case names profile {case.profile!r}, in which {case.rule} does not apply"
+            errors.append(RuleFileError(file, line, message))
     return errors
 
 

@@ -94,6 +94,28 @@ class Rule(Strict):
     sources: list[Citation] = Field(default_factory=list)
 
 
+class RuleCase(Strict):
+    """A note kept in a rule folder with what one rule must do on it (``notelint rules test``):
+    the fixtures' case format, naming its rule since a rule file is not a rule's folder."""
+
+    rule: str = Field(pattern=RULE_ID_PATTERN)
+    expect: Literal["fires", "silent"]
+    note: str | None = None  # the note's text, written in place...
+    file: str | None = None  # ...or a file holding it, relative to the rule file
+    profile: Profile | None = None  # default: each profile the rule applies in
+    code: str | None = Field(default=None, pattern=CODE_PATTERN)  # only findings about it count
+    line: int | None = Field(default=None, ge=1)  # fires: a finding on this line of the note
+    variant: str = "basic"  # a label (negated, placeholder...), as in the fixtures
+
+    @model_validator(mode="after")
+    def _one_note(self) -> RuleCase:
+        if (self.note is None) == (self.file is None):
+            raise ValueError("a case needs either note (the text) or file (a note file)")
+        if self.line is not None and self.expect != "fires":
+            raise ValueError("line is the line a finding is expected on: only with expect = fires")
+        return self
+
+
 def _check_pattern(pattern: str) -> str:
     try:
         regex.compile(pattern, regex.IGNORECASE)
