@@ -351,7 +351,7 @@ class EvidenceIndex:
         span = self._sentences[position].span
         memo = self._matcher.memo
         if not memo.holds(number):
-            return _relative(self._scan.finditer(number, span.start, span.end), span.start)
+            return self._scan.spans(number, span.start, span.end)
         near = memo.holds_near(number)
         # The sentence's entry, looked up once per note rather than once per pattern.
         sentence_matches = self._known[near]
@@ -361,9 +361,7 @@ class EvidenceIndex:
             known = sentence_matches[position] = memo.matches(key, near)
         found = known.get(number)
         if found is None:
-            found = known[number] = _relative(
-                self._scan.finditer(number, span.start, span.end), span.start
-            )
+            found = known[number] = self._scan.spans(number, span.start, span.end)
         return found
 
     def _key(self, position: int) -> SentenceKey:
@@ -466,10 +464,6 @@ def _edit_between(earlier: EvidenceIndex, index: EvidenceIndex, lineage: Lineage
         earlier_first_after + after - first_after,
         lineage.shift,
     )
-
-
-def _relative(matches: Iterable[regex.Match[str]], base: int) -> tuple[tuple[int, int], ...]:
-    return tuple((m.start() - base, m.end() - base) for m in matches)
 
 
 class SentenceMemo:

@@ -851,6 +851,37 @@ class Scan:
                 yield found
                 resume = found.end()
 
+    def spans(self, number: int, pos: int, endpos: int) -> tuple[tuple[int, int], ...]:
+        """As :meth:`finditer` over text[pos:endpos], each match as (start, end) relative to
+        ``pos``: no generator, as analysis asks this of pattern after pattern."""
+        if number in self.index.unanchored or self.in_word(endpos):
+            return tuple(
+                (m.start() - pos, m.end() - pos) for m in self.finditer(number, pos, endpos)
+            )
+        starts = self._made.get(number)
+        if starts is None:
+            starts = self.starts_of(number)
+        cut = self.cut.get(endpos, _NO_CUT).get(number)
+        if cut:
+            starts = sorted({*starts, *cut})
+        i, last = bisect.bisect_left(starts, pos), len(starts)
+        if i == last or starts[i] >= endpos:
+            return ()
+        match, text = self.index.patterns[number].match, self.text
+        out = []
+        resume = pos
+        while i < last:
+            start = starts[i]
+            if start >= endpos:
+                break
+            if start >= resume:  # finditer goes on after the previous match
+                found = match(text, start, endpos)
+                if found:
+                    begin, resume = found.span()
+                    out.append((begin - pos, resume - pos))
+            i += 1
+        return tuple(out)
+
 
 _NO_CUT: dict[int, list[int]] = {}  # never written to
 
