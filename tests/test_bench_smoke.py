@@ -115,3 +115,21 @@ def test_instructions_child_gets_this_interpreters_import_path() -> None:
         sys.path.remove(str(BENCH))
     path = instructions.child_environment()["PYTHONPATH"].split(os.pathsep)
     assert [entry for entry in sys.path if entry] == path
+
+
+def test_compiled_bench_compares_both_modes_on_the_same_notes() -> None:
+    done = _run(
+        BENCH / "compiled.py",
+        ROOT / "fixtures" / "notes",
+        "--warmup",
+        "5",
+        "--runs",
+        "1",
+        "--passes",
+        "1",
+    )
+    assert done.returncode == 0, done.stderr
+    assert "compiled / pure:" in done.stdout and "reports identical" in done.stdout
+    from notelint._compiled import COMPILED
+
+    assert f"0/{len(COMPILED)} modules compiled" in done.stdout  # the reference ran pure
