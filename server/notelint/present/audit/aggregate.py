@@ -104,8 +104,9 @@ def assessed_codes(note: NoteRecord, kb: KnowledgeBase) -> tuple[str, ...]:
     """Guidance codes whose documentation notelint checked in this note: those with a
     checklist, as the core said.
 
-    For older results without checklists, inferred from the findings: notelint checks a code's documentation when it suggests the code, or when the code is reported,
-    supported by the narrative and not included in the primary procedure. A documentation finding
+    For older results without checklists, inferred from the findings: notelint checks a code's
+    documentation when it suggests the code, or when the code is reported, supported by the
+    narrative and not included in the primary procedure. A documentation finding
     proves a check; a reported code that is never suggested (76496) counts unless a coding or
     bundling finding says the narrative does not support it or it is included.
     """
