@@ -1,7 +1,9 @@
-"""`notelint report`: aggregation numbers, privacy by default, bad input, and a real browser render."""
+"""`notelint report`: aggregation numbers, privacy by default, escaping by construction, bad input,
+and a real browser render."""
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import shutil
@@ -11,17 +13,13 @@ from typing import Any
 
 import pytest
 
-from notelint.audit import (
-    PageOptions,
-    aggregate,
-    assessed_codes,
-    parse_month,
-    parse_record,
-    read_results,
-    render_page,
-)
 from notelint.cli import main
 from notelint.kb import KnowledgeBase
+from notelint.present.audit import page as page_module
+from notelint.present.audit.aggregate import aggregate, assessed_codes
+from notelint.present.audit.page import PageOptions, render_page
+from notelint.present.audit.read import parse_month, parse_record, read_results
+from notelint.present.audit.template import EMPTY, Markup, Template, escape, join
 
 PATH_CANARY = "ZZCANARY-PATH-JANE-DOE"
 ID_CANARY = "ZZCANARY-ID-4711"
@@ -344,3 +342,96 @@ def test_malformed_checklists_are_rejected() -> None:
     for bad in ({}, [{"code": "76942"}], [{"code": "76942", "items": [{"element": "x"}]}]):
         with pytest.raises(ValueError, match="checklist"):
             parse_record({"findings": [], "checklists": bad}, 1)
+
+
+SCRIPT = "<script>alert(1)</script>"
+
+
+def test_script_in_paths_messages_and_excerpts_is_escaped_everywhere(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A note path, resource id, finding message and excerpt carrying a script tag reach every
+    place of the page they are shown in, escaped, with every option that shows them."""
+    records = synthetic()
+    for n, record in enumerate(records):
+        record["path"] = f"/notes/{SCRIPT}{n}.txt"
+        record["id"] = f"{SCRIPT}id{n}"
+        for item in record["findings"]:
+            item["message"] = f"{item['code']}: {SCRIPT} message"
+            item["excerpt"] = f"{SCRIPT} excerpt"
+    results = write_jsonl(tmp_path / "r.jsonl", records)
+    shown = 0
+    for flags in (
+        [],
+        ["--include-paths"],
+        ["--include-excerpts"],
+        ["--include-paths", "--include-excerpts"],
+    ):
+        out = tmp_path / "a.html"
+        assert report(capsys, str(results), "-o", str(out), *flags)[0] == 0
+        page = out.read_text(encoding="utf-8")
+        assert "<script" not in page.lower()
+        escaped = page.count("&lt;script&gt;alert(1)&lt;/script&gt;")
+        findings = sum(len(r["findings"]) for r in records)
+        paths = sum(1 for r in records if r["findings"]) * 2  # path and id, notes with findings
+        expected = paths * ("--include-paths" in flags) + 2 * findings * (
+            "--include-excerpts" in flags
+        )
+        assert escaped == expected, flags
+        shown += escaped
+    assert shown
+
+
+def test_templates_escape_everything_but_markup() -> None:
+    row = Template('<td title="$title">$text</td>')
+    assert row(title="\"x\" & 'y'", text="<b>") == (
+        '<td title="&quot;x&quot; &amp; &#x27;y&#x27;">&lt;b&gt;</td>'
+    )
+    inner = row(title=1, text=2.5)
+    assert isinstance(inner, Markup) and inner == '<td title="1">2.5</td>'
+    assert Template("<tr>$cells</tr>")(cells=inner) == f"<tr>{inner}</tr>"
+    # A str operation on Markup gives a plain str, which the next template escapes.
+    assert (
+        Template("<p>$x</p>")(x=inner + "<i>")
+        == "<p>&lt;td title=&quot;1&quot;&gt;2.5&lt;/td&gt;&lt;i&gt;</p>"
+    )
+    assert join([inner, "<i>", EMPTY, 3]) == f"{inner}&lt;i&gt;3"
+    assert escape(inner) is inner
+    with pytest.raises(KeyError):
+        row(title="only one")
+    with pytest.raises(ValueError, match="template"):
+        Template("<p>$ 1</p>")
+
+
+def test_the_page_writes_html_only_through_templates() -> None:
+    """In the page module every literal holding a tag is (part of) a Template's source, no
+    f-string holds one and nothing is marked Markup by hand: so no value can skip escaping."""
+    tree = ast.parse(Path(page_module.__file__).read_text(encoding="utf-8"))
+    inside_templates: set[int] = set()
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "Template"
+        ):
+            inside_templates.update(id(child) for child in ast.walk(node))
+    css = next(
+        n.value
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Assign) and getattr(n.targets[0], "id", "") == "CSS"
+    )
+    inside_templates.update(id(child) for child in ast.walk(css))
+    wrong = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.JoinedStr) and "<" in ast.unparse(node):
+            wrong.append(f"line {node.lineno}: f-string with a tag")
+        elif (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and "<" in node.value
+            and id(node) not in inside_templates
+        ):
+            wrong.append(f"line {node.lineno}: a tag outside a Template")
+        elif isinstance(node, ast.Call) and getattr(node.func, "id", "") == "Markup":
+            wrong.append(f"line {node.lineno}: Markup made by hand")
+    assert wrong == []

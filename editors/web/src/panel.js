@@ -1,5 +1,7 @@
 // The side panel: what the note supports and what is still missing, in plain words.
 // Input: the server's `notelint.report` (the CLI's JSON for this note) and its diagnostics.
+// What is still to document comes from the report's `checklists` (every item each checked code
+// requires, satisfied or not), as the core decided it, not re-derived from the findings.
 
 export function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag)
@@ -20,15 +22,6 @@ const capitalize = s => (s ? s[0].toUpperCase() + s.slice(1) : s)
 // "a written interpretation of the guidance images" -> "Written interpretation of the guidance images"
 function plainLabel(label) {
   return capitalize(label.replace(/^(a|an|the)\s+/i, ""))
-}
-
-function missingLabel(finding, glossary) {
-  const code = finding.code ? glossary?.codes?.[finding.code] : null
-  // Keyed by rule: one element (the reason for guidance) can be two requirements (NL104, NL111).
-  const label = code?.requires?.[finding.rule] ?? glossary?.elements?.[finding.element]
-  if (label) return plainLabel(label)
-  // Without the glossary: "76942: no permanently recorded images of the site"
-  return capitalize(finding.message.replace(/^[0-9A-Z]{5}:\s*/, "").replace(/^no\s+/i, ""))
 }
 
 function codeName(code, glossary) {
@@ -72,13 +65,21 @@ function supportedCodes(codes, context) {
   }))
 }
 
-function stillToDocument(findings, context) {
-  const gaps = findings.filter(f => f.category === "documentation")
-  if (!gaps.length) return el("p", { class: "nl-empty ok" }, "Nothing: the documentation each supported code needs is there.")
-  return el("ul", { class: "nl-list" }, gaps.map(f =>
-    el("li", { class: `nl-gap ${f.severity}` },
-      el("div", {}, el("span", { class: "nl-gap-what" }, missingLabel(f, context.glossary)), f.code ? ` (${f.code})` : ""),
-      el("div", { class: "nl-row" }, fixButton(f, context, "Add a placeholder"), context.explainLink(f.rule)))))
+// The items the core's checklists say are missing, each with its code.
+function missingItems(report) {
+  return (report.checklists ?? []).flatMap(checklist =>
+    checklist.items.filter(item => !item.satisfied).map(item => ({ ...item, code: checklist.code })))
+}
+
+function stillToDocument(missing, findings, context) {
+  if (!missing.length) return el("p", { class: "nl-empty ok" }, "Nothing: the documentation each supported code needs is there.")
+  return el("ul", { class: "nl-list" }, missing.map(item => {
+    // The finding for the item, if its rule is not ignored: its severity and its quick fix.
+    const finding = findings.find(f => f.category === "documentation" && f.code === item.code && f.rule === item.rule)
+    return el("li", { class: finding ? `nl-gap ${finding.severity}` : "nl-gap" },
+      el("div", {}, el("span", { class: "nl-gap-what" }, plainLabel(item.label)), ` (${item.code})`),
+      el("div", { class: "nl-row" }, finding ? fixButton(finding, context, "Add a placeholder") : null, context.explainLink(item.rule)))
+  }))
 }
 
 function otherProblems(findings, context) {
@@ -107,8 +108,9 @@ export function renderPanel(panel, context) {
   }
   const findings = context.report.findings ?? []
   const codes = context.report.codes ?? {}
-  const gaps = findings.filter(f => f.category === "documentation").length
-  const problems = findings.length - gaps
+  const missing = missingItems(context.report)
+  const gaps = missing.length
+  const problems = findings.filter(f => f.category !== "documentation").length
   const supported = codes.suggested?.length ?? 0
   const plural = (n, one, many) => `${n} ${n === 1 ? one : many}`
   panel.append(
@@ -117,7 +119,7 @@ export function renderPanel(panel, context) {
       plural(gaps, "thing", "things"), " still to document · ",
       plural(problems, "coding problem", "coding problems")),
     section("supported", "Supported codes", "What the note's wording supports.", supportedCodes(codes, context)),
-    section("todo", "Still to document", "What a supported code needs that the note does not say yet.", stillToDocument(findings, context)),
+    section("todo", "Still to document", "What a supported code needs that the note does not say yet.", stillToDocument(missing, findings, context)),
     section("problems", "Coding problems", null, otherProblems(findings, context)),
     section("reported", "On the coding line", null, codingLine(codes, context)),
     el("p", { class: "nl-foot" }, `Checked ${new Date().toLocaleTimeString()}. notelint suggests; the coder decides.`),
