@@ -224,18 +224,6 @@ def _relevant(families: tuple[tuple[str, Family], ...], documented: frozenset[st
     )
 
 
-def _possible_sentences(ev: EvidenceIndex, concepts: Iterable[str]) -> set[int] | None:
-    """The sentences where one of ``concepts`` may be mentioned, or None when the scan
-    cannot tell."""
-    out: set[int] = set()
-    for concept in concepts:
-        possible = ev.possible_sentences(concept)
-        if possible is None:
-            return None
-        out |= possible
-    return out
-
-
 class _Finder:
     def __init__(
         self, note: Note, ev: EvidenceIndex, vocabulary: _Vocabulary, stated: frozenset[int]
@@ -249,11 +237,7 @@ class _Finder:
         self._targeted: dict[int, list[Evidence]] = {}  # sentence -> the targets it names
         self._near: dict[int, list[Evidence]] = {}  # sentence -> the targets around it
         self._nearest: dict[int, list[Evidence]] = {}  # action's start -> its targets
-        # Most stating sentences name no action at all: the scan rules them out unread.
-        acting = _possible_sentences(ev, vocabulary.actions)
-        self._readings = [
-            (p, self._reading(p)) for p in sorted(stated) if acting is None or p in acting
-        ]
+        self._readings = [(p, self._reading(p)) for p in sorted(stated)]
         # Family -> the stating sentences that name its actions, in reading order.
         self._stating: dict[str, list[tuple[int, _Reading]]] = {}
         for position, reading in self._readings:
@@ -325,6 +309,8 @@ class _Finder:
     def _reading(self, sentence: int) -> _Reading:
         """What the stating sentence alone says (see ``_Reading``), remembered by what
         decides it."""
+        if not self._at(sentence):
+            return _NOTHING  # no action that counts: nothing to remember either
         vocabulary = self._vocabulary
         key = self._ev.reading_key(sentence, vocabulary.concepts)
         known = vocabulary.readings[key]
