@@ -21,6 +21,7 @@ from notelint.kb.models import (
     Code,
     CodeKind,
     CodePair,
+    CodeRequirement,
     Concept,
     ElementSpec,
     Family,
@@ -77,6 +78,8 @@ class KnowledgeBase:
     code_kinds: dict[str, CodeKind] = field(default_factory=dict)
     # Notes kept with the rules and what a rule must do on each (``notelint rules test``).
     cases: list[RuleCase] = field(default_factory=list)
+    # Requirements rule folders add to codes of the code table; merged into ``codes`` on load.
+    requirements: list[CodeRequirement] = field(default_factory=list)
     # Where each item was defined, for messages about references: (kind, id) -> (file, line);
     # and where some of its fields are ("rule.example_fires", id), for ``notelint rules test``.
     origins: dict[tuple[str, str], tuple[str, int]] = field(default_factory=dict)
@@ -106,6 +109,7 @@ _LISTED: Mapping[str, tuple[str, type[BaseModel]]] = {
     "code_pair": ("code_pairs", CodePair),
     "trigger": ("triggers", Trigger),
     "case": ("cases", RuleCase),
+    "requirement": ("requirements", CodeRequirement),
 }
 # Fields whose own line is recorded in ``origins`` as (f"{table}.{field}", id).
 _FIELD_LINES: Mapping[str, tuple[str, ...]] = {
@@ -113,6 +117,7 @@ _FIELD_LINES: Mapping[str, tuple[str, ...]] = {
     "concept": ("patterns", "combine"),
     "code": ("kind", "modality"),
     "family": ("guidance", "primary", "primary_needs_images"),
+    "requirement": ("code", "element"),
 }
 
 
@@ -199,11 +204,36 @@ def _build(dirs: tuple[str, ...]) -> KnowledgeBase:
         for file in sorted(Path(name) for name, _size, _mtime in _toml_stats(directory)):
             errors.extend(_load_file(kb, file))
     if not errors:
+        errors.extend(_merge_requirements(kb))
+    if not errors:
         errors.extend(check_references(kb))
         errors.extend(_check_cases(kb))
     if errors:
         raise KnowledgeBaseError(errors)
     return kb
+
+
+def _merge_requirements(kb: KnowledgeBase) -> list[RuleFileError]:
+    """Add each ``[[requirement]]`` to its code, after the code's own requirements; the
+    reference checks then treat it as the code's, located where it is written."""
+    errors: list[RuleFileError] = []
+    for index, extra in enumerate(kb.requirements):
+        key = str(index)
+        code = kb.codes.get(extra.code)
+        if code is None:
+            file, line = kb.origins.get(("requirement.code", key), ("<rules>", 1))
+            message = (
+                f"requirement names code {extra.code!r}, which is not in the code table"
+                f" (declared: {_choices(kb.codes)})"
+            )
+            errors.append(RuleFileError(file, line, message))
+            continue
+        position = len(code.requires)
+        requires = [*code.requires, extra.requirement()]
+        kb.codes[extra.code] = code.model_copy(update={"requires": requires})
+        where = kb.origins.get(("requirement.element", key)) or kb.origins[("requirement", key)]
+        kb.origins[(f"code.requires.{position}.element", extra.code)] = where
+    return errors
 
 
 def _display(file: Path) -> str:
@@ -333,6 +363,10 @@ def _load_listed(
             errors.extend(_validation_errors(exc, name, lines, (top, index)))
             continue
         kb.origins[(top, f"{len(target)}")] = (name, line_of(lines, (top, index)))
+        for part in _FIELD_LINES.get(top, ()):
+            if isinstance(body, dict) and part in body:
+                at = (name, line_of(lines, (top, index, part)))
+                kb.origins[(f"{top}.{part}", f"{len(target)}")] = at
         target.append(item)
     return errors
 

@@ -223,6 +223,16 @@ class Requirement(Strict):
     template: str | None = None
 
 
+class CodeRequirement(Requirement):
+    """A requirement that a rule folder adds to a code of the code table (``[[requirement]]``):
+    an organisation asks for more documentation of a built-in code without redefining it."""
+
+    code: str = Field(pattern=CODE_PATTERN)
+
+    def requirement(self) -> Requirement:
+        return Requirement.model_validate(self.model_dump(exclude={"code"}))
+
+
 class Code(Strict):
     description: str
     kind: str  # a [code_kind] id, checked when the rules load
@@ -390,7 +400,12 @@ def expand_code_ranges(codes: list[str]) -> list[str]:
             out.append(item)
             continue
         low, high = (_RANGE_END.match(end) for end in item.split("-", 1))
-        if not low or not high or (low[1], low[3]) != (high[1], high[3]):
+        if (
+            not low
+            or not high
+            or (low[1], low[3], len(low[2])) != (high[1], high[3], len(high[2]))
+            or int(low[2]) > int(high[2])
+        ):
             raise ValueError(f"invalid code range {item!r}")
         width = len(low[2])
         out.extend(f"{low[1]}{n:0{width}d}{low[3]}" for n in range(int(low[2]), int(high[2]) + 1))
