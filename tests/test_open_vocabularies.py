@@ -304,3 +304,14 @@ def test_requirement_for_an_unknown_code_names_its_line(tmp_path: Path) -> None:
         f"{tmp_path / 'org.toml'}:2: requirement names code '12345', which is not in the code "
         "table (declared: 76942, "
     )
+
+
+def test_the_mri_entries_of_a_family_work(kb: KnowledgeBase) -> None:
+    """guidance.mri is declared, so a family's mri primary applies (thoracentesis: 32555)."""
+    assert kb.families["thoracentesis"].primary["mri"] == "32555"
+    text = (
+        "PROCEDURE: MRI-guided thoracentesis, right.\n"
+        "TECHNIQUE: Under MR guidance the pleural effusion was localized and the needle was "
+        "advanced into it. Images were saved to PACS. 800 mL of fluid was removed.\n"
+    )
+    assert [s.code for s in analyze(text, kb).suggested] == ["32555"]
