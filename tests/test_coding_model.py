@@ -7,11 +7,11 @@ import re
 import pytest
 
 from notelint.analysis import analyze
-from notelint.evaluate import GUIDANCE_CODES
+from notelint.evaluate import guidance_codes
 from notelint.findings import Report
-from notelint.kb import KnowledgeBase
+from notelint.kb import KnowledgeBase, load_knowledge_base
 
-SCORED = GUIDANCE_CODES | {"77003", "77021", "76937", "77001", "77022"}
+SCORED = guidance_codes(load_knowledge_base()) | {"77003", "77021", "76937", "77001", "77022"}
 
 
 def _guidance(report: Report) -> list[str]:

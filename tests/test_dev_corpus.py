@@ -41,7 +41,7 @@ def test_corpus_matches_labels(kb: KnowledgeBase, corpus: Path) -> None:
         (label, analyze((corpus / label["file"]).read_text(encoding="utf-8"), kb))
         for label in labels
     ]
-    result = evaluate(pairs)
+    result = evaluate(pairs, kb)
     measured = {
         "codes_precision": result.codes.precision,
         "codes_recall": result.codes.recall,
@@ -71,8 +71,11 @@ def test_coding_fixtures_get_the_guidance_codes_a_coder_would_bill(
     labels = json.loads((folder / "labels.json").read_text(encoding="utf-8"))
     assert len(labels) >= 60
     result = evaluate(
-        (label, analyze((folder / label["file"]).read_text(encoding="utf-8"), kb))
-        for label in labels
+        (
+            (label, analyze((folder / label["file"]).read_text(encoding="utf-8"), kb))
+            for label in labels
+        ),
+        kb,
     )
     codes = [d for d in result.disagreements if d.kind == "code"]
     assert result.codes.precision >= 0.98 and result.codes.recall >= 0.98, codes

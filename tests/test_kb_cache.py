@@ -89,6 +89,28 @@ def test_an_edited_rule_file_is_never_served_from_the_cache(where: Path, tmp_pat
     assert _load(dirs).rules["NL101"].summary.endswith("NOT INTERPRETED IN writing.")
 
 
+def test_vocabularies_and_added_requirements_come_back_from_the_cache(
+    where: Path, tmp_path: Path
+) -> None:
+    org = tmp_path / "org"
+    shutil.copytree(Path(__file__).resolve().parent / "data" / "org-rules", org)
+    dirs = (str(builtin_rules_dir()), str(org))
+    for _ in range(2):  # built and stored, then read back
+        kb = _load(dirs)
+        assert list(kb.namespaces) == ["NL", "ACME"] and "ablation" in kb.code_kinds
+        assert kb.codes["76942"].requires[-1].element == "time_out"
+        assert kb.modifiers["RT"].side == "right"
+    assert list(where.glob("kb-*.pickle"))
+    # A rule file added to a folder is part of the key: a new modality is seen at once.
+    (org / "optical.toml").write_text(
+        '[modality.optical]\ndescription = "optical guidance"\n\n'
+        '[concept."guidance.optical"]\ndescription = "optical guidance"\n'
+        "patterns = ['\\boptical guidance\\b']\n",
+        encoding="utf-8",
+    )
+    assert _load(dirs).guidance_modalities()[-1] == "optical"
+
+
 def test_off_switch_and_untrusted_folders_write_nothing(
     where: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from notelint.findings import Severity
 from notelint.kb.tomlpos import key_lines, line_of
-from notelint.settings import Settings
+from notelint.settings import ALL_RULES, Settings
 
 CONFIG_FILES = ("notelint.toml", "pyproject.toml")
 
@@ -122,7 +122,7 @@ def _load_config(path: Path, known_rules: frozenset[str], stamp: tuple[int, int]
             name, line_of(lines, (*prefix, *loc)), f"{'.'.join(loc)}: {err['msg']}"
         ) from None
     _check_rules(model, name, lines, prefix, known_rules)
-    select = tuple(model.select) if model.select is not None else ("NL",)
+    select = tuple(model.select) if model.select is not None else ALL_RULES
     settings = Settings(
         profile=model.profile or "cpt",
         select=select + tuple(model.extend_select),

@@ -30,6 +30,7 @@ from notelint.kb.models import (
     Code,
     Family,
     Policy,
+    UnitLimit,
     expand_code_ranges,
 )
 from notelint.match import Evidence, EvidenceIndex, SideMention
@@ -43,6 +44,7 @@ _SEPARATOR = regex.compile(r"[ \t]*[,;][ \t]*")
 @dataclass(frozen=True, slots=True)
 class _Policy:
     entry: Policy
+    codes: tuple[str, ...]  # its code ranges expanded
     with_codes: tuple[str, ...]  # its code ranges expanded
     unless_codes: tuple[str, ...]
 
@@ -55,6 +57,10 @@ class _Tables:
     known: frozenset[str]  # every code the knowledge base says something about
     modalities: tuple[str, ...]  # every modality some guidance code has
     policies: tuple[_Policy, ...]
+    unit_limits: tuple[tuple[UnitLimit, tuple[str, ...]], ...]  # each with its codes expanded
+    side_of: dict[str, str]  # a modifier naming a side (RT) -> the side ("right")
+    side_modifier: dict[str, str]  # a side -> the modifier that names it
+    primary_kinds: frozenset[str]  # kinds of code that are themselves the primary procedure
 
 
 def _tables(kb: KnowledgeBase) -> _Tables:
@@ -68,19 +74,25 @@ def _tables(kb: KnowledgeBase) -> _Tables:
     policies = tuple(
         _Policy(
             p,
+            tuple(p.expanded_codes()),
             tuple(expand_code_ranges(p.with_reported_any)),
             tuple(expand_code_ranges(p.unless_reported_any)),
         )
         for p in kb.policies
     )
     known = {*kb.codes, *family_of}
+    side_of: dict[str, str] = {n: m.side for n, m in kb.modifiers.items() if m.side is not None}
     known.update(c for f in kb.families.values() for c in f.primary.values())
-    known.update(c for p in policies for c in (*p.entry.codes, *p.with_codes, *p.unless_codes))
+    known.update(c for p in policies for c in (*p.codes, *p.with_codes, *p.unless_codes))
     tables = _Tables(
         family_of,
         frozenset(known),
         tuple(dict.fromkeys(c.modality for c in kb.codes.values())),
         policies,
+        tuple((limit, tuple(limit.expanded_codes())) for limit in kb.unit_limits),
+        side_of,
+        {side: name for name, side in side_of.items()},
+        frozenset(k for k, spec in kb.code_kinds.items() if spec.primary),
     )
     kb.cache["decide"] = tables
     return tables
@@ -287,7 +299,7 @@ def _guidance_of(ctx: _Context, family: Family, modality: str) -> str | None:
 def _judge(ctx: _Context, code: Code, status: CodeStatus) -> None:
     """Whether a documented primary includes this guidance, reports it apart, or calls for
     another code; default-deny: a code that needs a family and has none is unresolved."""
-    if code.kind == "ablation":  # 0686T is itself the primary procedure
+    if code.kind in ctx.tables.primary_kinds:  # 0686T is itself the primary procedure
         return
     allowed = included = None
     fits = None
@@ -386,9 +398,7 @@ def _note_unresolved(ctx: _Context) -> None:
     if not codes:
         evidence = ctx.ev.first(f"guidance.{u.modality}" for u in ctx.report.unresolved)
         span = evidence.span if evidence else span
-    modalities = " and ".join(
-        _MODALITY_NAMES.get(u.modality, u.modality) for u in ctx.report.unresolved
-    )
+    modalities = " and ".join(_adjective(ctx.kb, u.modality) for u in ctx.report.unresolved)
     recognised = ctx.report.unresolved[0].families
     ctx.add(
         "NL206",
@@ -406,12 +416,10 @@ def _note_unresolved(ctx: _Context) -> None:
     )
 
 
-_MODALITY_NAMES = {
-    "ultrasound": "ultrasound",
-    "fluoroscopy": "fluoroscopic",
-    "ct": "CT",
-    "mri": "MR",
-}
+def _adjective(kb: KnowledgeBase, modality: str) -> str:
+    """How a message names guidance of ``modality`` (rules/registry.toml)."""
+    spec = kb.modalities.get(modality)
+    return spec.adjective if spec is not None and spec.adjective else modality
 
 
 def _suggested_modifiers(ctx: _Context, code_id: str) -> tuple[str, ...]:
@@ -710,7 +718,7 @@ def _check_policies(ctx: _Context) -> None:
     for policy in ctx.tables.policies:
         if ctx.settings.profile not in policy.entry.profiles:
             continue
-        for code_id in policy.entry.codes:
+        for code_id in policy.codes:
             if _policy_holds(ctx, policy, code_id):
                 _add_policy_finding(ctx, policy.entry, code_id)
 
@@ -756,10 +764,10 @@ def _policy_applies(ctx: _Context, when: str, code_id: str) -> bool:
 
 
 def _check_units(ctx: _Context) -> None:
-    for limit in ctx.kb.unit_limits:
+    for limit, codes in ctx.tables.unit_limits:
         if ctx.settings.profile not in limit.profiles:
             continue
-        for code_id in limit.codes:
+        for code_id in codes:
             mentions = ctx.reported.get(code_id, [])
             units = sum(m.units for m in mentions)
             if units <= limit.max_units:
@@ -780,10 +788,6 @@ def _check_units(ctx: _Context) -> None:
             )
 
 
-_SIDE_MODIFIERS = {"RT": "right", "LT": "left", "50": "bilateral"}
-_SIDE_MODIFIER = {side: name for name, side in _SIDE_MODIFIERS.items()}
-
-
 def _check_modifiers(ctx: _Context) -> None:
     sides = {s.side for s in ctx.sides}
     for code_id, mentions in ctx.reported.items():
@@ -796,7 +800,7 @@ def _check_modifiers(ctx: _Context) -> None:
         names = _suggested_modifiers(ctx, code_id)
         ctx.report.supported_modifiers[code_id] = names
         for name in names:
-            if name not in mention.modifiers and name not in _SIDE_MODIFIERS:
+            if name not in mention.modifiers and name not in ctx.tables.side_of:
                 _suggest_modifier(ctx, mention, name)
     _check_distinct_pairs(ctx)
 
@@ -876,13 +880,13 @@ def _check_mention_modifiers(ctx: _Context, mention: CodeMention, sides: set[str
                     code=mention.code,
                     values={"modifier": name, "other": mention.modifiers[min(earlier)]},
                 )
-        side = _SIDE_MODIFIERS.get(name)
+        side = ctx.tables.side_of.get(name)
         if side and sides and side not in sides and "bilateral" not in sides:
             documented = " and ".join(sorted(sides))
             span = mention.modifier_spans[i]
             fixes = []
-            if len(sides) == 1:
-                new = _SIDE_MODIFIER[next(iter(sides))]
+            new = ctx.tables.side_modifier.get(next(iter(sides))) if len(sides) == 1 else None
+            if new is not None:
                 fixes.append(Fix(f"Change -{name} to -{new}", "modifier", (TextEdit(span, new),)))
             ctx.add(
                 "NL702",

@@ -6,26 +6,38 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, get_args
+from typing import Any
 
 from notelint.analysis import analyze
 from notelint.findings import Report
 from notelint.inputs import decode
 from notelint.kb import KnowledgeBase
-from notelint.kb.models import Element
 from notelint.settings import Settings
 
-# The guidance codes every corpus is scored on. A corpus whose labels name further codes
-# (77003, 76937, ...) is scored on those too; one that never names them is not, since its
-# labellers did not judge them (the development corpus labels 77003 only as context).
-GUIDANCE_CODES = frozenset({"76942", "77002", "77012", "76940", "77013", "0686T", "76000", "76496"})
 # Label vocabulary differs from ours in one name.
 _ELEMENT_ALIASES = {"fluoroscopy_time": "physician_time"}
-# The elements the corpus labels use (ours, less the two only the ASH profile or 76496 asks for).
-_LABELLED_ELEMENTS: frozenset[str] = frozenset(get_args(Element)) - {
-    "final_report",
-    "procedure_description",
-}
+# The elements the corpus labels use: the built-in ones less the two only the ASH profile or
+# 76496 asks for. An element an organisation adds is not in the labels' vocabulary.
+_LABELLED_ELEMENTS = frozenset(
+    {
+        "interpretation",
+        "permanent_images",
+        "localization",
+        "necessity",
+        "physician_presence",
+        "physician_time",
+        "ablation_monitoring",
+        "post_procedure_imaging",
+    }
+)
+
+
+def guidance_codes(kb: KnowledgeBase) -> frozenset[str]:
+    """The guidance codes every corpus is scored on: those of the code table whose
+    documentation is checked (a code with requirements). A corpus whose labels name further
+    codes (77003, 76937, ...) is scored on those too; one that never names them is not, since
+    its labellers did not judge them (the development corpus labels 77003 only as context)."""
+    return frozenset(code_id for code_id, code in kb.codes.items() if code.requires)
 
 
 @dataclass
@@ -93,14 +105,14 @@ class Evaluation:
         }
 
 
-def predicted_codes(report: Report, scored: frozenset[str] = GUIDANCE_CODES) -> set[str]:
+def predicted_codes(report: Report, scored: frozenset[str]) -> set[str]:
     return {s.code for s in report.suggested if s.code in scored}
 
 
-def scored_codes(labels: Iterable[Mapping[str, Any]]) -> frozenset[str]:
+def scored_codes(labels: Iterable[Mapping[str, Any]], kb: KnowledgeBase) -> frozenset[str]:
     """The codes a corpus is scored on: the usual guidance codes and any its labels name."""
     named = {code for label in labels for code in label.get("supported_codes", [])}
-    return GUIDANCE_CODES | named
+    return guidance_codes(kb) | named
 
 
 def predicted_missing(report: Report, codes: Iterable[str]) -> set[tuple[str, str]]:
@@ -123,11 +135,11 @@ def gold_missing(label: Mapping[str, Any]) -> set[tuple[str, str]]:
     }
 
 
-def evaluate(pairs: Iterable[tuple[Mapping[str, Any], Report]]) -> Evaluation:
+def evaluate(pairs: Iterable[tuple[Mapping[str, Any], Report]], kb: KnowledgeBase) -> Evaluation:
     """Compare each (label, report) pair: suggested guidance codes, and missing documentation."""
     result = Evaluation()
     pairs = list(pairs)
-    scored = scored_codes(label for label, _ in pairs)
+    scored = scored_codes((label for label, _ in pairs), kb)
     for label, report in pairs:
         result.notes += 1
         name = str(label.get("file", label.get("id", "?")))
@@ -179,7 +191,7 @@ def evaluate_corpus(
     reports = [
         analyze(decode((folder / label["file"]).read_bytes())[0], kb, settings) for label in labels
     ]
-    return evaluate(zip(labels, reports, strict=True)), reports
+    return evaluate(zip(labels, reports, strict=True), kb), reports
 
 
 def render_text(result: Evaluation) -> str:

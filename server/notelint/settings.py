@@ -7,12 +7,16 @@ from dataclasses import dataclass, field, replace
 from notelint.findings import Severity
 
 PROFILES = ("cpt", "ash")
+# The default selection: every rule, the built-in ones (NL) and those of each namespace an
+# organisation's rule folder declares. The empty prefix begins every rule id, and any longer
+# prefix in ``ignore`` still wins over it.
+ALL_RULES: tuple[str, ...] = ("",)
 
 
 @dataclass(frozen=True)
 class Settings:
     profile: str = "cpt"
-    select: tuple[str, ...] = ("NL",)
+    select: tuple[str, ...] = ALL_RULES
     ignore: tuple[str, ...] = ()
     severity: dict[str, Severity] = field(default_factory=dict)
 

@@ -30,7 +30,7 @@ from notelint.analysis import analyze
 from notelint.findings import Report
 from notelint.kb import KnowledgeBase, load_knowledge_base
 from notelint.present.json_format import codes_json
-from notelint.settings import PROFILES, Settings
+from notelint.settings import ALL_RULES, PROFILES, Settings
 
 if TYPE_CHECKING:
     import pandas as pd  # type: ignore[import-untyped,unused-ignore]
@@ -187,7 +187,7 @@ def lint_notes(
     id_col: str = "id",
     profile: str = "cpt",
     extra_rule_dirs: Sequence[str] = (),
-    select: Sequence[str] = ("NL",),
+    select: Sequence[str] = ALL_RULES,
     ignore: Sequence[str] = (),
 ) -> DataFrame:
     """Lint every note in ``df``: one row per input row, ``id_col`` then :data:`RESULT_FIELDS`.

@@ -15,19 +15,26 @@ from pydantic import BaseModel, ValidationError
 
 from notelint.kb import cache as kb_cache
 from notelint.kb.models import (
+    NAMESPACE_PATTERN,
     RULE_ID_PATTERN,
+    VOCABULARY_ID_PATTERN,
     Code,
+    CodeKind,
     CodePair,
+    CodeRequirement,
     Concept,
     ElementSpec,
     Family,
+    ModalitySpec,
     Modifier,
+    Namespace,
     Policy,
     Rule,
     RuleCase,
     SourceDocument,
     Trigger,
     UnitLimit,
+    expand_code_ranges,
 )
 from notelint.kb.tomlpos import Path as KeyPath
 from notelint.kb.tomlpos import key_lines, line_of
@@ -65,13 +72,23 @@ class KnowledgeBase:
     modifiers: dict[str, Modifier] = field(default_factory=dict)
     triggers: list[Trigger] = field(default_factory=list)
     sections: dict[str, list[str]] = field(default_factory=dict)
+    # The open vocabularies (rules/registry.toml and an organisation's own), in declared order.
+    namespaces: dict[str, Namespace] = field(default_factory=dict)
+    modalities: dict[str, ModalitySpec] = field(default_factory=dict)
+    code_kinds: dict[str, CodeKind] = field(default_factory=dict)
     # Notes kept with the rules and what a rule must do on each (``notelint rules test``).
     cases: list[RuleCase] = field(default_factory=list)
+    # Requirements rule folders add to codes of the code table; merged into ``codes`` on load.
+    requirements: list[CodeRequirement] = field(default_factory=list)
     # Where each item was defined, for messages about references: (kind, id) -> (file, line);
     # and where some of its fields are ("rule.example_fires", id), for ``notelint rules test``.
     origins: dict[tuple[str, str], tuple[str, int]] = field(default_factory=dict)
     # Compiled forms built by the matching layer, keyed by purpose.
     cache: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
+
+    def guidance_modalities(self) -> tuple[str, ...]:
+        """The modalities whose guidance families code, in the order they are declared."""
+        return tuple(m for m, spec in self.modalities.items() if spec.guidance)
 
 
 _MAPPED: Mapping[str, tuple[str, type[BaseModel]]] = {
@@ -82,6 +99,9 @@ _MAPPED: Mapping[str, tuple[str, type[BaseModel]]] = {
     "code": ("codes", Code),
     "modifier": ("modifiers", Modifier),
     "family": ("families", Family),
+    "namespace": ("namespaces", Namespace),
+    "modality": ("modalities", ModalitySpec),
+    "code_kind": ("code_kinds", CodeKind),
 }
 _LISTED: Mapping[str, tuple[str, type[BaseModel]]] = {
     "policy": ("policies", Policy),
@@ -89,11 +109,15 @@ _LISTED: Mapping[str, tuple[str, type[BaseModel]]] = {
     "code_pair": ("code_pairs", CodePair),
     "trigger": ("triggers", Trigger),
     "case": ("cases", RuleCase),
+    "requirement": ("requirements", CodeRequirement),
 }
 # Fields whose own line is recorded in ``origins`` as (f"{table}.{field}", id).
 _FIELD_LINES: Mapping[str, tuple[str, ...]] = {
     "rule": ("example_fires", "example_passes"),
     "concept": ("patterns", "combine"),
+    "code": ("kind", "modality"),
+    "family": ("guidance", "primary", "primary_needs_images"),
+    "requirement": ("code", "element"),
 }
 
 
@@ -180,11 +204,36 @@ def _build(dirs: tuple[str, ...]) -> KnowledgeBase:
         for file in sorted(Path(name) for name, _size, _mtime in _toml_stats(directory)):
             errors.extend(_load_file(kb, file))
     if not errors:
+        errors.extend(_merge_requirements(kb))
+    if not errors:
         errors.extend(check_references(kb))
         errors.extend(_check_cases(kb))
     if errors:
         raise KnowledgeBaseError(errors)
     return kb
+
+
+def _merge_requirements(kb: KnowledgeBase) -> list[RuleFileError]:
+    """Add each ``[[requirement]]`` to its code, after the code's own requirements; the
+    reference checks then treat it as the code's, located where it is written."""
+    errors: list[RuleFileError] = []
+    for index, extra in enumerate(kb.requirements):
+        key = str(index)
+        code = kb.codes.get(extra.code)
+        if code is None:
+            file, line = kb.origins.get(("requirement.code", key), ("<rules>", 1))
+            message = (
+                f"requirement names code {extra.code!r}, which is not in the code table"
+                f" (declared: {_choices(kb.codes)})"
+            )
+            errors.append(RuleFileError(file, line, message))
+            continue
+        position = len(code.requires)
+        requires = [*code.requires, extra.requirement()]
+        kb.codes[extra.code] = code.model_copy(update={"requires": requires})
+        where = kb.origins.get(("requirement.element", key)) or kb.origins[("requirement", key)]
+        kb.origins[(f"code.requires.{position}.element", extra.code)] = where
+    return errors
 
 
 def _display(file: Path) -> str:
@@ -275,7 +324,24 @@ def _load_mapped(
         for part in _FIELD_LINES.get(top, ()):
             if isinstance(body, dict) and part in body:
                 kb.origins[(f"{top}.{part}", key)] = (name, line_of(lines, (top, key, part)))
+        for part, path in _nested_fields(top, body):
+            kb.origins[(f"{top}.{part}", key)] = (name, line_of(lines, (top, key, *path)))
     return errors
+
+
+def _nested_fields(top: str, body: Any) -> Iterator[tuple[str, KeyPath]]:
+    """Fields inside an entry whose lines references are reported at: each requirement's
+    element, each modality a family names."""
+    if not isinstance(body, dict):
+        return
+    if top == "code" and isinstance(body.get("requires"), list):
+        for index in range(len(body["requires"])):
+            yield f"requires.{index}.element", ("requires", index, "element")
+    if top == "family":
+        for part in ("guidance", "primary"):
+            if isinstance(body.get(part), dict):
+                for modality in body[part]:
+                    yield f"{part}.{modality}", (part, modality)
 
 
 def _load_listed(
@@ -297,6 +363,10 @@ def _load_listed(
             errors.extend(_validation_errors(exc, name, lines, (top, index)))
             continue
         kb.origins[(top, f"{len(target)}")] = (name, line_of(lines, (top, index)))
+        for part in _FIELD_LINES.get(top, ()):
+            if isinstance(body, dict) and part in body:
+                at = (name, line_of(lines, (top, index, part)))
+                kb.origins[(f"{top}.{part}", f"{len(target)}")] = at
         target.append(item)
     return errors
 
@@ -358,6 +428,7 @@ def check_references(kb: KnowledgeBase) -> list[RuleFileError]:
                 err("element", key, f"element {key!r} names unknown section kind {section!r}")
         for ref in element.evidence:
             need("element", key, "concept", ref, kb.concepts)
+    errors.extend(_check_vocabularies(kb))
     for key, code in kb.codes.items():
         need("code", key, "document", code.source.document, kb.sources)
         for group in code.supported_by.all:
@@ -371,30 +442,13 @@ def check_references(kb: KnowledgeBase) -> list[RuleFileError]:
         for modifier in code.modifiers:
             need("code", key, "modifier", modifier, kb.modifiers)
         for req in code.requires:
-            need("code", key, "element", req.element, kb.elements)
             need("code", key, "document", req.source.document, kb.sources)
             if req.rule:
                 need("code", key, "rule", req.rule, kb.rules)
             for ref in req.evidence or ():
                 need("code", key, "concept", ref, kb.concepts)
     known_codes = set(kb.codes) | _check_families(kb, err, need)
-    for index, policy in enumerate(kb.policies):
-        key = str(index)
-        need("policy", key, "rule", policy.rule, kb.rules)
-        need("policy", key, "document", policy.source.document, kb.sources)
-        for code_id in policy.codes:
-            if code_id not in known_codes:
-                err(
-                    "policy",
-                    key,
-                    f"policy {key!r} names code {code_id!r}, which is neither a guidance code "
-                    "nor a code of a procedure family",
-                )
-        for ref in (*policy.if_any, *policy.unless_any):
-            need("policy", key, "concept", ref, kb.concepts)
-    for index, limit in enumerate(kb.unit_limits):
-        need("unit_limit", str(index), "rule", limit.rule, kb.rules)
-        need("unit_limit", str(index), "document", limit.source.document, kb.sources)
+    _check_policies(kb, known_codes, err, need)
     for key, spec in kb.modifiers.items():
         for ref in (*spec.evidence, *spec.unless_any, *spec.also_requires):
             need("modifier", key, "concept", ref, kb.concepts)
@@ -407,10 +461,143 @@ def check_references(kb: KnowledgeBase) -> list[RuleFileError]:
             err("code_pair", str(index), f"code pair {pair.column1}/{pair.column2} is listed twice")
         seen_pairs.add(codes)
     for key, rule in kb.rules.items():
+        namespace = regex.sub(r"\d+$", "", key)
         if not regex.match(RULE_ID_PATTERN, key):
-            err("rule", key, f"rule id {key!r} must look like NL123")
+            err(
+                "rule",
+                key,
+                f"rule id {key!r} must be a declared namespace and three digits, like NL123"
+                f" (declared namespaces: {_choices(kb.namespaces)})",
+            )
+        elif namespace not in kb.namespaces:
+            err(
+                "rule",
+                key,
+                f"rule {key!r} is in namespace {namespace!r}, which is not declared"
+                f" (declared: {_choices(kb.namespaces)}); declare it as [namespace.{namespace}]",
+            )
         for citation in rule.sources:
             need("rule", key, "document", citation.document, kb.sources)
+    return errors
+
+
+def _check_policies(
+    kb: KnowledgeBase,
+    known_codes: set[str],
+    err: Callable[[str, str, str], None],
+    need: Callable[[str, str, str, str, Mapping[str, object]], None],
+) -> None:
+    """Policies and unit limits name known rules, documents and concepts, codes (ranges
+    written out) that the knowledge base knows, and well-formed ranges."""
+    for index, policy in enumerate(kb.policies):
+        key = str(index)
+        need("policy", key, "rule", policy.rule, kb.rules)
+        need("policy", key, "document", policy.source.document, kb.sources)
+        try:
+            policy_codes = policy.expanded_codes()
+            expand_code_ranges([*policy.with_reported_any, *policy.unless_reported_any])
+        except ValueError as exc:
+            err("policy", key, f"policy {key!r}: {exc}")
+            continue
+        for code_id in policy_codes:
+            if code_id not in known_codes:
+                err(
+                    "policy",
+                    key,
+                    f"policy {key!r} names code {code_id!r}, which is neither a guidance code "
+                    "nor a code of a procedure family",
+                )
+        for ref in (*policy.if_any, *policy.unless_any):
+            need("policy", key, "concept", ref, kb.concepts)
+    for index, limit in enumerate(kb.unit_limits):
+        need("unit_limit", str(index), "rule", limit.rule, kb.rules)
+        need("unit_limit", str(index), "document", limit.source.document, kb.sources)
+        try:
+            limit.expanded_codes()
+        except ValueError as exc:
+            err("unit_limit", str(index), f"unit limit {index}: {exc}")
+
+
+def _choices(known: Iterable[str]) -> str:
+    return ", ".join(known) or "none"
+
+
+def _check_vocabularies(kb: KnowledgeBase) -> list[RuleFileError]:
+    """The declared vocabularies are well formed, and every element, modality and kind of
+    code an entry names is declared: an error names the line of the reference and the
+    choices declared."""
+    errors: list[RuleFileError] = []
+
+    def at(kind: str, key: str, part: str | None = None) -> tuple[str, int]:
+        found = kb.origins.get((f"{kind}.{part}", key)) if part else None
+        return found or kb.origins.get((kind, key), ("<rules>", 1))
+
+    def declared(
+        kind: str, key: str, part: str, what: str, ref: str, known: Iterable[str], table: str
+    ) -> None:
+        choices = list(known)
+        if ref not in choices:
+            file, line = at(kind, key, part)
+            errors.append(
+                RuleFileError(
+                    file,
+                    line,
+                    f"{kind} {key!r} names unknown {what} {ref!r} (declared: {_choices(choices)})"
+                    f"; declare it as [{table}.{ref}]",
+                )
+            )
+
+    for table, known, pattern in (
+        ("namespace", kb.namespaces, NAMESPACE_PATTERN),
+        ("modality", kb.modalities, VOCABULARY_ID_PATTERN),
+        ("code_kind", kb.code_kinds, VOCABULARY_ID_PATTERN),
+        ("element", kb.elements, VOCABULARY_ID_PATTERN),
+    ):
+        for key in known:
+            if not regex.match(pattern, key):
+                file, line = at(table, key)
+                shape = (
+                    "capital letters" if table == "namespace" else "lower-case words joined by _"
+                )
+                errors.append(RuleFileError(file, line, f"{table} id {key!r} must be {shape}"))
+    for key, spec in kb.modalities.items():
+        if spec.guidance and f"guidance.{key}" not in kb.concepts:
+            file, line = at("modality", key)
+            errors.append(
+                RuleFileError(
+                    file,
+                    line,
+                    f'modality {key!r} has no guidance concept: declare [concept."guidance.{key}"]'
+                    " (how a note says the guidance was used), or guidance = false",
+                )
+            )
+    guidance = kb.guidance_modalities()
+    for key, code in kb.codes.items():
+        declared("code", key, "kind", "kind of code", code.kind, kb.code_kinds, "code_kind")
+        declared("code", key, "modality", "modality", code.modality, kb.modalities, "modality")
+        for index, req in enumerate(code.requires):
+            part = f"requires.{index}.element"
+            declared("code", key, part, "element", req.element, kb.elements, "element")
+    for key, family in kb.families.items():
+        for modality in family.guidance:
+            part = f"guidance.{modality}"
+            declared("family", key, part, "guidance modality", modality, guidance, "modality")
+        for modality in family.primary:
+            part = f"primary.{modality}"
+            choices = [*guidance, "none"]
+            declared("family", key, part, "guidance modality", modality, choices, "modality")
+        for modality in family.primary_needs_images:
+            part = "primary_needs_images"
+            declared("family", key, part, "guidance modality", modality, guidance, "modality")
+    sides: dict[str, str] = {}
+    for key, modifier in kb.modifiers.items():
+        if modifier.side is None:
+            continue
+        first = sides.setdefault(modifier.side, key)
+        if first != key:
+            file, line = at("modifier", key)
+            message = f"modifiers {first!r} and {key!r} both name the {modifier.side} side"
+            errors.append(RuleFileError(file, line, message))
     return errors
 
 

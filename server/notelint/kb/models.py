@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterable
 from typing import Annotated, Literal
 
 import regex
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from notelint.kb.safe_regex import backtracking_risk
 
 Profile = Literal["cpt", "ash"]
 # "other": said of someone other than the patient (a relative, another patient).
 Assertion = Literal["present", "negated", "hypothetical", "historical", "other"]
-Modality = Literal["ultrasound", "fluoroscopy", "ct", "mri", "focused_ultrasound"]
 SeverityName = Literal["error", "warning", "information", "hint"]
 Category = Literal[
     "documentation",
@@ -26,23 +26,17 @@ Category = Literal[
     "consistency",
     "input",
 ]
-Element = Literal[
-    "interpretation",
-    "final_report",
-    "permanent_images",
-    "localization",
-    "necessity",
-    "physician_presence",
-    "physician_time",
-    "ablation_monitoring",
-    "post_procedure_imaging",
-    "procedure_description",
-]
 ALL_PROFILES: tuple[Profile, ...] = ("cpt", "ash")
 _PRESENT: tuple[Assertion, ...] = ("present",)
 
 CODE_PATTERN = r"^(?:\d{5}|\d{4}[TFU]|[A-V]\d{4})$"
-RULE_ID_PATTERN = r"^NL\d{3}$"
+# A rule id is its namespace (declared in a [namespace] table: NL for the built-in rules, an
+# organisation's own for its rules) and three digits. Which namespaces exist is data: the
+# loader checks each rule's against them.
+NAMESPACE_PATTERN = r"^[A-Z]{2,8}$"
+RULE_ID_PATTERN = r"^[A-Z]{2,8}\d{3}$"
+# Ids of declared vocabulary entries (elements, modalities, code kinds).
+VOCABULARY_ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 
 
 class Strict(BaseModel):
@@ -78,6 +72,33 @@ class Citation(Strict):
         if self.own_policy is not None:
             notes.append(f"[notelint's own policy: {self.own_policy}]")
         return " ".join([self.passage, *notes])
+
+
+class Namespace(Strict):
+    """A rule namespace: the letters before a rule's number (NL for the built-in rules)."""
+
+    description: str = Field(min_length=1)
+
+
+class ModalitySpec(Strict):
+    """An imaging modality a code can have."""
+
+    description: str = Field(min_length=1)
+    # Image guidance of a procedure: families say how its guidance is coded, and the note's
+    # guidance is recognised by the concept ``guidance.<modality>``, which must exist. False
+    # for a modality that is part of a code that is itself the procedure (focused ultrasound).
+    guidance: bool = True
+    # How a message names guidance of this modality ("fluoroscopic"); default: its id.
+    adjective: str | None = None
+
+
+class CodeKind(Strict):
+    """A kind of code in the code table."""
+
+    description: str = Field(min_length=1)
+    # A code of this kind is itself the primary procedure (0686T): no family decides whether
+    # its guidance is included or reported apart.
+    primary: bool = False
 
 
 class Rule(Strict):
@@ -192,7 +213,7 @@ class Support(Strict):
 
 
 class Requirement(Strict):
-    element: Element
+    element: str  # an [element] id, checked when the rules load
     source: Citation
     profiles: list[Profile] = Field(default_factory=lambda: list(ALL_PROFILES))
     # Overrides of the element's defaults, for a requirement stricter than the element's usual sense.
@@ -202,17 +223,20 @@ class Requirement(Strict):
     template: str | None = None
 
 
+class CodeRequirement(Requirement):
+    """A requirement that a rule folder adds to a code of the code table (``[[requirement]]``):
+    an organisation asks for more documentation of a built-in code without redefining it."""
+
+    code: str = Field(pattern=CODE_PATTERN)
+
+    def requirement(self) -> Requirement:
+        return Requirement.model_validate(self.model_dump(exclude={"code"}))
+
+
 class Code(Strict):
     description: str
-    kind: Literal[
-        "needle_guidance",
-        "vascular_guidance",
-        "ablation_guidance",
-        "fluoroscopy",
-        "unlisted",
-        "ablation",
-    ]
-    modality: Modality
+    kind: str  # a [code_kind] id, checked when the rules load
+    modality: str  # a [modality] id, checked when the rules load
     supported_by: Support
     # What makes a reported code count as documented when that is less than what suggests it
     # (76000 is checked for presence and time once fluoroscopy is documented).
@@ -225,9 +249,6 @@ class Code(Strict):
     modifiers: list[str] = Field(default_factory=list)
     requires: list[Requirement] = Field(default_factory=list)
     source: Citation
-
-
-GUIDANCE_MODALITIES: tuple[Modality, ...] = ("ultrasound", "fluoroscopy", "ct", "mri")
 
 
 class FamilyCitation(Strict):
@@ -257,15 +278,17 @@ class Family(Strict):
     # Recognised only when no other family with one of its actions is: a procedure whose
     # target the note does not name.
     fallback: bool = False
+    # Keys: guidance modalities ([modality] tables with guidance), checked when the rules load.
     guidance: dict[str, str] = Field(default_factory=dict)
     # A separate guidance code also needs one of these concepts; otherwise the guidance is
     # part of another imaging service (conventional arthrography) and counts as included.
     separate_only_with: list[str] = Field(default_factory=list)
-    # Primary code by the guidance documented ("none" when no imaging is documented).
+    # Primary code by the guidance documented ("none" when no imaging is documented); keys
+    # are checked as guidance's are.
     primary: dict[str, str] = Field(default_factory=dict)
     # Modalities whose primary code needs permanently recorded images; without them the
     # "none" primary applies.
-    primary_needs_images: list[Modality] = Field(default_factory=list)
+    primary_needs_images: list[str] = Field(default_factory=list)
     # Open surgery: intra-operative imaging is part of the surgical package, whatever else
     # the note recognises, except for families that allow an open approach.
     surgical: bool = False
@@ -275,26 +298,19 @@ class Family(Strict):
     verified_note: str = ""
     units_note: str | None = None
 
-    @field_validator("guidance", "primary")
-    @classmethod
-    def _modalities(cls, value: dict[str, str]) -> dict[str, str]:
-        allowed = {*GUIDANCE_MODALITIES, "none"}
-        unknown = sorted(set(value) - allowed)
-        if unknown:
-            raise ValueError(f"unknown modality {unknown[0]!r} (expected one of {sorted(allowed)})")
-        return value
-
     def expanded_codes(self) -> list[str]:
+        """Its codes with ranges ("64490-64495") written out."""
         return expand_code_ranges(self.codes)
 
-    def describe_guidance(self) -> str:
-        """How each modality's guidance is coded with this family, in words."""
+    def describe_guidance(self, modalities: Iterable[str]) -> str:
+        """How each modality's guidance is coded with this family, in words; ``modalities``:
+        the guidance modalities, in the order they are declared."""
         parts = []
         for modality, value in self.guidance.items():
             how = "included" if value == "included" else f"reported apart as {value}"
             parts.append(f"{modality}: {how}")
         known = "; ".join(parts) if parts else "no modality's guidance is known"
-        unknown = [m for m in GUIDANCE_MODALITIES if m not in self.guidance]
+        unknown = [m for m in modalities if m not in self.guidance]
         if parts and unknown:
             known += f"; {', '.join(unknown)}: not known (check)"
         return known
@@ -314,6 +330,10 @@ class Policy(Strict):
     detail: str
     source: Citation
 
+    def expanded_codes(self) -> list[str]:
+        """Its codes with ranges ("64490-64495") written out."""
+        return expand_code_ranges(self.codes)
+
 
 class UnitLimit(Strict):
     rule: str = Field(pattern=RULE_ID_PATTERN)
@@ -321,6 +341,10 @@ class UnitLimit(Strict):
     max_units: int = Field(ge=1)
     profiles: list[Profile] = Field(default_factory=lambda: list(ALL_PROFILES))
     source: Citation
+
+    def expanded_codes(self) -> list[str]:
+        """Its codes with ranges ("64490-64495") written out."""
+        return expand_code_ranges(self.codes)
 
 
 class Modifier(Strict):
@@ -339,6 +363,9 @@ class Modifier(Strict):
     conflicts_with: list[str] = Field(default_factory=list)
     # Only for codes with a professional/technical split (26, TC).
     split_only: bool = False
+    # The side of the body it says the procedure was done on (RT, LT, 50): checked against the
+    # sides the note documents, and never suggested as a modifier of its own.
+    side: Literal["right", "left", "bilateral"] | None = None
 
 
 class CodePair(Strict):
@@ -373,7 +400,12 @@ def expand_code_ranges(codes: list[str]) -> list[str]:
             out.append(item)
             continue
         low, high = (_RANGE_END.match(end) for end in item.split("-", 1))
-        if not low or not high or (low[1], low[3]) != (high[1], high[3]):
+        if (
+            not low
+            or not high
+            or (low[1], low[3], len(low[2])) != (high[1], high[3], len(high[2]))
+            or int(low[2]) > int(high[2])
+        ):
             raise ValueError(f"invalid code range {item!r}")
         width = len(low[2])
         out.extend(f"{low[1]}{n:0{width}d}{low[3]}" for n in range(int(low[2]), int(high[2]) + 1))

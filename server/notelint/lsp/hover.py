@@ -75,7 +75,7 @@ def _units(analysis: Analysis, mention: CodeMention) -> list[str]:
     limits = [
         limit.max_units
         for limit in analysis.kb.unit_limits
-        if mention.code in limit.codes and analysis.settings.profile in limit.profiles
+        if mention.code in limit.expanded_codes() and analysis.settings.profile in limit.profiles
     ]
     if not limits:
         return []
@@ -110,7 +110,7 @@ def _other_code(analysis: Analysis, code_id: str) -> list[str]:
             lines = [
                 f"**{code_id}**: {family.name}",
                 "",
-                f"Guidance: {family.describe_guidance()}.",
+                f"Guidance: {family.describe_guidance(analysis.kb.guidance_modalities())}.",
             ]
             if not family.verified:
                 lines.append("(Not verified against CMS text; see `notelint families`.)")

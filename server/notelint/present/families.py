@@ -28,7 +28,9 @@ def families_text(kb: KnowledgeBase) -> str:
     for family_id, family in kb.families.items():
         codes = ", ".join(family.codes) or "-"
         mark = "" if family.verified else "  [unverified]"
-        lines.append(f"{family_id:<28} {codes:<34} {family.describe_guidance()}{mark}")
+        lines.append(
+            f"{family_id:<28} {codes:<34} {family.describe_guidance(kb.guidance_modalities())}{mark}"
+        )
     return "\n".join(lines)
 
 
@@ -54,7 +56,7 @@ def family_text(kb: KnowledgeBase, family_id: str) -> str:
         family.summary or family.name,
         "",
         "Guidance",
-        f"  {family.describe_guidance()}",
+        f"  {family.describe_guidance(kb.guidance_modalities())}",
         "",
         "Recognised by",
         f"  an action: {described(family.actions)}",
