@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import random
 import subprocess
 import sys
 from pathlib import Path
@@ -18,10 +17,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from corpus_notes import long_edits, mutants, real_notes
 from notelint import _compiled
-
-ROOT = Path(__file__).resolve().parents[1]
-DEV = ROOT.parent / "shared" / "corpus" / "dev"
 
 _CHILD = """
 import hashlib, json, sys
@@ -64,28 +61,9 @@ def compiled() -> None:
         pytest.skip("not compiled here (pure build): nothing to compare")
 
 
-def _notes() -> list[str]:
-    files = sorted((ROOT / "fixtures").rglob("*.txt"))
-    files += sorted(DEV.rglob("*.txt")) if DEV.is_dir() else []
-    return [p.read_text(encoding="utf-8", errors="replace") for p in files]
-
-
-def _mutants(notes: list[str], count: int, seed: int) -> list[str]:
-    """Notes made of other notes' lines, shuffled, cut and joined: text no fixture has."""
-    rng = random.Random(seed)
-    lines = [line for note in notes for line in note.splitlines()]
-    out = []
-    for _ in range(count):
-        picked = rng.sample(lines, rng.randint(1, 40))
-        if rng.random() < 0.3:
-            picked = [line[: rng.randint(0, len(line))] for line in picked]
-        out.append(rng.choice(["\n", "\r\n", " "]).join(picked))
-    return out
-
-
 def test_compiled_and_pure_agree_on_fixtures_dev_and_mutants(compiled: None) -> None:
-    notes = _notes()
-    texts = [*notes, *_mutants(notes, 400, seed=19)]
+    notes = real_notes()
+    texts = [*notes, *mutants(notes, 400, seed=19), *long_edits(notes, 6, seed=19)]
     (fast_modules, fast), (pure_modules, pure) = _run(texts, False), _run(texts, True)
     assert all(fast_modules.values()) and not any(pure_modules.values())
     assert len(fast) == len(pure) == len(texts)

@@ -15,7 +15,7 @@ from notelint.context import ContextMatcher, TriggerHit
 from notelint.findings import Span
 from notelint.kb import KnowledgeBase
 from notelint.kb.models import Assertion, Concept
-from notelint.memo import Memo, sentence_size
+from notelint.memo import REUSE, Memo, sentence_size
 from notelint.note import REPARSE_FROM, Lineage, Note, Sentence
 from notelint.prefix import PrefixIndex, Scan, reach_behind
 
@@ -656,7 +656,7 @@ def match_evidence(note: Note, kb: KnowledgeBase, scan: Scan | None = None) -> E
     """Each concept's evidence; ``scan``, if given, is ``compiled(kb).scan(note.text)``."""
     matcher = compiled(kb)
     index = EvidenceIndex(note, matcher, matcher.scan(note.text) if scan is None else scan)
-    if len(note.text) >= REPARSE_FROM:
+    if len(note.text) >= REPARSE_FROM and REUSE:
         recent = matcher.recent
         index.follow(reversed(recent))
         recent[:] = [*recent[-(_RECENT - 1) :], index]

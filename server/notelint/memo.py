@@ -8,8 +8,14 @@ through: each memo keeps two generations of entries, each of bounded size.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sized
 from typing import TYPE_CHECKING, Generic, TypeVar
+
+# The reference mode: with NOTELINT_NO_REUSE set, nothing worked out from one piece of text is
+# kept for another (no memo keeps an entry, no long note is reused for its next version).
+# Results must be identical either way (tests/test_reuse.py); only speed differs.
+REUSE = not os.environ.get("NOTELINT_NO_REUSE")
 
 _K = TypeVar("_K")
 _V = TypeVar("_V")
@@ -56,6 +62,8 @@ class Memo(dict[_K, _V], Generic[_K, _V]):
 
     def put(self, key: _K, value: _V) -> _V:
         """Keep ``value`` under ``key``; the key's text counts towards the size bound."""
+        if not REUSE:  # read here, not kept on the memo: memos are pickled with the rules
+            return value
         size = self._size(key)
         if len(self) >= self._max_entries or self._chars + size > self._max_chars:
             self._old = self.copy()  # a plain dict, in C

@@ -21,7 +21,7 @@ from typing import Any, NamedTuple, TypeVar
 import regex
 
 from notelint.findings import CodeMention, Span, span_of
-from notelint.memo import Memo
+from notelint.memo import REUSE, Memo
 from notelint.textdiff import differing_middle
 
 # A Markdown heading's opening; its label is the rest of the line less a closing run of blanks
@@ -244,12 +244,15 @@ class SectionVocabulary:
         self._recent: list[Note] = []  # long notes lately parsed, newest last
 
     def kind(self, label: str) -> str | None:
-        if label not in self._seen:
-            if len(self._seen) >= 10_000:
-                self._seen.clear()
-            key = self._SPACES.sub(" ", label.strip().strip("#*:").lower()).strip()
-            self._seen[label] = self._kinds.get(self._NUMBERING.sub("", key))
-        return self._seen[label]
+        if label in self._seen:
+            return self._seen[label]
+        if len(self._seen) >= 10_000:
+            self._seen.clear()
+        key = self._SPACES.sub(" ", label.strip().strip("#*:").lower()).strip()
+        kind = self._kinds.get(self._NUMBERING.sub("", key))
+        if REUSE:
+            self._seen[label] = kind
+        return kind
 
     def forget(self) -> None:
         """Drop what was kept of the notes parsed so far."""
@@ -285,7 +288,7 @@ _RECENT = 2
 def parse_note(text: str, vocabulary: SectionVocabulary) -> Note:
     """The note's sections, sentences, placeholders and code mentions; a long note that is an
     edit of one parsed lately is parsed where it changed (see :func:`_edited`)."""
-    if len(text) < REPARSE_FROM:
+    if len(text) < REPARSE_FROM or not REUSE:
         return _parse(text, vocabulary)
     recent = vocabulary._recent
     note = _reparsed(text, recent, vocabulary) or _parse(text, vocabulary)

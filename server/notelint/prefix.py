@@ -30,7 +30,7 @@ from typing import Any
 
 import regex
 
-from notelint.memo import Memo
+from notelint.memo import REUSE, Memo
 from notelint.textdiff import differing_middle
 
 # The stdlib parser is private and has no type stubs; only its documented-by-use shape is used.
@@ -491,7 +491,7 @@ class PrefixIndex:
         repeat their template lines and an edited document repeats all but the lines typed.
         """
         folded = _fold(text)
-        if len(folded) >= _SPLICE_FROM:
+        if len(folded) >= _SPLICE_FROM and REUSE:
             scan = self._splice(text, folded) or self._scan_lines(text, folded)
             self._recent = [*self._recent[-(_RECENT - 1) :], scan]
             return scan
@@ -655,7 +655,8 @@ class PrefixIndex:
         entry = (tuple(sorted(certain)), tuple(others), tuple(lit.text for lit in others))
         if entry == _NOTHING:
             entry = _NOTHING  # one shared object: most words start no literal
-        self._cache[word] = entry
+        if REUSE:
+            self._cache[word] = entry
         return entry
 
 

@@ -1,0 +1,79 @@
+"""Reuse sits beside the analysis, not inside its meaning.
+
+``NOTELINT_NO_REUSE=1`` is the reference mode: no memo keeps anything and no long note is
+reused for its next version. Each mode runs in its own process (the switch is read at import);
+both analyse the same notes in the same order and must give identical reports. Analyses that
+run at once in several threads (the language server analyses in two) share the memos and must
+give what one thread gives.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import random
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
+from corpus_notes import long_edits, mutants, real_notes
+from notelint import analyze
+from notelint.analysis import remembered
+from notelint.kb import KnowledgeBase
+
+_CHILD = """
+import hashlib, json, sys
+from notelint import analyze, load_knowledge_base
+from notelint.analysis import remembered
+kb = load_knowledge_base()
+texts = json.load(sys.stdin)
+digests = [hashlib.sha256(repr(analyze(t, kb)).encode()).hexdigest() for t in texts]
+json.dump({"digests": digests, "remembered": remembered(kb)}, sys.stdout)
+"""
+
+
+def _run(texts: list[str], reuse: bool) -> tuple[list[str], int]:
+    """A digest of each note's Report, and how many pieces of text the memos then hold."""
+    env = {k: v for k, v in os.environ.items() if k != "NOTELINT_NO_REUSE"}
+    if not reuse:
+        env["NOTELINT_NO_REUSE"] = "1"
+    done = subprocess.run(
+        [sys.executable, "-c", _CHILD],
+        input=json.dumps(texts),
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+    result = json.loads(done.stdout)
+    return result["digests"], result["remembered"]
+
+
+def _digest(text: str, kb: KnowledgeBase) -> str:
+    return hashlib.sha256(repr(analyze(text, kb)).encode()).hexdigest()
+
+
+def test_reference_mode_keeps_nothing_and_gives_identical_reports() -> None:
+    notes = real_notes()
+    # Notes twice over, so that the second time every memo answers; long notes edited in turn.
+    texts = [*notes, *mutants(notes, 300, seed=5), *notes, *long_edits(notes, 8, seed=5)]
+    reused, kept = _run(texts, reuse=True)
+    fresh, kept_fresh = _run(texts, reuse=False)
+    assert kept > 0 and kept_fresh == 0
+    assert len(reused) == len(fresh) == len(texts)
+    differing = [i for i, (a, b) in enumerate(zip(reused, fresh, strict=True)) if a != b]
+    assert not differing, f"reuse changes the reports of notes {differing[:10]}"
+
+
+def test_concurrent_analyses_give_what_one_thread_gives(kb: KnowledgeBase) -> None:
+    notes = real_notes()
+    texts = [*notes, *mutants(notes, 200, seed=11), *long_edits(notes, 4, seed=11)]
+    expected = [_digest(t, kb) for t in texts]
+    order = list(range(len(texts))) * 2
+    random.Random(11).shuffle(order)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        got = list(pool.map(lambda i: (i, _digest(texts[i], kb)), order))
+    assert remembered(kb) > 0  # the threads did share the memos
+    wrong = sorted({i for i, digest in got if digest != expected[i]})
+    assert not wrong, f"concurrent analysis changed the reports of notes {wrong[:10]}"
