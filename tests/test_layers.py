@@ -160,3 +160,18 @@ def test_the_graph_is_read() -> None:
     graph = _graph()
     assert "notelint.decide" in graph["notelint.analysis"]
     assert "notelint.present.json_format" in graph["notelint.batch"]
+
+
+def test_matching_reads_scans_through_the_candidates_interface() -> None:
+    """Evidence search and assertion context depend on ``candidates.Candidates``, not on the
+    prefix index's Scan: the scan may be replaced by any implementation of the interface
+    (``match.py`` still builds the default index from the rules)."""
+    for name, allowed in (("context", set()), ("match", {"PrefixIndex", "reach_behind"})):
+        tree = ast.parse((PACKAGE / f"{name}.py").read_text(encoding="utf-8"))
+        taken = {
+            alias.name
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and node.module == "notelint.prefix"
+            for alias in node.names
+        }
+        assert taken <= allowed, f"{name}.py takes {sorted(taken - allowed)} from prefix.py"

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import regex
 
+from notelint.candidates import Candidates
 from notelint.kb.models import Assertion, Trigger
-from notelint.prefix import Scan
 
 _WORD = regex.compile(r"\w+")
 # A full stop inside a sentence span ("no hematoma. Images saved", on one labelled line) ends
@@ -51,7 +51,7 @@ class ContextMatcher:
                 regex.compile(rf"(?<!\w)(?:{alternation})(?!\w)", regex.IGNORECASE)
             )
 
-    def hits(self, scan: Scan, first: int, start: int, end: int) -> list[TriggerHit]:
+    def hits(self, scan: Candidates, first: int, start: int, end: int) -> list[TriggerHit]:
         """Trigger occurrences within text[start:end], pseudo-triggers already masking others.
 
         ``scan`` covers the note, with :attr:`patterns` from number ``first`` on.

@@ -11,13 +11,14 @@ from typing import NamedTuple
 
 import regex
 
+from notelint.candidates import Candidates
 from notelint.context import ContextMatcher, TriggerHit
 from notelint.findings import Span
 from notelint.kb import KnowledgeBase
 from notelint.kb.models import Assertion, Concept
 from notelint.memo import REUSE, Memo, sentence_size
 from notelint.note import REPARSE_FROM, Lineage, Note, Sentence
-from notelint.prefix import PrefixIndex, Scan, reach_behind
+from notelint.prefix import PrefixIndex, reach_behind
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +40,7 @@ class EvidenceIndex:
     searched lately (see :meth:`follow`) is searched only where the two differ.
     """
 
-    def __init__(self, note: Note, matcher: CompiledMatcher, scan: Scan) -> None:
+    def __init__(self, note: Note, matcher: CompiledMatcher, scan: Candidates) -> None:
         self._note = note
         self._matcher = matcher
         self._scan = scan
@@ -308,7 +309,7 @@ class EvidenceIndex:
         # A search that stops inside a word may match where the index has no start, but no
         # sentence ends inside a word (tests/test_prefix.py checks the parser keeps to that).
         ends = self._scan.cut_ends(number)
-        if ends:  # a match may stop where a sentence ends: see Scan
+        if ends:  # a match may stop where a sentence ends: see Candidates.cut_ends
             extra = {i for i in range(lo, hi) if self._sentences[i].span.end in ends}
             positions = {bisect.bisect_right(sentence_starts, at) - 1 for at in starts}
             yield from sorted(p for p in positions | extra if p >= lo)
@@ -598,7 +599,7 @@ class CompiledMatcher:
             self._same[id(concepts)] = (concepts, group)
         return group
 
-    def scan(self, text: str) -> Scan:
+    def scan(self, text: str) -> Candidates:
         return self.index.scan(text)
 
     def forget(self) -> None:
@@ -652,7 +653,7 @@ def compiled(kb: KnowledgeBase) -> CompiledMatcher:
     return matcher
 
 
-def match_evidence(note: Note, kb: KnowledgeBase, scan: Scan | None = None) -> EvidenceIndex:
+def match_evidence(note: Note, kb: KnowledgeBase, scan: Candidates | None = None) -> EvidenceIndex:
     """Each concept's evidence; ``scan``, if given, is ``compiled(kb).scan(note.text)``."""
     matcher = compiled(kb)
     index = EvidenceIndex(note, matcher, matcher.scan(note.text) if scan is None else scan)
@@ -688,7 +689,7 @@ def _sides_pattern(kb: KnowledgeBase) -> regex.Pattern[str] | None:
     )
 
 
-def find_sides(note: Note, kb: KnowledgeBase, scan: Scan | None = None) -> list[SideMention]:
+def find_sides(note: Note, kb: KnowledgeBase, scan: Candidates | None = None) -> list[SideMention]:
     """Sided mentions of paired anatomy ("left knee", "knee on the right"), in reading order."""
     matcher = compiled(kb)
     if matcher.sides is None:
