@@ -3,8 +3,13 @@ notes made of their lines, and long notes edited line by line (the reuse paths o
 
 from __future__ import annotations
 
+import json
+import os
 import random
+import subprocess
+import sys
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 DEV = ROOT.parent / "shared" / "corpus" / "dev"
@@ -50,3 +55,35 @@ def long_edits(notes: list[str], versions: int, seed: int) -> list[str]:
             current[at] = current[at][: rng.randint(0, len(current[at]))] + " no images were saved"
         out.append("\n".join(current))
     return out
+
+
+_CHILD = """
+import hashlib, json, sys
+from notelint import analyze, load_knowledge_base
+from notelint._compiled import running_compiled
+from notelint.analysis import remembered
+kb = load_knowledge_base()
+texts = json.load(sys.stdin)
+digests = [hashlib.sha256(repr(analyze(t, kb)).encode()).hexdigest() for t in texts]
+json.dump({"digests": digests, "compiled": running_compiled(), "remembered": remembered(kb)},
+          sys.stdout)
+"""
+
+
+def analyse_in_child(texts: list[str], switch: str, on: bool) -> dict[str, Any]:
+    """Analyse ``texts`` in order in a fresh process with the environment switch ``switch`` set
+    (``on``) or unset: a digest of each Report, which modules ran compiled, and how many pieces
+    of text the memos hold at the end. (Switches are read at import: one process per mode.)"""
+    env = {k: v for k, v in os.environ.items() if k != switch}
+    if on:
+        env[switch] = "1"
+    done = subprocess.run(
+        [sys.executable, "-c", _CHILD],
+        input=json.dumps(texts),
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result

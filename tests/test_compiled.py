@@ -7,44 +7,20 @@ Each mode runs in its own process (a module is imported once per process): the r
 from __future__ import annotations
 
 import hashlib
-import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from corpus_notes import long_edits, mutants, real_notes
+from corpus_notes import analyse_in_child, long_edits, mutants, real_notes
 from notelint import _compiled
-
-_CHILD = """
-import hashlib, json, sys
-from notelint import analyze, load_knowledge_base
-from notelint._compiled import running_compiled
-kb = load_knowledge_base()
-texts = json.load(sys.stdin)
-digests = [hashlib.sha256(repr(analyze(t, kb)).encode()).hexdigest() for t in texts]
-json.dump({"compiled": running_compiled(), "digests": digests}, sys.stdout)
-"""
 
 
 def _run(texts: list[str], pure: bool) -> tuple[dict[str, bool], list[str]]:
     """Which modules ran compiled, and a digest of each note's Report."""
-    env = {k: v for k, v in os.environ.items() if k != "NOTELINT_PURE"}
-    if pure:
-        env["NOTELINT_PURE"] = "1"
-    done = subprocess.run(
-        [sys.executable, "-c", _CHILD],
-        input=json.dumps(texts),
-        capture_output=True,
-        text=True,
-        env=env,
-        check=True,
-    )
-    result = json.loads(done.stdout)
+    result = analyse_in_child(texts, "NOTELINT_PURE", pure)
     return result["compiled"], result["digests"]
 
 

@@ -10,43 +10,18 @@ give what one thread gives.
 from __future__ import annotations
 
 import hashlib
-import json
-import os
 import random
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 
-from corpus_notes import long_edits, mutants, real_notes
+from corpus_notes import analyse_in_child, long_edits, mutants, real_notes
 from notelint import analyze
 from notelint.analysis import remembered
 from notelint.kb import KnowledgeBase
 
-_CHILD = """
-import hashlib, json, sys
-from notelint import analyze, load_knowledge_base
-from notelint.analysis import remembered
-kb = load_knowledge_base()
-texts = json.load(sys.stdin)
-digests = [hashlib.sha256(repr(analyze(t, kb)).encode()).hexdigest() for t in texts]
-json.dump({"digests": digests, "remembered": remembered(kb)}, sys.stdout)
-"""
-
 
 def _run(texts: list[str], reuse: bool) -> tuple[list[str], int]:
     """A digest of each note's Report, and how many pieces of text the memos then hold."""
-    env = {k: v for k, v in os.environ.items() if k != "NOTELINT_NO_REUSE"}
-    if not reuse:
-        env["NOTELINT_NO_REUSE"] = "1"
-    done = subprocess.run(
-        [sys.executable, "-c", _CHILD],
-        input=json.dumps(texts),
-        capture_output=True,
-        text=True,
-        env=env,
-        check=True,
-    )
-    result = json.loads(done.stdout)
+    result = analyse_in_child(texts, "NOTELINT_NO_REUSE", not reuse)
     return result["digests"], result["remembered"]
 
 
