@@ -53,3 +53,17 @@ def test_concurrent_analyses_give_what_one_thread_gives(kb: KnowledgeBase) -> No
     assert engine.remembered() > 0  # the threads did share the memos
     wrong = sorted({i for i, digest in got if digest != expected[i]})
     assert not wrong, f"concurrent analysis changed the reports of notes {wrong[:10]}"
+
+
+def test_memos_belong_to_engines_never_to_the_rules(kb: KnowledgeBase) -> None:
+    from notelint.analysis import remembered
+
+    notes = real_notes()[:20]
+    engine = Engine(kb)
+    for text in notes:
+        analyze(text, kb)  # a fresh engine each time: nothing is kept anywhere
+        analyze(text, kb, None, engine)
+    assert remembered(kb) == 0  # what is compiled from the rules holds no note text
+    assert engine.remembered() > 0
+    engine.forget()
+    assert engine.remembered() == 0
