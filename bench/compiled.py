@@ -22,22 +22,24 @@ from pathlib import Path
 
 _CHILD = """
 import hashlib, json, statistics, sys, time
-from notelint.analysis import analyze, collect_garbage_rarely, forget
+from notelint.analysis import analyze, collect_garbage_rarely
+from notelint.engine import Engine
 from notelint.kb import load_knowledge_base
 from notelint._compiled import running_compiled
 paths, warmup, passes = json.loads(sys.stdin.read())
 collect_garbage_rarely()
 kb = load_knowledge_base()
+engine = Engine(kb)
 texts = [open(p, encoding="utf-8", errors="replace").read() for p in paths]
 digest = hashlib.sha256()
 for text in texts:
-    digest.update(repr(analyze(text, kb)).encode())
+    digest.update(repr(analyze(text, kb, None, engine)).encode())
 seconds = []
 for _ in range(passes):
-    forget(kb)
+    engine.forget()
     started = time.perf_counter()
     for text in texts[warmup:]:
-        analyze(text, kb)
+        analyze(text, kb, None, engine)
     seconds.append(time.perf_counter() - started)
 compiled = running_compiled()
 json.dump({"seconds": statistics.median(seconds), "digest": digest.hexdigest(),

@@ -36,11 +36,13 @@ def child(workload: str, rounds: int, corpus: str) -> None:
     """Set up, then do ``rounds`` units of ``workload`` (run under valgrind)."""
     sys.path.insert(0, str(HERE))
     from notelint.analysis import analyze, collect_garbage_rarely
+    from notelint.engine import Engine
     from notelint.inputs import read_note
     from notelint.kb import load_knowledge_base
 
     collect_garbage_rarely()
     kb = load_knowledge_base()
+    engine = Engine(kb)  # a steady batch worker's, or an editor server's: notes teach the next
     if workload == "long":
         from lsp_bench import note_of
 
@@ -48,13 +50,13 @@ def child(workload: str, rounds: int, corpus: str) -> None:
         line = text.index("\n") + 1
         for typed in range(2 + rounds):  # two to warm the memos up
             text = text[:line] + "ab"[typed % 2] + text[line:]
-            analyze(text, kb)
+            analyze(text, kb, None, engine)
         return
     paths = sorted(Path(corpus).glob("*.txt"))[: WARM_NOTES + rounds]
     texts = [read_note(p).text for p in paths]
     for text in texts:
         if text is not None:
-            analyze(text, kb)
+            analyze(text, kb, None, engine)
 
 
 def child_environment() -> dict[str, str]:

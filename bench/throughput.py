@@ -125,14 +125,24 @@ _WORKER: dict[str, Any] = {}
 
 
 def _load_notelint(profile: str) -> tuple[Any, Any, Any, Any]:
+    """``analyze`` bound to one engine (what notes teach the next ones, as in a batch worker,
+    whose ``forget`` starts afresh), ``read_note``, the knowledge base and the settings."""
     from notelint.analysis import analyze, collect_garbage_rarely
 
     collect_garbage_rarely()  # as `notelint check` does (for the rest of the process, too)
+    from notelint.engine import Engine
     from notelint.inputs import read_note
     from notelint.kb import load_knowledge_base
     from notelint.settings import Settings
 
-    return analyze, read_note, load_knowledge_base(), Settings(profile=profile)
+    kb = load_knowledge_base()
+    engine = Engine(kb)
+
+    def analyse(text: str, kb: Any, settings: Any) -> Any:
+        return analyze(text, kb, settings, engine)
+
+    analyse.forget = engine.forget  # type: ignore[attr-defined]
+    return analyse, read_note, kb, Settings(profile=profile)
 
 
 def _lint(paths: Sequence[str], analyze: Any, read_note: Any, kb: Any, settings: Any) -> int:
@@ -149,15 +159,13 @@ def run_notelint_one_core(
 ) -> tuple[Row, dict[str, float]]:
     """The median of ``passes`` runs, each from a fresh start (nothing remembered of the notes
     of the run before); memory is read during the first."""
-    from notelint.analysis import forget
-
     analyze, read_note, kb, settings = _load_notelint(profile)
     _lint(paths[:1], analyze, read_note, kb, settings)  # compile the knowledge base's patterns
     marks = {max(1, round(len(paths) * f)): f"{int(f * 100)}%" for f in (0.1, 0.5, 1.0)}
     rss = {"before": rss_mb()}
     times, findings = [], 0
     for number in range(passes):
-        forget(kb)
+        analyze.forget()
         findings = 0
         start = time.perf_counter()
         for i, path in enumerate(paths, start=1):
@@ -175,18 +183,16 @@ def run_notelint_one_core(
 def run_notelint_nothing_reused(paths: Sequence[str], profile: str) -> Row:
     """One core, forgetting before every note what earlier notes taught (lines, sentences,
     words): the cost of a note that shares nothing with any other."""
-    from notelint.analysis import forget
-
     analyze, read_note, kb, settings = _load_notelint(profile)
     findings, seconds = 0, 0.0
     for path in paths:
-        forget(kb)
+        analyze.forget()
         start = time.perf_counter()
         note = read_note(path)
         if note.text is not None:
             findings += len(analyze(note.text, kb, settings).findings)
         seconds += time.perf_counter() - start
-    forget(kb)
+    analyze.forget()
     return Row(
         "notelint, 1 core, nothing reused", len(paths), seconds, detail=f"{findings} findings"
     )

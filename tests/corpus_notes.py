@@ -61,11 +61,12 @@ _CHILD = """
 import hashlib, json, sys
 from notelint import analyze, load_knowledge_base
 from notelint._compiled import running_compiled
-from notelint.analysis import remembered
+from notelint.engine import Engine
 kb = load_knowledge_base()
+engine = Engine(kb)
 texts = json.load(sys.stdin)
-digests = [hashlib.sha256(repr(analyze(t, kb)).encode()).hexdigest() for t in texts]
-json.dump({"digests": digests, "compiled": running_compiled(), "remembered": remembered(kb)},
+digests = [hashlib.sha256(repr(analyze(t, kb, None, engine)).encode()).hexdigest() for t in texts]
+json.dump({"digests": digests, "compiled": running_compiled(), "remembered": engine.remembered()},
           sys.stdout)
 """
 

@@ -10,11 +10,11 @@ from pathlib import Path
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from notelint.analysis import _vocabulary
 from notelint.decide import decide
+from notelint.engine import Engine
 from notelint.kb import KnowledgeBase, load_knowledge_base
 from notelint.match import EvidenceIndex, compiled, find_sides, match_evidence
-from notelint.note import REPARSE_FROM, Note, _parse, parse_note
+from notelint.note import REPARSE_FROM, Note, _parse, parse_note, section_vocabulary
 from notelint.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -61,8 +61,8 @@ def _long_note() -> str:
 
 def _fresh(text: str, kb: KnowledgeBase) -> EvidenceIndex:
     """An evidence index that reuses nothing from earlier versions."""
-    matcher = compiled(kb)
-    return EvidenceIndex(_parse(text, _vocabulary(kb)), matcher, matcher.scan(text))
+    matcher = compiled(kb).fresh()
+    return EvidenceIndex(_parse(text, section_vocabulary(kb).fresh()), matcher, matcher.scan(text))
 
 
 def _parts(note: Note) -> tuple[object, ...]:
@@ -107,7 +107,7 @@ def _variant(text: str, variant: str) -> str:
 def test_a_long_note_reparsed_after_edits_equals_a_fresh_parse(
     edits: list[tuple[float, bool, int, str]], variant: str
 ) -> None:
-    vocabulary = _vocabulary(_kb())
+    vocabulary = section_vocabulary(_kb()).fresh()
     text = _variant(_long_note(), variant)
     parse_note(text, vocabulary)
     for where, to_line_start, removed, inserted in edits:
@@ -127,15 +127,16 @@ def test_evidence_reused_across_edits_equals_a_fresh_search(
     edits: list[tuple[float, bool, int, str]], asked_before: float, variant: str
 ) -> None:
     kb = _kb()
+    engine = Engine(kb)  # keeps the earlier versions, as an editor's server does
     concepts = sorted(kb.concepts)
     text = _variant(_long_note(), variant)
-    earlier = match_evidence(parse_note(text, _vocabulary(kb)), kb)
+    earlier = match_evidence(parse_note(text, engine.sections), kb, None, engine.matcher)
     for concept in concepts[: int(asked_before * len(concepts))]:
         earlier.first_of(concept)  # the earlier version was asked some of its questions
     for where, to_line_start, removed, inserted in edits:
         at = _at(text, where, to_line_start)
         text = text[:at] + inserted + text[at + removed :]
-        index = match_evidence(parse_note(text, _vocabulary(kb)), kb)
+        index = match_evidence(parse_note(text, engine.sections), kb, None, engine.matcher)
         fresh = _fresh(text, kb)
         for concept in concepts:
             assert index.first_of(concept) == fresh.first_of(concept), concept
@@ -147,14 +148,21 @@ def test_reports_after_edits_equal_those_of_a_fresh_analysis(
     edits: list[tuple[float, bool, int, str]],
 ) -> None:
     kb, settings_ = _kb(), Settings()
+    engine = Engine(kb)
     text = _long_note()
-    match_evidence(parse_note(text, _vocabulary(kb)), kb)
+    match_evidence(parse_note(text, engine.sections), kb, None, engine.matcher)
     for where, to_line_start, removed, inserted in edits:
         at = _at(text, where, to_line_start)
         text = text[:at] + inserted + text[at + removed :]
-        note = parse_note(text, _vocabulary(kb))
-        reused = decide(note, match_evidence(note, kb), find_sides(note, kb), kb, settings_)
-        fresh_note = parse_note(text, _vocabulary(kb))
+        note = parse_note(text, engine.sections)
+        reused = decide(
+            note,
+            match_evidence(note, kb, None, engine.matcher),
+            find_sides(note, kb),
+            kb,
+            settings_,
+        )
+        fresh_note = parse_note(text, section_vocabulary(kb).fresh())
         fresh = decide(fresh_note, _fresh(text, kb), find_sides(fresh_note, kb), kb, settings_)
         assert reused == fresh
 
@@ -163,12 +171,13 @@ def test_an_edit_is_searched_only_where_it_changed() -> None:
     """The reuse is real: after a one-character edit at the top, the new index lines up
     with the old one and leaves most sentences out of its searches."""
     kb = _kb()
+    engine = Engine(kb)  # keeps the earlier versions, as an editor's server does
     text = _long_note()
-    earlier = match_evidence(parse_note(text, _vocabulary(kb)), kb)
+    earlier = match_evidence(parse_note(text, engine.sections), kb, None, engine.matcher)
     for concept in kb.concepts:
         earlier.first_of(concept)
     edited = text[:1] + "x" + text[1:]
-    index = match_evidence(parse_note(edited, _vocabulary(kb)), kb)
+    index = match_evidence(parse_note(edited, engine.sections), kb, None, engine.matcher)
     edit = index._edit
     assert edit is not None and edit.earlier is earlier._first and edit.shift == 1
     assert edit.after < len(index._note.headed) // 10  # the rest is the earlier's, moved
@@ -177,5 +186,6 @@ def test_an_edit_is_searched_only_where_it_changed() -> None:
 
 def test_short_notes_reuse_nothing() -> None:
     kb = _kb()
-    note = parse_note("PROCEDURE: ultrasound-guided biopsy.", _vocabulary(kb))
-    assert match_evidence(note, kb)._edit is None
+    engine = Engine(kb)  # keeps the earlier versions, as an editor's server does
+    note = parse_note("PROCEDURE: ultrasound-guided biopsy.", engine.sections)
+    assert match_evidence(note, kb, None, engine.matcher)._edit is None

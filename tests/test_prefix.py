@@ -32,7 +32,7 @@ def _kb() -> KnowledgeBase:
 
 @functools.cache
 def _matcher() -> CompiledMatcher:
-    return compiled(_kb())
+    return compiled(_kb()).fresh()  # memos of its own: the rules' compiled state keeps none
 
 
 @functools.cache
@@ -122,8 +122,8 @@ def _first_counted_by_brute_force(text: str, concept: str) -> tuple[int, int] | 
     """Each sentence searched with the bare pattern, no index, no laziness."""
     kb = _kb()
     matcher = _matcher()
-    note = parse_note(text, _vocabulary())
-    evidence = match_evidence(note, kb)
+    note = parse_note(text, _vocabulary())  # type: ignore[arg-type]
+    evidence = match_evidence(note, kb, None, matcher)
     number = matcher.numbers[concept]
     item = matcher.concepts[number]
     sentences = evidence._sentences
@@ -152,9 +152,9 @@ def _first_counted_by_brute_force(text: str, concept: str) -> tuple[int, int] | 
 
 @functools.cache
 def _vocabulary() -> object:
-    from notelint.analysis import _vocabulary as vocabulary
+    from notelint.note import section_vocabulary
 
-    return vocabulary(_kb())
+    return section_vocabulary(_kb()).fresh()
 
 
 def test_lazy_evidence_equals_a_brute_force_search() -> None:
@@ -164,7 +164,7 @@ def test_lazy_evidence_equals_a_brute_force_search() -> None:
     for path in notes:
         text = path.read_text(encoding="utf-8")
         note = parse_note(text, _vocabulary())  # type: ignore[arg-type]
-        evidence = match_evidence(note, _kb())
+        evidence = match_evidence(note, _kb(), None, _matcher())
         for concept in rng.sample(concepts, 25):
             found = evidence.first_of(concept)
             got = (found.span.start, found.span.end) if found else None
@@ -188,6 +188,7 @@ def test_reach_behind(pattern: str, reach: int | None) -> None:
 def test_sentences_remembered_from_other_notes_give_the_same_findings() -> None:
     """The same sentence after different words: a lookbehind sees past the sentence start."""
     from notelint.analysis import analyze
+    from notelint.engine import Engine
     from notelint.kb.loader import _load_cached
 
     notes = sorted((ROOT / "fixtures" / "notes").glob("*.txt"))
@@ -195,14 +196,15 @@ def test_sentences_remembered_from_other_notes_give_the_same_findings() -> None:
     sentence = "MCP joint injection under ultrasound guidance, images saved."
     texts += [f"Digit: {word}\n{sentence}\nCPT: 20600, 76942" for word in ("index", "trigger")]
     warm = _kb()
-    for text in texts:  # fill the memo
-        analyze(text, warm)
+    engine = Engine(warm)
+    for text in texts:  # fill the memos
+        analyze(text, warm, None, engine)
     _load_cached.cache_clear()
     try:
         for text in texts:
             fresh = load_knowledge_base()
             assert fresh is not warm
-            assert analyze(text, warm) == analyze(text, fresh)
+            assert analyze(text, warm, None, engine) == analyze(text, fresh)
             _load_cached.cache_clear()
     finally:
         _load_cached.cache_clear()
@@ -212,7 +214,8 @@ def test_sentences_remembered_after_other_lines_give_the_same_reports() -> None:
     """Near patterns and triggers are kept under a key with one character of what precedes a
     sentence, and first mentions under the sentence's context too: the same procedure lines
     after other lines, in other sections and beside blanks, report as a fresh analysis does."""
-    from notelint.analysis import analyze, forget
+    from notelint.analysis import analyze
+    from notelint.engine import Engine
 
     folders = ("coding-realistic", "coding")
     notes = [p for f in folders for p in sorted((ROOT / "fixtures" / f).glob("*.txt"))[:40]]
@@ -223,11 +226,9 @@ def test_sentences_remembered_after_other_lines_give_the_same_reports() -> None:
         for heading in ("PROCEDURE:", "HISTORY:", "Plan:", "No injection was done.", "[site]")
     ]
     kb = _kb()
-    warm = [analyze(text, kb) for text in texts + texts[::-1]][len(texts) :][::-1]
-    fresh = []
-    for text in texts:
-        forget(kb)
-        fresh.append(analyze(text, kb))
+    engine = Engine(kb)  # one engine: each note meets what the others taught it
+    warm = [analyze(text, kb, None, engine) for text in texts + texts[::-1]][len(texts) :][::-1]
+    fresh = [analyze(text, kb) for text in texts]  # a fresh engine each: nothing kept
     assert warm == fresh
 
 
@@ -244,14 +245,15 @@ def test_a_remembered_first_mention_keeps_to_its_sentence_context(
     first: str, then: str, counts: bool
 ) -> None:
     """The same sentence, remembered under one heading, is judged afresh under another."""
-    from notelint.analysis import _vocabulary
+    from notelint.engine import Engine
 
     kb = _kb()
+    engine = Engine(kb)  # the second note meets what the first taught the memos
     sentence = "Right knee injection under fluoroscopy."
     for heading in (first, then):
         text = f"{heading} {sentence}\nImages saved.\n"
-        note = parse_note(text, _vocabulary(kb))
-        index = match_evidence(note, kb)
+        note = parse_note(text, engine.sections)
+        index = match_evidence(note, kb, None, engine.matcher)
         at = next(
             i
             for i, s in enumerate(note.headed)
@@ -307,7 +309,7 @@ def test_no_sentence_ends_inside_a_word(text: str) -> None:
     prefix index could miss a match (see Scan.in_word)."""
     note = parse_note(text, _vocabulary())  # type: ignore[arg-type]
     scan = _matcher().scan(text)
-    for sentence in match_evidence(note, _kb())._sentences:
+    for sentence in match_evidence(note, _kb(), None, _matcher())._sentences:
         assert not scan.in_word(sentence.span.end), (text, sentence)
 
 

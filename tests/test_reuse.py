@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from corpus_notes import analyse_in_child, long_edits, mutants, real_notes
 from notelint import analyze
-from notelint.analysis import remembered
+from notelint.engine import Engine
 from notelint.kb import KnowledgeBase
 
 
@@ -25,8 +25,8 @@ def _run(texts: list[str], reuse: bool) -> tuple[list[str], int]:
     return result["digests"], result["remembered"]
 
 
-def _digest(text: str, kb: KnowledgeBase) -> str:
-    return hashlib.sha256(repr(analyze(text, kb)).encode()).hexdigest()
+def _digest(text: str, kb: KnowledgeBase, engine: Engine | None = None) -> str:
+    return hashlib.sha256(repr(analyze(text, kb, None, engine)).encode()).hexdigest()
 
 
 def test_reference_mode_keeps_nothing_and_gives_identical_reports() -> None:
@@ -44,11 +44,26 @@ def test_reference_mode_keeps_nothing_and_gives_identical_reports() -> None:
 def test_concurrent_analyses_give_what_one_thread_gives(kb: KnowledgeBase) -> None:
     notes = real_notes()
     texts = [*notes, *mutants(notes, 200, seed=11), *long_edits(notes, 4, seed=11)]
-    expected = [_digest(t, kb) for t in texts]
+    expected = [_digest(t, kb) for t in texts]  # each with a fresh engine: nothing kept
     order = list(range(len(texts))) * 2
     random.Random(11).shuffle(order)
+    engine = Engine(kb)  # one engine, shared by four threads, as the server's two share one
     with ThreadPoolExecutor(max_workers=4) as pool:
-        got = list(pool.map(lambda i: (i, _digest(texts[i], kb)), order))
-    assert remembered(kb) > 0  # the threads did share the memos
+        got = list(pool.map(lambda i: (i, _digest(texts[i], kb, engine)), order))
+    assert engine.remembered() > 0  # the threads did share the memos
     wrong = sorted({i for i, digest in got if digest != expected[i]})
     assert not wrong, f"concurrent analysis changed the reports of notes {wrong[:10]}"
+
+
+def test_memos_belong_to_engines_never_to_the_rules(kb: KnowledgeBase) -> None:
+    from notelint.analysis import remembered
+
+    notes = real_notes()[:20]
+    engine = Engine(kb)
+    for text in notes:
+        analyze(text, kb)  # a fresh engine each time: nothing is kept anywhere
+        analyze(text, kb, None, engine)
+    assert remembered(kb) == 0  # what is compiled from the rules holds no note text
+    assert engine.remembered() > 0
+    engine.forget()
+    assert engine.remembered() == 0

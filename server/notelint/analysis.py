@@ -7,29 +7,25 @@ from collections.abc import Iterable
 from typing import Protocol, runtime_checkable
 
 from notelint.decide import decide, make_finding
+from notelint.engine import Engine
 from notelint.findings import Finding, InputIssue, Report, Span
 from notelint.kb import KnowledgeBase
-from notelint.match import compiled, find_sides, match_evidence
-from notelint.note import SectionVocabulary, parse_note
+from notelint.match import find_sides, match_evidence
+from notelint.note import parse_note, section_vocabulary
 from notelint.settings import Settings
 
 
-def _vocabulary(kb: KnowledgeBase) -> SectionVocabulary:
-    cached = kb.cache.get("sections")
-    if isinstance(cached, SectionVocabulary):
-        return cached
-    vocabulary = SectionVocabulary(kb.sections)
-    kb.cache["sections"] = vocabulary
-    return vocabulary
-
-
-def analyze(text: str, kb: KnowledgeBase, settings: Settings | None = None) -> Report:
-    """Analyse one note. Pure: no files, no globals beyond the knowledge base's compiled cache."""
-    note = parse_note(text, _vocabulary(kb))
-    scan = compiled(kb).scan(text)  # where each pattern can match: shared by both steps
-    evidence = match_evidence(note, kb, scan)
+def analyze(
+    text: str, kb: KnowledgeBase, settings: Settings | None = None, engine: Engine | None = None
+) -> Report:
+    """Analyse one note. Pure: text in, a Report out. ``engine`` holds what is kept from note
+    to note (see ``engine.py``); without one, nothing is kept."""
+    engine = engine or Engine(kb)
+    note = parse_note(text, engine.sections)
+    scan = engine.matcher.scan(text)  # where each pattern can match: shared by both steps
+    evidence = match_evidence(note, kb, scan, engine.matcher)
     sides = find_sides(note, kb, scan)
-    return decide(note, evidence, sides, kb, settings or Settings())
+    return decide(note, evidence, sides, kb, settings or Settings(), engine.recognition)
 
 
 # Input rules whose note is not analysed: its text is too large or not text at all.
@@ -41,6 +37,7 @@ def analyze_input(
     issues: Iterable[InputIssue],
     kb: KnowledgeBase,
     settings: Settings | None = None,
+    engine: Engine | None = None,
 ) -> Report:
     """A note as a front end read it: the input findings (NL901–NL904) first, then the
     analysis of its text, unless there is no text or an input rule says to skip it.
@@ -50,7 +47,7 @@ def analyze_input(
     if text is None or any(rule in _SKIPPED for rule, _ in issues):
         report = Report(text=text or "")
     else:
-        report = analyze(text, kb, settings)
+        report = analyze(text, kb, settings, engine)
     report.findings[:0] = input_findings(issues, kb, settings)
     return report
 
@@ -63,21 +60,15 @@ def input_findings(
     return [finding for finding in made if finding]
 
 
-def sentence_spans(text: str, kb: KnowledgeBase) -> list[Span]:
+def sentence_spans(text: str, kb: KnowledgeBase, engine: Engine | None = None) -> list[Span]:
     """Where each sentence of ``text`` is (headings read as sentences included), in order."""
-    return [sentence.span for sentence in parse_note(text, _vocabulary(kb)).headed]
-
-
-def forget(kb: KnowledgeBase) -> None:
-    """Drop what was remembered of the notes analysed with ``kb`` (their lines, sentences and
-    words, kept because notes repeat them); what was compiled from the rules stays."""
-    for item in kb.cache.values():
-        if isinstance(item, _Forgetful):
-            item.forget()
+    vocabulary = engine.sections if engine else section_vocabulary(kb).fresh()
+    return [sentence.span for sentence in parse_note(text, vocabulary).headed]
 
 
 def remembered(kb: KnowledgeBase) -> int:
-    """How many pieces of note text the memos of ``kb`` hold (0 after :func:`forget`)."""
+    """How many pieces of note text what was compiled from ``kb`` holds: none, since every
+    memo belongs to an engine (the knowledge-base cache checks it before writing)."""
     return sum(item.remembered() for item in kb.cache.values() if isinstance(item, _Forgetful))
 
 

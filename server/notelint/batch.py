@@ -28,6 +28,7 @@ from typing import TextIO
 from notelint import autofix, fhir
 from notelint.analysis import collect_garbage_rarely, sentence_spans
 from notelint.config import Config
+from notelint.engine import Engine, Engines
 from notelint.findings import Report, Severity
 from notelint.inputs import (
     DEFAULT_MAX_BYTES,
@@ -47,7 +48,7 @@ from notelint.present.results import FileResult
 from notelint.safety import describe_failure, printable
 
 INPUT_SUFFIXES = NOTE_SUFFIXES | fhir.NDJSON_SUFFIXES
-Analyse = Callable[[NoteInput, KnowledgeBase, Config], Report]
+Analyse = Callable[[NoteInput, Engine, Config], Report]  # the engine knows its knowledge base
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,11 +134,14 @@ class Worker:
         self.analyse = analyse
         self.output = output
         self.base = load_knowledge_base(rule_dirs)
+        self.engines = Engines()  # the memos of this process's analyses, per knowledge base
 
     def warm_up(self) -> None:
         """Load and compile everything a first note needs, here, before workers are forked."""
         with contextlib.suppress(Exception):  # a defect is reported on the real notes instead
-            self.analyse(NoteInput("<warm-up>", text=_WARM_UP), self.base, Config())
+            self.analyse(
+                NoteInput("<warm-up>", text=_WARM_UP), self.engines.of(self.base), Config()
+            )
 
     def kb_for(self, config: Config) -> KnowledgeBase:
         if not config.rule_dirs:
@@ -152,7 +156,7 @@ class Worker:
             return FileResult(task.shown, error=note.error, meta=task.meta)
         started = time.perf_counter()
         try:
-            report = self.analyse(note, self.kb_for(task.config), task.config)
+            report = self.analyse(note, self.engines.of(self.kb_for(task.config)), task.config)
             fixed = self._fixed(task, note, report)
         except Exception as exc:  # a defect in notelint must not stop the run or leak the note
             error = f"internal error ({describe_failure(exc)}); please report it"
@@ -171,10 +175,10 @@ class Worker:
         UTF-8; not a FHIR resource) with its safe fixes applied."""
         if not self.output.fix or note.text is None or note.issues or "id" in task.meta:
             return None
-        kb = self.kb_for(task.config)
+        engine = self.engines.of(self.kb_for(task.config))
 
         def analyse(text: str) -> Report:
-            return self.analyse(NoteInput(task.shown, text=text), kb, task.config)
+            return self.analyse(NoteInput(task.shown, text=text), engine, task.config)
 
         return autofix.fix_note(note.text, analyse, report)
 
@@ -189,8 +193,9 @@ class Worker:
             if text_out
             else json_format.file_json(task.shown, report, excerpts=self.output.excerpts)
         )
+        engine = self.engines.of(self.kb_for(task.config))
         sentences = (
-            sentence_spans(report.text, self.kb_for(task.config))
+            sentence_spans(report.text, engine.kb, engine)
             if text_out and self.output.evidence
             else None
         )

@@ -23,6 +23,7 @@ from typing import Any, TextIO
 from notelint import __version__, batch
 from notelint.analysis import analyze_input, collect_garbage_rarely
 from notelint.config import Config, ConfigError, find_config, load_config
+from notelint.engine import Engine
 from notelint.findings import Report
 from notelint.inputs import NoteInput
 from notelint.kb import KnowledgeBase, KnowledgeBaseError, load_knowledge_base
@@ -295,9 +296,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
 
 
-def _analyse(note: NoteInput, kb: KnowledgeBase, config: Config) -> Report:
-    """One note: the analysis plus the input findings (NL901, NL903, NL904). Runs in a worker."""
-    return analyze_input(note.text, note.issues, kb, config.settings)
+def _analyse(note: NoteInput, engine: Engine, config: Config) -> Report:
+    """One note: the analysis plus the input findings (NL901, NL903, NL904). Runs in a worker,
+    whose engine keeps what notes teach the next ones."""
+    return analyze_input(note.text, note.issues, engine.kb, config.settings, engine)
 
 
 class _Configs:

@@ -8,7 +8,7 @@ from typing import Any
 
 import regex
 
-from notelint.episodes import Episode, recognise
+from notelint.episodes import Episode, Recognition, recognise
 from notelint.findings import (
     AnalysisError,
     ChecklistItem,
@@ -156,6 +156,7 @@ class _Context:
     modifiers: dict[str, tuple[str, ...]] = field(default_factory=dict)
     insert_at: dict[int | None, int] = field(default_factory=dict)
     code: str | None = None  # the code being judged, for a failure's context
+    recognition: Recognition | None = None  # the memos procedure recognition keeps
 
     def add(self, rule_id: str, span: Span, **options: Any) -> None:
         """Record a finding (see make_finding for the options) unless settings switch it off."""
@@ -205,9 +206,17 @@ def make_finding(
 
 
 def decide(
-    note: Note, ev: EvidenceIndex, sides: list[SideMention], kb: KnowledgeBase, settings: Settings
+    note: Note,
+    ev: EvidenceIndex,
+    sides: list[SideMention],
+    kb: KnowledgeBase,
+    settings: Settings,
+    recognition: Recognition | None = None,
 ) -> Report:
+    """The findings and codes of a note from its evidence; ``recognition`` holds the memos of
+    procedure recognition (an engine's, else fresh ones)."""
     ctx = _Context(note, ev, kb, settings, sides, Report(text=note.text), _tables(kb))
+    ctx.recognition = recognition
     try:
         return _decide(ctx)
     except (AnalysisError, MemoryError):
@@ -274,7 +283,7 @@ def _documented_primaries(ctx: _Context) -> list[Primary]:
     documented = [m for m in ctx.tables.modalities if ctx.ev.has(f"guidance.{m}")]
     if not documented:
         return out  # no guidance to include or take apart
-    episodes = recognise(ctx.note, ctx.ev, ctx.kb, documented)
+    episodes = recognise(ctx.note, ctx.ev, ctx.kb, documented, ctx.recognition)
     # Once the note states a procedure, one only mentioned among the steps (a landmark, a
     # test aspiration) may show that guidance is included, never that it is reported apart.
     stated = bool(out) or any(e.stated for e in episodes)

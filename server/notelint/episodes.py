@@ -10,6 +10,7 @@ code may be reported apart is a fact of the family, never of a phrase.
 
 from __future__ import annotations
 
+import dataclasses
 import operator
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -74,6 +75,11 @@ class _Vocabulary:
             found = self._relevant[documented] = _relevant(self.families, documented)
         return found
 
+    def fresh(self) -> _Vocabulary:
+        """This vocabulary with nothing remembered of note text (its families and what was
+        worked out from them alone are shared): for each owner of memos (``engine.Engine``)."""
+        return dataclasses.replace(self, readings=Memo(size=lambda key: sentence_size(key[1][0])))
+
     def forget(self) -> None:
         self.readings.clear()
 
@@ -94,6 +100,13 @@ class _Reading:
 
 
 _NOTHING = _Reading({}, {})
+Recognition = _Vocabulary  # the name the rest of the package knows it by
+
+
+def recognition(kb: KnowledgeBase) -> Recognition:
+    """What recognising procedures works out from the knowledge base alone, with empty memos of
+    its own: each owner of memos (``engine.Engine``) takes one."""
+    return _vocabulary(kb).fresh()
 
 
 def _vocabulary(kb: KnowledgeBase) -> _Vocabulary:
@@ -157,7 +170,11 @@ def _words(text: str, sentence: Sentence) -> int:
 
 
 def recognise(
-    note: Note, ev: EvidenceIndex, kb: KnowledgeBase, modalities: Iterable[str]
+    note: Note,
+    ev: EvidenceIndex,
+    kb: KnowledgeBase,
+    modalities: Iterable[str],
+    vocabulary: Recognition | None = None,
 ) -> list[Episode]:
     """The episodes that decide how the guidance the note documents (``modalities``) is
     coded: of each family that says how one of them is coded, its first stated episode, else
@@ -168,7 +185,7 @@ def recognise(
     something is stated, only for families that include that modality's guidance (a procedure
     merely mentioned among the steps may show guidance included, never reported apart).
     """
-    vocabulary = _vocabulary(kb)
+    vocabulary = vocabulary or _vocabulary(kb).fresh()
     documented = frozenset(modalities)
     finder = _Finder(note, ev, vocabulary, statements(note))
     relevant = vocabulary.relevant(documented)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from notelint.analysis import analyze
+from notelint.engine import Engine
 from notelint.findings import Report
 from notelint.inputs import decode
 from notelint.kb import KnowledgeBase
@@ -188,8 +189,10 @@ def evaluate_corpus(
     labels = json.loads((folder / "labels.json").read_text(encoding="utf-8"))
     if not isinstance(labels, list):
         raise ValueError("labels.json must be a list of note labels")
+    engine = Engine(kb)
     reports = [
-        analyze(decode((folder / label["file"]).read_bytes())[0], kb, settings) for label in labels
+        analyze(decode((folder / label["file"]).read_bytes())[0], kb, settings, engine)
+        for label in labels
     ]
     return evaluate(zip(labels, reports, strict=True), kb), reports
 

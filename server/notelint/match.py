@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import bisect
+import copy
+import dataclasses
 import itertools
 import operator
 from collections.abc import Iterable, Iterator
@@ -487,14 +489,13 @@ class SentenceMemo:
             n for n, r in enumerate(reach) if None not in near and r is not None and r <= self.near
         )
         self.holds_triggers = bool(self._near) and self._near.issuperset(triggers)
-        self._groups: dict[tuple[int, ...], GroupMemo] = {}
-        self._matches: Memo[SentenceKey, dict[int, tuple[tuple[int, int], ...]]] = Memo(
-            size=sentence_size
-        )
-        self._near_matches: Memo[SentenceKey, dict[int, tuple[tuple[int, int], ...]]] = Memo(
-            size=sentence_size
-        )
-        self.hits: Memo[SentenceKey, list[TriggerHit]] = Memo(size=sentence_size)
+        self.forget()
+
+    def fresh(self) -> SentenceMemo:
+        """The same patterns' memo with nothing remembered."""
+        other = copy.copy(self)
+        other.forget()
+        return other
 
     def holds(self, number: int) -> bool:
         return number in self._held
@@ -512,10 +513,14 @@ class SentenceMemo:
         return group
 
     def forget(self) -> None:
-        for group in self._groups.values():
-            group.memo.clear()
-        for memo in (self._matches, self._near_matches, self.hits):
-            memo.clear()
+        self._groups: dict[tuple[int, ...], GroupMemo] = {}
+        self._matches: Memo[SentenceKey, dict[int, tuple[tuple[int, int], ...]]] = Memo(
+            size=sentence_size
+        )
+        self._near_matches: Memo[SentenceKey, dict[int, tuple[tuple[int, int], ...]]] = Memo(
+            size=sentence_size
+        )
+        self.hits: Memo[SentenceKey, list[TriggerHit]] = Memo(size=sentence_size)
 
     def remembered(self) -> int:
         groups = sum(group.memo.kept() for group in self._groups.values())
@@ -602,11 +607,20 @@ class CompiledMatcher:
     def scan(self, text: str) -> Candidates:
         return self.index.scan(text)
 
+    def fresh(self) -> CompiledMatcher:
+        """This matcher with nothing remembered: the compiled patterns are shared, read-only,
+        and the memos are its own (see ``engine.Engine``)."""
+        return dataclasses.replace(
+            self, index=self.index.fresh(), memo=self.memo.fresh(), recent=[], _groups={}, _same={}
+        )
+
     def forget(self) -> None:
         """Drop what was remembered of the texts analysed so far."""
         self.memo.forget()
         self.index.forget()
         self.recent.clear()
+        self._groups.clear()
+        self._same.clear()
 
     def remembered(self) -> int:
         return self.memo.remembered() + self.index.remembered() + len(self.recent)
@@ -653,9 +667,15 @@ def compiled(kb: KnowledgeBase) -> CompiledMatcher:
     return matcher
 
 
-def match_evidence(note: Note, kb: KnowledgeBase, scan: Candidates | None = None) -> EvidenceIndex:
-    """Each concept's evidence; ``scan``, if given, is ``compiled(kb).scan(note.text)``."""
-    matcher = compiled(kb)
+def match_evidence(
+    note: Note,
+    kb: KnowledgeBase,
+    scan: Candidates | None = None,
+    matcher: CompiledMatcher | None = None,
+) -> EvidenceIndex:
+    """Each concept's evidence; ``scan``, if given, is ``matcher.scan(note.text)``.
+    ``matcher`` holds the memos the search keeps (an engine's; else fresh ones)."""
+    matcher = matcher or compiled(kb).fresh()
     index = EvidenceIndex(note, matcher, matcher.scan(note.text) if scan is None else scan)
     if len(note.text) >= REPARSE_FROM and REUSE:
         recent = matcher.recent
@@ -691,10 +711,10 @@ def _sides_pattern(kb: KnowledgeBase) -> regex.Pattern[str] | None:
 
 def find_sides(note: Note, kb: KnowledgeBase, scan: Candidates | None = None) -> list[SideMention]:
     """Sided mentions of paired anatomy ("left knee", "knee on the right"), in reading order."""
-    matcher = compiled(kb)
+    matcher = compiled(kb)  # its compiled patterns only: nothing of the note is kept
     if matcher.sides is None:
         return []
-    scan = matcher.scan(note.text) if scan is None else scan
+    scan = matcher.index.fresh().scan(note.text) if scan is None else scan
     sentences, starts = note.headed, note.starts()
     out = []
     for m in scan.finditer(matcher.sides):

@@ -10,18 +10,22 @@ is worked out once per distinct text, relative to its start, and kept in bounded
 from __future__ import annotations
 
 import bisect
+import copy
 import functools
 import itertools
 import operator
 import weakref
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 import regex
 
 from notelint.findings import CodeMention, Span, span_of
 from notelint.memo import REUSE, Memo
+
+if TYPE_CHECKING:
+    from notelint.kb import KnowledgeBase
 from notelint.textdiff import differing_middle
 
 # A Markdown heading's opening; its label is the rest of the line less a closing run of blanks
@@ -225,6 +229,17 @@ class _ContentInfo:
     negative: bool  # says only "none", "N/A" or the like
 
 
+def section_vocabulary(kb: KnowledgeBase) -> SectionVocabulary:
+    """The knowledge base's section vocabulary, built once per knowledge base: its memos stay
+    empty (each ``engine.Engine`` takes a :meth:`~SectionVocabulary.fresh` one)."""
+    cached = kb.cache.get("sections")
+    if isinstance(cached, SectionVocabulary):
+        return cached
+    vocabulary = SectionVocabulary(kb.sections)
+    kb.cache["sections"] = vocabulary
+    return vocabulary
+
+
 class SectionVocabulary:
     """Heading text -> section kind, from the knowledge base's [section] tables."""
 
@@ -233,15 +248,14 @@ class SectionVocabulary:
 
     def __init__(self, headings: Mapping[str, list[str]]) -> None:
         self._kinds = {h: kind for kind, hs in headings.items() for h in hs}
-        self._seen: dict[str, str | None] = {}  # labels recur from note to note
-        # Memos of parse_note's work, here since a line's heading kind depends on us.
-        self._line_memo: Memo[str, _LineInfo] = Memo()
-        # Section content, by whether it starts mid-line (after an inline heading) or not.
-        self._content_memos: tuple[Memo[str, _ContentInfo], Memo[str, _ContentInfo]] = (
-            Memo(),
-            Memo(),
-        )
-        self._recent: list[Note] = []  # long notes lately parsed, newest last
+        self.forget()
+
+    def fresh(self) -> SectionVocabulary:
+        """This vocabulary with nothing remembered (its headings are shared, read-only): for
+        each owner of memos (see ``engine.Engine``)."""
+        other = copy.copy(self)
+        other.forget()
+        return other
 
     def kind(self, label: str) -> str | None:
         if label in self._seen:
@@ -256,14 +270,20 @@ class SectionVocabulary:
 
     def forget(self) -> None:
         """Drop what was kept of the notes parsed so far."""
-        self._seen.clear()
-        self._line_memo.clear()
-        self._recent = []
-        for memo in (*self._content_memos, _PARAGRAPHS, _CODING_MENTIONS):
-            memo.clear()
+        self._seen: dict[str, str | None] = {}  # labels recur from note to note
+        # Memos of parse_note's work, here since a line's heading kind depends on us.
+        self._line_memo: Memo[str, _LineInfo] = Memo()
+        # Section content, by whether it starts mid-line (after an inline heading) or not.
+        self._content_memos: tuple[Memo[str, _ContentInfo], Memo[str, _ContentInfo]] = (
+            Memo(),
+            Memo(),
+        )
+        self._paragraphs: Memo[str, tuple[_Pair, ...]] = Memo()  # their sentences
+        self._coding: Memo[str, tuple[_MentionAt, ...]] = Memo()  # coding lines' codes
+        self._recent: list[Note] = []  # long notes lately parsed, newest last
 
     def remembered(self) -> int:
-        memos = (self._line_memo, *self._content_memos, _PARAGRAPHS, _CODING_MENTIONS)
+        memos = (self._line_memo, *self._content_memos, self._paragraphs, self._coding)
         return len(self._seen) + len(self._recent) + sum(memo.kept() for memo in memos)
 
     def _line(self, raw: str) -> _LineInfo:
@@ -307,7 +327,7 @@ def _parse(text: str, vocabulary: SectionVocabulary) -> Note:
     ]
     heads = [(number, info.heading) for number, info in enumerate(lines.infos) if info.heading]
     _Sections(note, vocabulary).build(lines, heads)
-    _find_codes(note, lines)
+    _find_codes(note, lines, vocabulary)
     return note
 
 
@@ -747,14 +767,14 @@ def _read_content(content: str, at_line_start: bool, vocabulary: SectionVocabula
         )
         blank = blank and piece_blank
         if paragraph and (empty or field_at or list_item):
-            sentences.extend(_paragraph_sentences(content, paragraph[0], paragraph[1]))
+            sentences.extend(_paragraph_sentences(content, paragraph, vocabulary))
             paragraph.clear()
         if field_at:
             sentences.append((start, end, field_at))
         elif not empty:
             paragraph[:] = [paragraph[0] if paragraph else start, end]
     if paragraph:
-        sentences.extend(_paragraph_sentences(content, paragraph[0], paragraph[1]))
+        sentences.extend(_paragraph_sentences(content, paragraph, vocabulary))
     negative = bool(NEGATIVE_VALUE.match(content.strip()))
     return _ContentInfo(blank, tuple(sentences), negative)
 
@@ -770,13 +790,13 @@ def _piece(
     return not piece.strip(), bool(_LIST_ITEM.match(piece)), None, _is_blank(piece)
 
 
-def _paragraph_sentences(content: str, start: int, end: int) -> list[_SentenceAt]:
-    text = content[start:end]
-    spans = _PARAGRAPHS[text] or _PARAGRAPHS.put(text, _sentence_spans(text))
+def _paragraph_sentences(
+    content: str, paragraph: list[int], vocabulary: SectionVocabulary
+) -> list[_SentenceAt]:
+    start, end = paragraph
+    text, memo = content[start:end], vocabulary._paragraphs
+    spans = memo[text] or memo.put(text, _sentence_spans(text))
     return [(start + a, start + b, None) for a, b in spans]
-
-
-_PARAGRAPHS: Memo[str, tuple[_Pair, ...]] = Memo()
 
 
 def _sentence_spans(text: str) -> tuple[_Pair, ...]:
@@ -810,7 +830,7 @@ def _field_sentence(span: Span, field_at: _FieldAt, section: int) -> Sentence:
     return make_sentence(span, section, field_at.template, field_at.negative)
 
 
-def _find_codes(note: Note, lines: _Lines) -> None:
+def _find_codes(note: Note, lines: _Lines, vocabulary: SectionVocabulary) -> None:
     """Codes written in the note: on coding lines and sections, or prefixed with CPT/HCPCS."""
     infos, starts, ends = lines.infos, lines.starts, lines.ends
     in_section = _in_coding_sections(note, starts)
@@ -819,7 +839,8 @@ def _find_codes(note: Note, lines: _Lines) -> None:
         info, start = infos[number], starts[number]
         if info.coding or number in in_section:
             note.coding_lines.append(Span(start, ends[number]))
-            _add_mentions(note, start, _coding_mentions(note.text[start : ends[number]], info))
+            line = note.text[start : ends[number]]
+            _add_mentions(note, start, _coding_mentions(line, info, vocabulary._coding))
         else:
             _add_mentions(note, start, info.prefixed)
 
@@ -835,15 +856,14 @@ def _in_coding_sections(note: Note, starts: list[int]) -> set[int]:
     return numbers
 
 
-def _coding_mentions(line: str, info: _LineInfo) -> tuple[_MentionAt, ...]:
+def _coding_mentions(
+    line: str, info: _LineInfo, memo: Memo[str, tuple[_MentionAt, ...]]
+) -> tuple[_MentionAt, ...]:
     """Every code on a coding line, after its label if it has one."""
-    found = _CODING_MENTIONS[line]
+    found = memo[line]
     if found is None:
-        found = _CODING_MENTIONS.put(line, _mentions(line, info.value_offset))
+        found = memo.put(line, _mentions(line, info.value_offset))
     return found
-
-
-_CODING_MENTIONS: Memo[str, tuple[_MentionAt, ...]] = Memo()
 
 
 def _mentions(line: str, start: int, only_first: bool = False) -> tuple[_MentionAt, ...]:

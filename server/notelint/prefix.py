@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import bisect
 import codecs
+import copy
 import functools
 import importlib
 import itertools
@@ -465,19 +466,22 @@ class PrefixIndex:
             else:
                 self._anywhere.append(lit)
         self._word_lengths = sorted({len(word) for word in self._by_word})
+        self.forget()
+
+    def fresh(self) -> PrefixIndex:
+        """This index with nothing remembered (its tables, read-only, are shared): for each
+        owner of memos (see ``engine.Engine``)."""
+        other = copy.copy(self)
+        other.forget()
+        return other
+
+    def forget(self) -> None:
+        """Drop what was kept of the texts scanned so far."""
         self._cache: dict[str, _Entry] = {}
         self._lines: Memo[str, _LineStarts] = Memo()
         self._seen: Memo[str, bool] = Memo()  # lines scanned once, not yet filed
         self._shared: Memo[_LineStarts, _LineStarts] = Memo()  # each distinct entry, once
         self._recent: list[Scan] = []  # long texts lately scanned, for edits to them
-
-    def forget(self) -> None:
-        """Drop what was kept of the texts scanned so far."""
-        self._cache.clear()
-        self._lines.clear()
-        self._seen.clear()
-        self._shared.clear()
-        self._recent = []
 
     def remembered(self) -> int:
         memos = (self._lines, self._seen, self._shared)

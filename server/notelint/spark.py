@@ -27,6 +27,7 @@ from pyspark.sql.types import (
 )
 
 from notelint.analysis import analyze
+from notelint.engine import Engine
 from notelint.findings import Report
 from notelint.kb import KnowledgeBase, load_knowledge_base
 from notelint.present.json_format import codes_json
@@ -154,9 +155,11 @@ def lint_texts(
 ) -> list[dict[str, Any]]:
     """Result columns for each text, in order; null text is an empty note."""
     rows = []
+    engine = Engine(kb)  # what one note teaches the next, within this batch of rows
     for text in texts:
         try:
-            rows.append(report_row(analyze(text if isinstance(text, str) else "", kb, settings)))
+            note = text if isinstance(text, str) else ""
+            rows.append(report_row(analyze(note, kb, settings, engine)))
         except Exception as exc:  # one bad note must not fail the whole Spark task
             rows.append(_failed_row(exc))
     return rows

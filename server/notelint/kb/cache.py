@@ -136,10 +136,9 @@ def _read(path: Path, key: bytes) -> KnowledgeBase | None:
 
 
 def _write(path: Path, key: bytes, kb: KnowledgeBase) -> None:
-    from notelint.analysis import remembered
-
-    if remembered(kb):  # never: built just now; but note text must not reach the disk
-        return
+    held = (getattr(item, "remembered", None) for item in kb.cache.values())
+    if any(count() for count in held if count):  # never (memos belong to engines): but note
+        return  # text must not reach the disk
     try:
         payload = pickle.dumps(kb, protocol=pickle.HIGHEST_PROTOCOL)
     except (pickle.PicklingError, TypeError, AttributeError):

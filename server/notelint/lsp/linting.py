@@ -19,7 +19,8 @@ from typing import Any, ParamSpec, TypeVar
 
 from lsprotocol import types
 
-from notelint.analysis import analyze_input, collect_young_garbage, forget
+from notelint.analysis import analyze_input, collect_young_garbage
+from notelint.engine import Engine, Engines
 from notelint.findings import AnalysisError, Report, Span
 from notelint.inputs import text_issue
 from notelint.kb import KnowledgeBase
@@ -71,13 +72,13 @@ class Analysis:
         return f"{self.generation}.{self.version}"
 
 
-def analyse(job: Job, resolver: Resolver) -> Analysis:
+def analyse(job: Job, resolver: Resolver, engines: Engines | None = None) -> Analysis:
     """Resolve settings and analyse one snapshot, in a worker thread. A failure of the core is
     logged and becomes a single diagnostic: the server goes on serving."""
     resolved = _resolve(job, resolver)
     index = job.index if job.index is not None else LineIndex(job.text, job.encoding)
     try:
-        report = _report(job.text, resolved)
+        report = _report(job.text, resolved, engines.of(resolved.kb) if engines else None)
         diagnostics = [convert.diagnostic(f, index, job.uri, job.version) for f in report.findings]
     except Exception as exc:
         _log_failure(job, index, exc)
@@ -108,10 +109,10 @@ def _resolve(job: Job, resolver: Resolver) -> Resolved:
         return replace(fallback, problems=(*fallback.problems, problem))
 
 
-def _report(text: str, resolved: Resolved) -> Report:
+def _report(text: str, resolved: Resolved, engine: Engine | None) -> Report:
     """The core's report, or the input finding the CLI gives a file it skips."""
     issue = text_issue(text, resolved.max_bytes)
-    return analyze_input(text, [issue] if issue else [], resolved.kb, resolved.settings)
+    return analyze_input(text, [issue] if issue else [], resolved.kb, resolved.settings, engine)
 
 
 def _log_failure(job: Job, index: LineIndex, exc: BaseException) -> None:
@@ -184,8 +185,9 @@ class Linter:
     root: Path | None = None
     generation: int = 0  # bumped whenever settings change, so cached analyses go stale
     ready: asyncio.Event = field(default_factory=asyncio.Event)  # the editor's settings are in
-    # Knowledge bases analyses used: their memos hold pieces of notes (see forget_notes).
-    used: dict[int, KnowledgeBase] = field(default_factory=dict)
+    # The memos of analysis, an engine per knowledge base: they hold pieces of notes (see
+    # forget_notes). Both worker threads share them (see engine.py).
+    engines: Engines = field(default_factory=Engines)
 
     def reconfigure(self, options: ClientOptions | None = None) -> None:
         if options is not None:
@@ -250,18 +252,15 @@ class Linter:
             doc.index(self.encoding),
         )
         loop = asyncio.get_running_loop()
-        analysis = await loop.run_in_executor(self.pool, analyse, job, self.resolver)
+        analysis = await loop.run_in_executor(self.pool, analyse, job, self.resolver, self.engines)
         doc.lint.latest = analysis  # analyses of a document run one after another, newest last
         doc.adopt(analysis.index)  # after an open or a full change, for the next edit to update
-        self.used[id(analysis.kb)] = analysis.kb
         return analysis
 
     def forget_notes(self) -> None:
         """Drop the pieces of notes kept to speed up analysis; called when the editor has
         closed every note, so none stays in memory longer than the notes are open."""
-        for kb in self.used.values():
-            forget(kb)
-        self.used.clear()  # nor a knowledge base that settings have since replaced
+        self.engines.forget()  # nor an engine of a knowledge base settings have since replaced
 
     def close(self) -> None:
         self.pool.shutdown(wait=False, cancel_futures=True)
