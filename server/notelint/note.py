@@ -23,10 +23,10 @@ import regex
 
 from notelint.findings import CodeMention, Span, span_of
 from notelint.memo import REUSE, Memo
+from notelint.textdiff import differing_middle
 
 if TYPE_CHECKING:
     from notelint.kb import KnowledgeBase
-from notelint.textdiff import differing_middle
 
 # A Markdown heading's opening; its label is the rest of the line less a closing run of blanks
 # and '#' (found from the end: a lazy label before that run made long blank runs quadratic).
