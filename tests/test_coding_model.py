@@ -76,6 +76,25 @@ CASES = [
         "lesion in segment 6.",
         ["76942"],
     ),
+    # Past procedures recounted by month or stay (a clinic letter) are history, not today's.
+    (
+        "She underwent an ultrasound-guided core biopsy of the lesion here in April, followed "
+        "in May by CT-guided percutaneous microwave ablation of the tumor.",
+        [],
+    ),
+    (
+        "A pleural effusion was drained by ultrasound-guided thoracentesis during that "
+        "admission.",
+        [],
+    ),
+    # The organ not named: a core biopsy takes its guidance apart; a template that leaves
+    # blanks where it names the procedure is not filled in, so nothing is suggested.
+    ("CT GUIDED BIOPSY\nUnder CT guidance, a core biopsy of the mass was performed.", ["77012"]),
+    (
+        "CT GUIDED BIOPSY\nProcedure: CT-guided percutaneous biopsy of ***.\n"
+        "Under CT guidance, *** core samples were obtained.",
+        [],
+    ),
 ]
 
 

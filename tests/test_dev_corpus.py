@@ -56,20 +56,21 @@ def test_corpus_matches_labels(kb: KnowledgeBase, corpus: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "folder",
+    ("folder", "notes"),
     [
         # Short notes written from the cited family facts, one or more per family and
         # modality, with negated, historical, planned, templated and operative decoys.
-        pytest.param(ROOT / "fixtures" / "coding", id="coding"),
+        pytest.param(ROOT / "fixtures" / "coding", 150, id="coding"),
         # Longer notes in the styles of many practices, written without reading the rules.
-        pytest.param(ROOT / "fixtures" / "coding-realistic", id="realistic"),
+        pytest.param(ROOT / "fixtures" / "coding-realistic", 60, id="realistic"),
+        pytest.param(ROOT / "fixtures" / "coding-holdout", 50, id="holdout"),
     ],
 )
 def test_coding_fixtures_get_the_guidance_codes_a_coder_would_bill(
-    kb: KnowledgeBase, folder: Path
+    kb: KnowledgeBase, folder: Path, notes: int
 ) -> None:
     labels = json.loads((folder / "labels.json").read_text(encoding="utf-8"))
-    assert len(labels) >= 60
+    assert len(labels) == notes
     result = evaluate(
         (
             (label, analyze((folder / label["file"]).read_text(encoding="utf-8"), kb))
@@ -79,7 +80,7 @@ def test_coding_fixtures_get_the_guidance_codes_a_coder_would_bill(
     )
     codes = [d for d in result.disagreements if d.kind == "code"]
     assert result.codes.precision >= 0.98 and result.codes.recall >= 0.98, codes
-    assert result.codes.tp >= 25  # the comparison really ran
+    assert result.codes.tp >= 20  # the comparison really ran
 
 
 def test_complete_notes_raise_no_documentation_finding(kb: KnowledgeBase) -> None:

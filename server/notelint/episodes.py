@@ -271,6 +271,8 @@ class _Finder:
         ev = self._ev
         if ev.has_any(family.unless_in_note) or not all(map(ev.has, family.requires_in_note)):
             return None
+        if family.fallback and self._left_blank(family):
+            return None  # a template that leaves blanks where it names the procedure: unknown
         first: Episode | None = None
         stated = self._stated
         for action in actions:
@@ -447,6 +449,12 @@ class _Finder:
                 for t in self._targets_in(p)
             ]
         return found
+
+    def _left_blank(self, family: Family) -> bool:
+        """Whether a sentence that names one of the family's actions holds a blank: the note
+        is a template whose procedure is not filled in, so no fallback may stand for it."""
+        headed, in_placeholder = self._note.headed, self._note.in_placeholder
+        return any(in_placeholder(*headed[a.sentence].span) for a in self._mentions(family.actions))
 
     def _names_a_target(self, sentence: int) -> bool:
         """Whether the sentence names a target, or has a blank where one would go."""
