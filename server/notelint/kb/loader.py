@@ -15,6 +15,9 @@ from pydantic import BaseModel, ValidationError
 
 from notelint.kb import cache as kb_cache
 from notelint.kb.models import (
+    CHECK_MODULES,
+    DATA_CHECKS,
+    MODULE_PREFIX,
     NAMESPACE_PATTERN,
     RULE_ID_PATTERN,
     VOCABULARY_ID_PATTERN,
@@ -113,7 +116,7 @@ _LISTED: Mapping[str, tuple[str, type[BaseModel]]] = {
 }
 # Fields whose own line is recorded in ``origins`` as (f"{table}.{field}", id).
 _FIELD_LINES: Mapping[str, tuple[str, ...]] = {
-    "rule": ("example_fires", "example_passes"),
+    "rule": ("example_fires", "example_passes", "check"),
     "concept": ("patterns", "combine"),
     "code": ("kind", "modality"),
     "family": ("guidance", "primary", "primary_needs_images"),
@@ -196,17 +199,22 @@ def _load_cached(
 def _build(dirs: tuple[str, ...]) -> KnowledgeBase:
     kb = KnowledgeBase()
     errors: list[RuleFileError] = []
+    builtin: set[str] = set()  # the rules of the built-in folder (the rest are an organisation's)
     for directory in dirs:
         path = Path(directory)
         if not path.is_dir():
             errors.append(RuleFileError(directory, 1, "rule folder not found"))
             continue
+        before = set(kb.rules)
         for file in sorted(Path(name) for name, _size, _mtime in _toml_stats(directory)):
             errors.extend(_load_file(kb, file))
+        if directory == str(builtin_rules_dir()):
+            builtin.update(set(kb.rules) - before)
     if not errors:
         errors.extend(_merge_requirements(kb))
     if not errors:
         errors.extend(check_references(kb))
+        errors.extend(_check_rule_checks(kb, builtin))
         errors.extend(_check_cases(kb))
     if errors:
         raise KnowledgeBaseError(errors)
@@ -599,6 +607,88 @@ def _check_vocabularies(kb: KnowledgeBase) -> list[RuleFileError]:
             message = f"modifiers {first!r} and {key!r} both name the {modifier.side} side"
             errors.append(RuleFileError(file, line, message))
     return errors
+
+
+def _data_rules(kb: KnowledgeBase) -> Iterator[tuple[str, str, str, str]]:
+    """Each rule the rules data names: (data kind, rule, origin kind, origin key)."""
+    for key, element in kb.elements.items():
+        yield "requirement", element.rule, "element", key
+    for key, code in kb.codes.items():
+        for index, req in enumerate(code.requires):
+            if req.rule:
+                yield "requirement", req.rule, f"code.requires.{index}.element", key
+    for index, policy in enumerate(kb.policies):
+        yield "policy", policy.rule, "policy", str(index)
+    for index, limit in enumerate(kb.unit_limits):
+        yield "unit_limit", limit.rule, "unit_limit", str(index)
+
+
+def _check_rule_checks(kb: KnowledgeBase, builtin: set[str]) -> list[RuleFileError]:
+    """Every rule names what produces its findings (``check``): a data kind whose data names
+    the rule, or a registered check module, which only a built-in rule may name; and the data
+    names only rules of its own kind."""
+    errors: list[RuleFileError] = []
+    named: dict[str, set[str]] = {}  # data kind -> the rules its entries name
+    for kind, rule_id, origin, key in _data_rules(kb):
+        named.setdefault(kind, set()).add(rule_id)
+        rule = kb.rules.get(rule_id)
+        if rule is None or rule.check is None or rule.check == kind:
+            continue  # an unknown rule is reported by check_references; no check, below
+        file, line = kb.origins.get((origin, key)) or kb.origins.get(
+            (origin.partition(".")[0], key), ("<rules>", 1)
+        )
+        message = (
+            f"{origin.partition('.')[0]} {key!r} names rule {rule_id!r}, whose check is"
+            f" {rule.check!r}, not {kind!r}: a rule's findings come from one check"
+        )
+        errors.append(RuleFileError(file, line, message))
+    kinds = ", ".join(DATA_CHECKS)
+    modules = ", ".join(f"{MODULE_PREFIX}{m}" for m in CHECK_MODULES)
+    for key, rule in kb.rules.items():
+        file, line = kb.origins.get(("rule.check", key)) or kb.origins.get(
+            ("rule", key), ("<rules>", 1)
+        )
+        check = rule.check
+        if check is None:
+            message = f"rule {key!r} names no check: add check = one of {kinds}" + (
+                f", {modules}" if key in builtin else ""
+            )
+        elif check.startswith(MODULE_PREFIX):
+            module = check.removeprefix(MODULE_PREFIX)
+            if key not in builtin:
+                message = (
+                    f"rule {key!r} is an organisation's rule, so its check must be data"
+                    f" ({', '.join(DATA_CHECKS[:-1])}), not {check!r}: a rule folder ships no"
+                    " Python"
+                )
+            elif module not in CHECK_MODULES:
+                message = (
+                    f"rule {key!r} names unknown check module {module!r} (registered: {modules})"
+                )
+            else:
+                continue
+        elif check not in DATA_CHECKS:
+            message = f"rule {key!r} names unknown check {check!r} (expected one of {kinds}, or module:<name>)"
+        elif check == "input":
+            if key in builtin:
+                continue
+            message = (
+                f"rule {key!r} is an organisation's rule, so its check cannot be 'input': only"
+                " notelint's readers make input findings"
+            )
+        elif key not in named.get(check, set()):
+            message = f"rule {key!r} has check {check!r}, but no {_DATA_NAMES[check]} names it"
+        else:
+            continue
+        errors.append(RuleFileError(file, line, message))
+    return errors
+
+
+_DATA_NAMES = {
+    "requirement": "element or code requirement",
+    "policy": "[[policy]]",
+    "unit_limit": "[[unit_limit]]",
+}
 
 
 def _check_cases(kb: KnowledgeBase) -> list[RuleFileError]:

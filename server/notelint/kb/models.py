@@ -35,6 +35,13 @@ CODE_PATTERN = r"^(?:\d{5}|\d{4}[TFU]|[A-V]\d{4})$"
 # loader checks each rule's against them.
 NAMESPACE_PATTERN = r"^[A-Z]{2,8}$"
 RULE_ID_PATTERN = r"^[A-Z]{2,8}\d{3}$"
+# What produces a rule's findings (``check`` of a rule; notelint.checks is the registry):
+# a kind of rules data that names the rule, in the order decide runs them, then ``input`` (the
+# readers' findings about a file or its text); or ``module:<name>``, one of the check modules,
+# in the order they run. Only the built-in rules may name a module.
+DATA_CHECKS: tuple[str, ...] = ("requirement", "policy", "unit_limit", "input")
+CHECK_MODULES: tuple[str, ...] = ("unresolved", "reported", "coverage", "modifiers", "laterality")
+MODULE_PREFIX = "module:"
 # Ids of declared vocabulary entries (elements, modalities, code kinds).
 VOCABULARY_ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 
@@ -113,6 +120,9 @@ class Rule(Strict):
     example_passes: str
     profiles: list[Profile] = Field(default_factory=lambda: list(ALL_PROFILES))
     sources: list[Citation] = Field(default_factory=list)
+    # What produces its findings: a kind of DATA_CHECKS or "module:<name>" (CHECK_MODULES).
+    # Required; checked, with the rest, when the rules load (a missing one is reported there).
+    check: str | None = None
 
 
 class RuleCase(Strict):
