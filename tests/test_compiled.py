@@ -11,7 +11,6 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -84,9 +83,7 @@ def test_compiled_and_pure_agree_on_arbitrary_text(compiled: None, texts: list[s
 def test_an_edited_source_runs_pure_until_rebuilt(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("NOTELINT_PURE", raising=False)
     current = {
-        name: hashlib.sha256(
-            (Path(_compiled.__file__).parent / f"{name}.py").read_bytes()
-        ).hexdigest()
+        name: hashlib.sha256(_compiled.source(name).read_bytes()).hexdigest()
         for name in _compiled.COMPILED
     }
     assert _compiled._sources_to_run(current) == frozenset()
