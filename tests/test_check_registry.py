@@ -108,6 +108,7 @@ def test_explain_shows_the_check_and_a_module_s_documentation(kb: KnowledgeBase)
     assert "Check: module:laterality (server/notelint/checks/laterality.py)" in text
     assert MODULES["laterality"].doc.splitlines()[0] in text
     assert "Check: policy: " in explain_text(kb, "NL501")
+    assert "Also reported by module:reported." in explain_text(kb, "NL205")
     assert "Check: requirement: " in explain_text(kb, "NL101")
 
 

@@ -3,9 +3,9 @@ by the command line, the demo page and SARIF's rule help."""
 
 from __future__ import annotations
 
-from notelint.checks import module_of
+from notelint.checks import MODULES, module_of
 from notelint.kb import KnowledgeBase
-from notelint.kb.models import ALL_PROFILES, Profile
+from notelint.kb.models import ALL_PROFILES, MODULE_PREFIX, Profile
 
 # What each data kind of check is, as ``explain`` says it.
 _DATA_KIND = {
@@ -31,7 +31,7 @@ def explain_text(kb: KnowledgeBase, rid: str) -> str:
         "What satisfies it",
         f"  {rule.fix}",
         "",
-        *_check_lines(rule.check),
+        *_check_lines(rid, rule.check),
     ]
     cited = rule_citations(kb, rid)
     if cited:
@@ -48,13 +48,19 @@ def explain_text(kb: KnowledgeBase, rid: str) -> str:
     return "\n".join(lines)
 
 
-def _check_lines(check: str | None) -> list[str]:
-    """The check that produces the rule's findings: a data kind, or a module and its doc."""
+def _check_lines(rid: str, check: str | None) -> list[str]:
+    """The check that produces the rule's findings: a data kind, or a module and its doc; and
+    the modules that report it too."""
     module = module_of(check or "")
     if module is not None:
         doc = [f"  {line}".rstrip() for line in module.doc.splitlines()]
-        return [f"Check: {check} (server/notelint/checks/{module.name}.py)", *doc]
-    return [f"Check: {check}: {_DATA_KIND.get(check or '', 'none declared')}"]
+        lines = [f"Check: {check} (server/notelint/checks/{module.name}.py)", *doc]
+    else:
+        lines = [f"Check: {check}: {_DATA_KIND.get(check or '', 'none declared')}"]
+    also = [f"{MODULE_PREFIX}{m.name}" for m in MODULES.values() if rid in m.shared]
+    if also:
+        lines.append(f"  Also reported by {', '.join(also)}.")
+    return lines
 
 
 def rule_citations(kb: KnowledgeBase, rid: str) -> list[tuple[str, str]]:
