@@ -36,6 +36,7 @@ fix = "f"
 example_fires = "x"
 example_passes = "y"
 """
+ACME = '[namespace.ACME]\ndescription = "ACME"\n\n'
 POLICY = """
 [[policy]]
 rule = "{rid}"
@@ -68,7 +69,7 @@ def test_every_built_in_rule_has_a_check_the_registry_knows(kb: KnowledgeBase) -
 
 
 def test_the_registry_and_the_loader_name_the_same_checks_in_the_same_order() -> None:
-    assert tuple(MODULES) == CHECK_MODULES
+    assert tuple(MODULES) == tuple(CHECK_MODULES)
     assert (*DATA_KINDS, "input") == DATA_CHECKS
     for name, module in MODULES.items():
         assert (PACKAGE / "checks" / f"{name}.py").is_file()
@@ -79,7 +80,7 @@ def test_each_module_owns_exactly_the_rules_that_name_it(kb: KnowledgeBase) -> N
     for name, module in MODULES.items():
         owned = sorted(r for r, rule in kb.rules.items() if rule.check == MODULE_PREFIX + name)
         assert owned, f"check module {name} owns no rule"
-        assert sorted(module.rules) == owned, name
+        assert sorted(module.rules) == owned == sorted(CHECK_MODULES[name]), name
         for rid in module.shared:  # reported here too, but owned by another check
             assert kb.rules[rid].check != MODULE_PREFIX + name
 
@@ -123,26 +124,36 @@ def _errors(tmp_path: Path, body: str) -> list[str]:
 
 
 def test_a_rule_without_a_check_is_an_error_at_its_line(tmp_path: Path) -> None:
-    errors = _errors(tmp_path, RULE.format(rid="NL990") + POLICY.format(rid="NL990"))
+    body = ACME + RULE.format(rid="ACME001") + POLICY.format(rid="ACME001")
+    errors = _errors(tmp_path, body)
     assert errors == [
-        f"{tmp_path / 'org.toml'}:1: rule 'NL990' names no check: add check = one of "
-        "requirement, policy, unit_limit, input"
+        f"{tmp_path / 'org.toml'}:4: rule 'ACME001' names no check: add check = one of "
+        "requirement, policy, unit_limit"
     ]
 
 
 def test_an_organisation_rule_may_not_name_a_module(tmp_path: Path) -> None:
-    body = RULE.format(rid="NL990") + 'check = "module:reported"\n'
-    errors = _errors(tmp_path, body)
+    body = ACME + RULE.format(rid="ACME001")
+    errors = _errors(tmp_path, body + 'check = "module:reported"\n')
     assert errors == [
-        f"{tmp_path / 'org.toml'}:11: rule 'NL990' is an organisation's rule, so its check must"
+        f"{tmp_path / 'org.toml'}:14: rule 'ACME001' is an organisation's rule, so its check must"
         " be data (requirement, policy, unit_limit), not 'module:reported': a rule folder ships"
         " no Python"
     ]
 
 
+def test_a_module_reports_only_the_rules_it_declares(tmp_path: Path) -> None:
+    errors = _errors(tmp_path, RULE.format(rid="NL990") + 'check = "module:reported"\n')
+    assert errors == [
+        f"{tmp_path / 'org.toml'}:11: rule 'NL990' names check module 'reported', which reports"
+        " NL201, NL202, NL204, NL301, not it"
+    ]
+
+
 def test_an_organisation_rule_may_not_be_an_input_rule(tmp_path: Path) -> None:
-    errors = _errors(tmp_path, RULE.format(rid="NL990") + 'check = "input"\n')
-    assert len(errors) == 1 and errors[0].startswith(f"{tmp_path / 'org.toml'}:11: ")
+    body = ACME + RULE.format(rid="ACME001")
+    errors = _errors(tmp_path, body + 'check = "input"\n')
+    assert len(errors) == 1 and errors[0].startswith(f"{tmp_path / 'org.toml'}:14: ")
     assert "cannot be 'input'" in errors[0]
 
 
@@ -180,20 +191,30 @@ def test_an_organisation_policy_rule_loads(tmp_path: Path) -> None:
     assert load_knowledge_base([tmp_path]).rules["NL990"].check == "policy"
 
 
-def test_an_unknown_module_of_a_built_in_rule_is_an_error_at_its_line(
+def test_an_unknown_module_is_an_error_at_its_line(tmp_path: Path) -> None:
+    errors = _errors(tmp_path, RULE.format(rid="NL990") + 'check = "module:nowhere"\n')
+    modules = ", ".join(MODULE_PREFIX + m for m in CHECK_MODULES)
+    assert errors == [
+        f"{tmp_path / 'org.toml'}:11: rule 'NL990' names unknown check module 'nowhere'"
+        f" (registered: {modules})"
+    ]
+
+
+def test_a_built_in_rule_file_without_checks_names_each_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     rules = tmp_path / "rules"
     shutil.copytree(notelint.kb.loader.builtin_rules_dir(), rules)
     text = (rules / "rules.toml").read_text(encoding="utf-8")
-    text = text.replace('check = "module:laterality"', 'check = "module:nowhere"')
-    (rules / "rules.toml").write_text(text, encoding="utf-8")
-    line = text.splitlines().index('check = "module:nowhere"') + 1
+    (rules / "rules.toml").write_text(
+        text.replace('check = "module:laterality"\n', ""), encoding="utf-8"
+    )
+    line = text.splitlines().index("[rule.NL801]") + 1
     monkeypatch.setattr(notelint.kb.loader, "builtin_rules_dir", lambda: rules)
     with pytest.raises(KnowledgeBaseError) as caught:
         notelint.kb.loader.build_knowledge_base()
-    modules = ", ".join(MODULE_PREFIX + m for m in CHECK_MODULES)
     assert [str(e) for e in caught.value.errors] == [
-        f"{rules / 'rules.toml'}:{line}: rule 'NL801' names unknown check module 'nowhere'"
-        f" (registered: {modules})"
+        f"{rules / 'rules.toml'}:{line}: rule 'NL801' names no check: add check = one of"
+        " requirement, policy, unit_limit, input, "
+        + ", ".join(MODULE_PREFIX + m for m in CHECK_MODULES)
     ]

@@ -9,8 +9,9 @@ Every rule declares ``check`` in its rule file (rules/rules.toml), checked when 
   ``[[policy]]``), ``unit_limit`` (a ``[[unit_limit]]``); or ``input``, a finding the readers
   make about the file or text itself (NL9xx), which no check here runs;
 * ``module:<name>``: a module of this package, registered in :data:`MODULES`, whose docstring
-  is its documentation (``notelint explain`` prints it). Only built-in rules may name one: an
-  organisation's rule folder is data, and ships no Python.
+  is its documentation (``notelint explain`` prints it), reporting the rules
+  :data:`notelint.kb.models.CHECK_MODULES` lists for it. Only rules of the built-in namespace
+  may name one: an organisation's rule folder is data, and ships no Python.
 
 ``decide`` runs the data kinds in :data:`DATA_KINDS` order, then each module in
 :data:`MODULES` order (:func:`run_checks`). Each takes the shared :class:`Context`.
@@ -66,11 +67,11 @@ def _register(*modules: ModuleType) -> dict[str, CheckModule]:
     return table
 
 
-# The check modules, in the order they run. Their names are also listed, as data the rule
-# loader checks ``module:<name>`` against, in notelint.kb.models.CHECK_MODULES.
+# The check modules, in the order they run: that of notelint.kb.models.CHECK_MODULES, the table
+# the rule loader checks ``module:<name>`` against.
 MODULES: dict[str, CheckModule] = _register(unresolved, reported, coverage, modifiers, laterality)
 
-if tuple(MODULES) != CHECK_MODULES or (*DATA_KINDS, "input") != DATA_CHECKS:
+if tuple(MODULES) != tuple(CHECK_MODULES) or (*DATA_KINDS, "input") != DATA_CHECKS:
     raise ImportError("notelint.checks: the registry and notelint.kb.models disagree")
 
 

@@ -5,8 +5,9 @@ procedure family, policy or unit limit) is not checked: NL207 says so, on its fi
 from __future__ import annotations
 
 from notelint.checks.context import Context
+from notelint.kb.models import CHECK_MODULES
 
-RULES = ("NL207",)
+RULES = CHECK_MODULES["coverage"]  # the rules whose check is module:coverage
 SHARED: tuple[str, ...] = ()
 
 

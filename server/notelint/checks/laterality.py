@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from notelint.checks.context import Context
 from notelint.findings import Related
+from notelint.kb.models import CHECK_MODULES
 from notelint.match import SideMention
 
-RULES = ("NL801",)
+RULES = CHECK_MODULES["laterality"]  # the rules whose check is module:laterality
 SHARED: tuple[str, ...] = ()
 
 

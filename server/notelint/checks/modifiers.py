@@ -20,8 +20,9 @@ from __future__ import annotations
 from notelint.checks.context import Context, suggested_modifiers
 from notelint.findings import CodeMention, Fix, Related, Span, TextEdit
 from notelint.kb import KnowledgeBase
+from notelint.kb.models import CHECK_MODULES
 
-RULES = ("NL701", "NL702", "NL703")
+RULES = CHECK_MODULES["modifiers"]  # the rules whose check is module:modifiers
 SHARED: tuple[str, ...] = ()
 
 

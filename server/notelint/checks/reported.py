@@ -22,10 +22,10 @@ from __future__ import annotations
 
 from notelint.checks.context import CodeStatus, Context, Primary, remove_fix
 from notelint.findings import CodeMention, Fix, Related, Span, TextEdit
-from notelint.kb.models import Code
+from notelint.kb.models import CHECK_MODULES, Code
 
 # NL205 is a policy rule (rules/policies.toml) that this module reports too.
-RULES = ("NL201", "NL202", "NL204", "NL301")
+RULES = CHECK_MODULES["reported"]  # the rules whose check is module:reported
 SHARED = ("NL205",)
 
 

@@ -13,8 +13,9 @@ from __future__ import annotations
 from notelint.checks.context import Context, guidance_of
 from notelint.findings import Span, Unresolved
 from notelint.kb import KnowledgeBase
+from notelint.kb.models import CHECK_MODULES
 
-RULES = ("NL206",)
+RULES = CHECK_MODULES["unresolved"]  # the rules whose check is module:unresolved
 SHARED: tuple[str, ...] = ()
 
 

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ValidationError
 
 from notelint.kb import cache as kb_cache
 from notelint.kb.models import (
+    BUILTIN_NAMESPACE,
     CHECK_MODULES,
     DATA_CHECKS,
     MODULE_PREFIX,
@@ -199,22 +200,18 @@ def _load_cached(
 def _build(dirs: tuple[str, ...]) -> KnowledgeBase:
     kb = KnowledgeBase()
     errors: list[RuleFileError] = []
-    builtin: set[str] = set()  # the rules of the built-in folder (the rest are an organisation's)
     for directory in dirs:
         path = Path(directory)
         if not path.is_dir():
             errors.append(RuleFileError(directory, 1, "rule folder not found"))
             continue
-        before = set(kb.rules)
         for file in sorted(Path(name) for name, _size, _mtime in _toml_stats(directory)):
             errors.extend(_load_file(kb, file))
-        if directory == str(builtin_rules_dir()):
-            builtin.update(set(kb.rules) - before)
     if not errors:
         errors.extend(_merge_requirements(kb))
     if not errors:
         errors.extend(check_references(kb))
-        errors.extend(_check_rule_checks(kb, builtin))
+        errors.extend(_check_rule_checks(kb))
         errors.extend(_check_cases(kb))
     if errors:
         raise KnowledgeBaseError(errors)
@@ -623,10 +620,10 @@ def _data_rules(kb: KnowledgeBase) -> Iterator[tuple[str, str, str, str]]:
         yield "unit_limit", limit.rule, "unit_limit", str(index)
 
 
-def _check_rule_checks(kb: KnowledgeBase, builtin: set[str]) -> list[RuleFileError]:
+def _check_rule_checks(kb: KnowledgeBase) -> list[RuleFileError]:
     """Every rule names what produces its findings (``check``): a data kind whose data names
-    the rule, or a registered check module, which only a built-in rule may name; and the data
-    names only rules of its own kind."""
+    the rule, or a registered check module that reports it, which only a built-in rule may
+    name; and the data names only rules of its own kind."""
     errors: list[RuleFileError] = []
     named: dict[str, set[str]] = {}  # data kind -> the rules its entries name
     for kind, rule_id, origin, key in _data_rules(kb):
@@ -642,46 +639,52 @@ def _check_rule_checks(kb: KnowledgeBase, builtin: set[str]) -> list[RuleFileErr
             f" {rule.check!r}, not {kind!r}: a rule's findings come from one check"
         )
         errors.append(RuleFileError(file, line, message))
-    kinds = ", ".join(DATA_CHECKS)
-    modules = ", ".join(f"{MODULE_PREFIX}{m}" for m in CHECK_MODULES)
     for key, rule in kb.rules.items():
-        file, line = kb.origins.get(("rule.check", key)) or kb.origins.get(
-            ("rule", key), ("<rules>", 1)
-        )
-        check = rule.check
-        if check is None:
-            message = f"rule {key!r} names no check: add check = one of {kinds}" + (
-                f", {modules}" if key in builtin else ""
+        problem = _check_problem(key, rule.check, named)
+        if problem is not None:
+            file, line = kb.origins.get(("rule.check", key)) or kb.origins.get(
+                ("rule", key), ("<rules>", 1)
             )
-        elif check.startswith(MODULE_PREFIX):
-            module = check.removeprefix(MODULE_PREFIX)
-            if key not in builtin:
-                message = (
-                    f"rule {key!r} is an organisation's rule, so its check must be data"
-                    f" ({', '.join(DATA_CHECKS[:-1])}), not {check!r}: a rule folder ships no"
-                    " Python"
-                )
-            elif module not in CHECK_MODULES:
-                message = (
-                    f"rule {key!r} names unknown check module {module!r} (registered: {modules})"
-                )
-            else:
-                continue
-        elif check not in DATA_CHECKS:
-            message = f"rule {key!r} names unknown check {check!r} (expected one of {kinds}, or module:<name>)"
-        elif check == "input":
-            if key in builtin:
-                continue
-            message = (
-                f"rule {key!r} is an organisation's rule, so its check cannot be 'input': only"
-                " notelint's readers make input findings"
-            )
-        elif key not in named.get(check, set()):
-            message = f"rule {key!r} has check {check!r}, but no {_DATA_NAMES[check]} names it"
-        else:
-            continue
-        errors.append(RuleFileError(file, line, message))
+            errors.append(RuleFileError(file, line, problem))
     return errors
+
+
+def _check_problem(key: str, check: str | None, named: dict[str, set[str]]) -> str | None:
+    """What is wrong with rule ``key``'s check, if anything."""
+    builtin = regex.sub(r"\d+$", "", key) == BUILTIN_NAMESPACE
+    data = ", ".join(DATA_CHECKS if builtin else DATA_CHECKS[:-1])
+    modules = ", ".join(f"{MODULE_PREFIX}{m}" for m in CHECK_MODULES)
+    if check is None:
+        return f"rule {key!r} names no check: add check = one of {data}" + (
+            f", {modules}" if builtin else ""
+        )
+    if check.startswith(MODULE_PREFIX):
+        module = check.removeprefix(MODULE_PREFIX)
+        if not builtin:
+            return (
+                f"rule {key!r} is an organisation's rule, so its check must be data ({data}),"
+                f" not {check!r}: a rule folder ships no Python"
+            )
+        if module not in CHECK_MODULES:
+            return f"rule {key!r} names unknown check module {module!r} (registered: {modules})"
+        if key not in CHECK_MODULES[module]:
+            reports = ", ".join(CHECK_MODULES[module])
+            return f"rule {key!r} names check module {module!r}, which reports {reports}, not it"
+        return None
+    if check not in DATA_CHECKS:
+        return f"rule {key!r} names unknown check {check!r} (expected one of {data}" + (
+            ", or module:<name>)" if builtin else ")"
+        )
+    if check == "input":
+        if builtin:
+            return None
+        return (
+            f"rule {key!r} is an organisation's rule, so its check cannot be 'input': only"
+            " notelint's readers make input findings"
+        )
+    if key not in named.get(check, set()):
+        return f"rule {key!r} has check {check!r}, but no {_DATA_NAMES[check]} names it"
+    return None
 
 
 _DATA_NAMES = {
