@@ -32,8 +32,13 @@ def _compiled_names() -> tuple[str, ...]:
     raise LookupError("COMPILED not found in _compiled.py")
 
 
+def _path(name: str, suffix: str) -> Path:
+    """The file of the module ``name`` of COMPILED (dotted within a subpackage) with ``suffix``."""
+    return PACKAGE.joinpath(*name.split(".")).with_suffix(suffix)
+
+
 def _digest(name: str) -> str:
-    return hashlib.sha256((PACKAGE / f"{name}.py").read_bytes()).hexdigest()
+    return hashlib.sha256(_path(name, ".py").read_bytes()).hexdigest()
 
 
 class CustomBuildHook(BuildHookInterface):  # type: ignore[type-arg]
@@ -63,13 +68,11 @@ def _build(names: tuple[str, ...]) -> list[Path]:
     manifest = PACKAGE / "_compiled.sha256"
     known = _read_manifest(manifest)
     digests = {name: _digest(name) for name in names}
-    stale = [
-        n for n in names if known.get(n) != digests[n] or not (PACKAGE / f"{n}{suffix}").exists()
-    ]
+    stale = [n for n in names if known.get(n) != digests[n] or not _path(n, suffix).exists()]
     if stale:
         _cythonize(stale)
     manifest.write_text("".join(f"{digests[n]}  {n}.py\n" for n in names), encoding="utf-8")
-    return [*(PACKAGE / f"{n}{suffix}" for n in names), manifest]
+    return [*(_path(n, suffix) for n in names), manifest]
 
 
 def _read_manifest(path: Path) -> dict[str, str]:
@@ -85,7 +88,7 @@ def _cythonize(names: list[str]) -> None:
     from setuptools.command.build_ext import build_ext
 
     extensions = cythonize(
-        [Extension(f"notelint.{n}", [str(PACKAGE / f"{n}.py")]) for n in names],
+        [Extension(f"notelint.{n}", [str(_path(n, ".py"))]) for n in names],
         compiler_directives={"language_level": 3, "annotation_typing": False},
         build_dir=str(ROOT / "build" / "cython"),
         quiet=True,

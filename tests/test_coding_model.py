@@ -83,8 +83,7 @@ CASES = [
         [],
     ),
     (
-        "A pleural effusion was drained by ultrasound-guided thoracentesis during that "
-        "admission.",
+        "A pleural effusion was drained by ultrasound-guided thoracentesis during that admission.",
         [],
     ),
     # The organ not named: a core biopsy takes its guidance apart; a template that leaves

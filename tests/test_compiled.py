@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -60,9 +59,7 @@ def test_compiled_and_pure_agree_on_arbitrary_text(compiled: None, texts: list[s
 def test_an_edited_source_runs_pure_until_rebuilt(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("NOTELINT_PURE", raising=False)
     current = {
-        name: hashlib.sha256(
-            (Path(_compiled.__file__).parent / f"{name}.py").read_bytes()
-        ).hexdigest()
+        name: hashlib.sha256(_compiled.source(name).read_bytes()).hexdigest()
         for name in _compiled.COMPILED
     }
     assert _compiled._sources_to_run(current) == frozenset()

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+import notelint.checks.context
 import notelint.decide
 from notelint.analysis import analyze
 from notelint.findings import AnalysisError
@@ -24,14 +25,14 @@ def _raise(*_: Any, **__: Any) -> None:
 def test_a_failing_finding_names_rule_code_and_span(
     kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = notelint.decide.make_finding
+    real = notelint.checks.context.make_finding
 
     def failing(kb: Any, settings: Any, rule_id: str, span: Any, **options: Any) -> Any:
         if rule_id == "NL401":
             _raise()
         return real(kb, settings, rule_id, span, **options)
 
-    monkeypatch.setattr(notelint.decide, "make_finding", failing)
+    monkeypatch.setattr(notelint.checks.context, "make_finding", failing)
     with pytest.raises(AnalysisError) as caught:
         analyze(NOTE, kb)
     failure = caught.value

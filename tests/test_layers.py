@@ -13,6 +13,7 @@ FRONT_ENDS = ("notelint.cli", "notelint.demo", "notelint.batch", "notelint.audit
 CORE_AND_READERS = (
     "notelint.analysis",
     "notelint.decide",
+    "notelint.checks",
     "notelint.findings",
     "notelint.match",
     "notelint.note",

@@ -19,6 +19,7 @@ ORG_RULE = '''
 [rule.NL950]
 name = "sedation-needs-physician"
 category = "performer"
+check = "policy"
 severity = "warning"
 summary = "Sedated ultrasound-guided cases need a named physician (our policy)."
 message = "{code}: {detail}"

@@ -24,8 +24,20 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
 
+# Modules of the package, a dotted name for one in a subpackage ("checks.reported": the file
+# checks/reported.py). The check modules run for every note; the registry (checks/__init__.py)
+# only loops over them, and stays pure.
 COMPILED = (
     "analysis",
+    "checks.context",
+    "checks.coverage",
+    "checks.laterality",
+    "checks.modifiers",
+    "checks.policies",
+    "checks.reported",
+    "checks.requirements",
+    "checks.units",
+    "checks.unresolved",
     "context",
     "decide",
     "episodes",
@@ -41,6 +53,11 @@ _HERE = Path(__file__).parent
 _MANIFEST = _HERE / "_compiled.sha256"
 
 
+def source(name: str) -> Path:
+    """The source file of the module ``name`` of COMPILED."""
+    return _HERE.joinpath(*name.split(".")).with_suffix(".py")
+
+
 class _SourceFirst(importlib.abc.MetaPathFinder):
     """Imports ``notelint.<name>`` from its ``.py`` file for the names given."""
 
@@ -50,10 +67,10 @@ class _SourceFirst(importlib.abc.MetaPathFinder):
     def find_spec(
         self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
     ) -> importlib.machinery.ModuleSpec | None:
-        package, _, name = fullname.rpartition(".")
+        package, _, name = fullname.partition(".")
         if package != __package__ or name not in self.names:
             return None
-        return importlib.util.spec_from_file_location(fullname, _HERE / f"{name}.py")
+        return importlib.util.spec_from_file_location(fullname, source(name))
 
 
 def _built() -> dict[str, str]:
@@ -73,7 +90,7 @@ def _sources_to_run(built: dict[str, str]) -> frozenset[str]:
     for name in COMPILED:
         digest = built.get(name)
         try:
-            current = hashlib.sha256((_HERE / f"{name}.py").read_bytes()).hexdigest()
+            current = hashlib.sha256(source(name).read_bytes()).hexdigest()
         except OSError:
             continue  # shipped without its source: the extension is all there is
         if digest != current:

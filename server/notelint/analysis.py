@@ -6,7 +6,8 @@ import gc
 from collections.abc import Iterable
 from typing import Protocol, runtime_checkable
 
-from notelint.decide import decide, make_finding
+from notelint.checks.context import make_finding
+from notelint.decide import decide
 from notelint.engine import Engine
 from notelint.findings import Finding, InputIssue, Report, Span
 from notelint.kb import KnowledgeBase

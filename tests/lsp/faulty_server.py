@@ -9,11 +9,12 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+import notelint.checks.context
 import notelint.decide
 from notelint.cli import main
 
 CANARY = "ZZCANARY-PATIENT-JANE-DOE"
-_make_finding = notelint.decide.make_finding
+_make_finding = notelint.checks.context.make_finding
 
 
 def failing_make_finding(kb: Any, settings: Any, rule_id: str, span: Any, **kwargs: Any) -> Any:
@@ -22,7 +23,7 @@ def failing_make_finding(kb: Any, settings: Any, rule_id: str, span: Any, **kwar
     return _make_finding(kb, settings, rule_id, span, **kwargs)
 
 
-notelint.decide.make_finding = failing_make_finding
+notelint.checks.context.make_finding = failing_make_finding
 
 if __name__ == "__main__":
     sys.exit(main(["server", *sys.argv[1:]]))

@@ -36,6 +36,7 @@ ORG_RULE = '''
 [rule.NL990]
 name = "org-liver-biopsy-guidance"
 category = "necessity"
+check = "policy"
 severity = "error"
 summary = "The organisation's contract bundles liver biopsy guidance."
 message = "{code}: {detail}"

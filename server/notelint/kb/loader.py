@@ -15,6 +15,10 @@ from pydantic import BaseModel, ValidationError
 
 from notelint.kb import cache as kb_cache
 from notelint.kb.models import (
+    BUILTIN_NAMESPACE,
+    CHECK_MODULES,
+    DATA_CHECKS,
+    MODULE_PREFIX,
     NAMESPACE_PATTERN,
     RULE_ID_PATTERN,
     VOCABULARY_ID_PATTERN,
@@ -113,7 +117,7 @@ _LISTED: Mapping[str, tuple[str, type[BaseModel]]] = {
 }
 # Fields whose own line is recorded in ``origins`` as (f"{table}.{field}", id).
 _FIELD_LINES: Mapping[str, tuple[str, ...]] = {
-    "rule": ("example_fires", "example_passes"),
+    "rule": ("example_fires", "example_passes", "check"),
     "concept": ("patterns", "combine"),
     "code": ("kind", "modality"),
     "family": ("guidance", "primary", "primary_needs_images"),
@@ -207,6 +211,7 @@ def _build(dirs: tuple[str, ...]) -> KnowledgeBase:
         errors.extend(_merge_requirements(kb))
     if not errors:
         errors.extend(check_references(kb))
+        errors.extend(_check_rule_checks(kb))
         errors.extend(_check_cases(kb))
     if errors:
         raise KnowledgeBaseError(errors)
@@ -599,6 +604,94 @@ def _check_vocabularies(kb: KnowledgeBase) -> list[RuleFileError]:
             message = f"modifiers {first!r} and {key!r} both name the {modifier.side} side"
             errors.append(RuleFileError(file, line, message))
     return errors
+
+
+def _data_rules(kb: KnowledgeBase) -> Iterator[tuple[str, str, str, str]]:
+    """Each rule the rules data names: (data kind, rule, origin kind, origin key)."""
+    for key, element in kb.elements.items():
+        yield "requirement", element.rule, "element", key
+    for key, code in kb.codes.items():
+        for index, req in enumerate(code.requires):
+            if req.rule:
+                yield "requirement", req.rule, f"code.requires.{index}.element", key
+    for index, policy in enumerate(kb.policies):
+        yield "policy", policy.rule, "policy", str(index)
+    for index, limit in enumerate(kb.unit_limits):
+        yield "unit_limit", limit.rule, "unit_limit", str(index)
+
+
+def _check_rule_checks(kb: KnowledgeBase) -> list[RuleFileError]:
+    """Every rule names what produces its findings (``check``): a data kind whose data names
+    the rule, or a registered check module that reports it, which only a built-in rule may
+    name; and the data names only rules of its own kind."""
+    errors: list[RuleFileError] = []
+    named: dict[str, set[str]] = {}  # data kind -> the rules its entries name
+    for kind, rule_id, origin, key in _data_rules(kb):
+        named.setdefault(kind, set()).add(rule_id)
+        rule = kb.rules.get(rule_id)
+        if rule is None or rule.check is None or rule.check == kind:
+            continue  # an unknown rule is reported by check_references; no check, below
+        file, line = kb.origins.get((origin, key)) or kb.origins.get(
+            (origin.partition(".")[0], key), ("<rules>", 1)
+        )
+        message = (
+            f"{origin.partition('.')[0]} {key!r} names rule {rule_id!r}, whose check is"
+            f" {rule.check!r}, not {kind!r}: a rule's findings come from one check"
+        )
+        errors.append(RuleFileError(file, line, message))
+    for key, rule in kb.rules.items():
+        problem = _check_problem(key, rule.check, named)
+        if problem is not None:
+            file, line = kb.origins.get(("rule.check", key)) or kb.origins.get(
+                ("rule", key), ("<rules>", 1)
+            )
+            errors.append(RuleFileError(file, line, problem))
+    return errors
+
+
+def _check_problem(key: str, check: str | None, named: dict[str, set[str]]) -> str | None:
+    """What is wrong with rule ``key``'s check, if anything."""
+    builtin = regex.sub(r"\d+$", "", key) == BUILTIN_NAMESPACE
+    data = ", ".join(DATA_CHECKS if builtin else DATA_CHECKS[:-1])
+    modules = ", ".join(f"{MODULE_PREFIX}{m}" for m in CHECK_MODULES)
+    if check is None:
+        return f"rule {key!r} names no check: add check = one of {data}" + (
+            f", {modules}" if builtin else ""
+        )
+    if check.startswith(MODULE_PREFIX):
+        module = check.removeprefix(MODULE_PREFIX)
+        if not builtin:
+            return (
+                f"rule {key!r} is an organisation's rule, so its check must be data ({data}),"
+                f" not {check!r}: a rule folder ships no Python"
+            )
+        if module not in CHECK_MODULES:
+            return f"rule {key!r} names unknown check module {module!r} (registered: {modules})"
+        if key not in CHECK_MODULES[module]:
+            reports = ", ".join(CHECK_MODULES[module])
+            return f"rule {key!r} names check module {module!r}, which reports {reports}, not it"
+        return None
+    if check not in DATA_CHECKS:
+        return f"rule {key!r} names unknown check {check!r} (expected one of {data}" + (
+            ", or module:<name>)" if builtin else ")"
+        )
+    if check == "input":
+        if builtin:
+            return None
+        return (
+            f"rule {key!r} is an organisation's rule, so its check cannot be 'input': only"
+            " notelint's readers make input findings"
+        )
+    if key not in named.get(check, set()):
+        return f"rule {key!r} has check {check!r}, but no {_DATA_NAMES[check]} names it"
+    return None
+
+
+_DATA_NAMES = {
+    "requirement": "element or code requirement",
+    "policy": "[[policy]]",
+    "unit_limit": "[[unit_limit]]",
+}
 
 
 def _check_cases(kb: KnowledgeBase) -> list[RuleFileError]:

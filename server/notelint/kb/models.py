@@ -35,6 +35,23 @@ CODE_PATTERN = r"^(?:\d{5}|\d{4}[TFU]|[A-V]\d{4})$"
 # loader checks each rule's against them.
 NAMESPACE_PATTERN = r"^[A-Z]{2,8}$"
 RULE_ID_PATTERN = r"^[A-Z]{2,8}\d{3}$"
+# What produces a rule's findings (``check`` of a rule; notelint.checks is the registry):
+# a kind of rules data that names the rule, in the order decide runs them, then ``input`` (the
+# readers' findings about a file or its text); or ``module:<name>``, a check module, listed
+# here in the order they run with the rules each reports (its own ``RULES``): the loader checks
+# a rule's module against this table, since the kb layer does not import the checks. Only
+# rules of the built-in namespace may name a module or ``input``: an organisation's rules are
+# data.
+DATA_CHECKS: tuple[str, ...] = ("requirement", "policy", "unit_limit", "input")
+CHECK_MODULES: dict[str, tuple[str, ...]] = {
+    "unresolved": ("NL206",),
+    "reported": ("NL201", "NL202", "NL204", "NL301"),
+    "coverage": ("NL207",),
+    "modifiers": ("NL701", "NL702", "NL703"),
+    "laterality": ("NL801",),
+}
+BUILTIN_NAMESPACE = "NL"
+MODULE_PREFIX = "module:"
 # Ids of declared vocabulary entries (elements, modalities, code kinds).
 VOCABULARY_ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 
@@ -113,6 +130,9 @@ class Rule(Strict):
     example_passes: str
     profiles: list[Profile] = Field(default_factory=lambda: list(ALL_PROFILES))
     sources: list[Citation] = Field(default_factory=list)
+    # What produces its findings: a kind of DATA_CHECKS or "module:<name>" (CHECK_MODULES).
+    # Required; checked, with the rest, when the rules load (a missing one is reported there).
+    check: str | None = None
 
 
 class RuleCase(Strict):

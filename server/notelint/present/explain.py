@@ -3,8 +3,18 @@ by the command line, the demo page and SARIF's rule help."""
 
 from __future__ import annotations
 
+from notelint.checks import MODULES, module_of
 from notelint.kb import KnowledgeBase
-from notelint.kb.models import ALL_PROFILES, Profile
+from notelint.kb.models import ALL_PROFILES, MODULE_PREFIX, Profile
+
+# What each data kind of check is, as ``explain`` says it.
+_DATA_KIND = {
+    "requirement": "a documentation element a code requires (rules/elements.toml, requires in"
+    " rules/codes.toml, [[requirement]])",
+    "policy": "a [[policy]] that names it (rules/policies.toml)",
+    "unit_limit": "a [[unit_limit]] that names it (rules/policies.toml)",
+    "input": "the reading of the file or text itself, before the analysis",
+}
 
 
 def explain_text(kb: KnowledgeBase, rid: str) -> str:
@@ -20,6 +30,8 @@ def explain_text(kb: KnowledgeBase, rid: str) -> str:
         "",
         "What satisfies it",
         f"  {rule.fix}",
+        "",
+        *_check_lines(rid, rule.check),
     ]
     cited = rule_citations(kb, rid)
     if cited:
@@ -34,6 +46,21 @@ def explain_text(kb: KnowledgeBase, rid: str) -> str:
         _indent(rule.example_passes),
     ]
     return "\n".join(lines)
+
+
+def _check_lines(rid: str, check: str | None) -> list[str]:
+    """The check that produces the rule's findings: a data kind, or a module and its doc; and
+    the modules that report it too."""
+    module = module_of(check or "")
+    if module is not None:
+        doc = [f"  {line}".rstrip() for line in module.doc.splitlines()]
+        lines = [f"Check: {check} (server/notelint/checks/{module.name}.py)", *doc]
+    else:
+        lines = [f"Check: {check}: {_DATA_KIND.get(check or '', 'none declared')}"]
+    also = [f"{MODULE_PREFIX}{m.name}" for m in MODULES.values() if rid in m.shared]
+    if also:
+        lines.append(f"  Also reported by {', '.join(also)}.")
+    return lines
 
 
 def rule_citations(kb: KnowledgeBase, rid: str) -> list[tuple[str, str]]:
