@@ -89,6 +89,45 @@ CASES = [
     # The organ not named: a core biopsy takes its guidance apart; a template that leaves
     # blanks where it names the procedure is not filled in, so nothing is suggested.
     ("CT GUIDED BIOPSY\nUnder CT guidance, a core biopsy of the mass was performed.", ["77012"]),
+    # A visit booked for a procedure the patient declined; another team's block; an operative
+    # note's C-arm (part of the surgery).
+    (
+        "Pt was scheduled today for fluoroscopically guided right glenohumeral steroid "
+        "injection. After discussion, the patient declined the injection. No procedure "
+        "performed.",
+        [],
+    ),
+    (
+        "Procedure: Right arthroscopic rotator cuff repair.\nAnesthesia: General + interscalene "
+        "block (performed preoperatively by the anesthesiology team under ultrasound guidance; "
+        "see separate anesthesia note).",
+        [],
+    ),
+    (
+        "PODIATRIC SURGERY - OPERATIVE NOTE\nProcedure: Right first metatarsal bunionectomy "
+        "with screw fixation.\nMini C-arm fluoroscopy was used intraoperatively to confirm "
+        "osteotomy position. Images saved.",
+        [],
+    ),
+    # Guidance written as a field, or as real-time imaging; an earlier operation is history.
+    (
+        "Procedure: Trigger point injections, 3 muscles.\nGuidance: Ultrasound. US used to keep "
+        "the needle tip within the muscle above the pleura.\nEach trigger point visualized; 25g "
+        "needle advanced in-plane.",
+        ["76942"],
+    ),
+    (
+        "Block: Right interscalene brachial plexus block.\nReal-time ultrasound imaging "
+        "identified the C5 and C6 roots; a 22G needle was advanced in-plane and 15 mL "
+        "levobupivacaine injected.",
+        ["76942"],
+    ),
+    (
+        "CT-Guided Microwave Ablation - Liver\nSolitary segment 7 metastasis, post-hepatectomy "
+        "recurrence.\n15G microwave antenna advanced under intermittent CT fluoroscopy into the "
+        "lesion. Ablation 100 W x 6 min.",
+        ["77013"],
+    ),
     (
         "CT GUIDED BIOPSY\nProcedure: CT-guided percutaneous biopsy of ***.\n"
         "Under CT guidance, *** core samples were obtained.",
