@@ -12,14 +12,24 @@ from typing import Any
 
 import pytest
 import regex
-from hypothesis import assume, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 import prefix_reference as reference
 from notelint.kb import load_knowledge_base
 from notelint.match import compiled
 from notelint.prefix import _holds, reach_behind, required_prefixes, why_unindexed
-from notelint.regex_syntax import UnsupportedError, parse
+from notelint.regex_syntax import (
+    Anchor,
+    Atomic,
+    Branch,
+    Group,
+    Look,
+    Repeat,
+    Seq,
+    UnsupportedError,
+    parse,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 ORG_RULES = ROOT / "tests" / "data" / "org-rules"
@@ -66,6 +76,34 @@ def _ours(pattern: str) -> tuple[object, ...]:
     return (required_prefixes(pattern), reach_behind(pattern), why_unindexed(pattern))
 
 
+def _same(pattern: str, expected: tuple[object, ...]) -> None:
+    """As the reference, but for one deliberate difference: the reference's reach_behind did
+    not count what a lookbehind's own \\b, ^ or lookbehinds see, nor lookbehinds inside an
+    atomic group; ours counts them, and may only be further."""
+    ours = _ours(pattern)
+    assert (ours[0], ours[2]) == (expected[0], expected[2]), pattern
+    reach, old = ours[1], expected[1]
+    if reach != old:
+        assert isinstance(reach, int) and isinstance(old, int) and reach > old, pattern
+        assert _lookbehind_looks_further(parse(pattern).items), pattern
+
+
+def _lookbehind_looks_further(seq: Seq, inside: bool = False) -> bool:
+    """A lookbehind or an atomic group holding an anchor or a lookaround."""
+    for node in seq:
+        if inside and isinstance(node, (Anchor, Look)):
+            return True
+        parts: tuple[Seq, ...] = ()
+        if isinstance(node, Branch):
+            parts = node.alternatives
+        elif isinstance(node, (Look, Group, Atomic, Repeat)):
+            parts = (node.body,)
+        deeper = inside or isinstance(node, Atomic) or (isinstance(node, Look) and node.behind)
+        if any(_lookbehind_looks_further(part, deeper) for part in parts):
+            return True
+    return False
+
+
 def test_every_pattern_the_rules_use_reads_as_with_the_standard_parser() -> None:
     patterns = _known_patterns()
     assert len(patterns) > 2000
@@ -73,7 +111,7 @@ def test_every_pattern_the_rules_use_reads_as_with_the_standard_parser() -> None
     indexed = sum(required_prefixes(p.pattern) is not None for p in index.patterns)
     assert indexed >= len(index.patterns) - 3  # the test means something
     for pattern in patterns:
-        assert _ours(pattern) == _results(reference, pattern), pattern
+        _same(pattern, _results(reference, pattern))
 
 
 # --- random patterns from a small grammar ---------------------------------------------------
@@ -185,7 +223,7 @@ def test_random_patterns_read_as_with_the_standard_parser(pattern: str) -> None:
     if re.search(r"\\1(?!01)|\(\?P=|\(\?\(", pattern):  # back references: ours gives up
         assert _ours(pattern)[0] is None
         return
-    assert _ours(pattern) == expected
+    _same(pattern, expected)
 
 
 # Texts over letters that the patterns above name, in both cases, word and other characters.
@@ -245,3 +283,25 @@ def test_no_product_code_reads_the_private_parser() -> None:
     server = ROOT / "server"
     users = {p.relative_to(server) for p in server.rglob("*.py") if private.search(p.read_text())}
     assert users == pending
+
+
+@settings(max_examples=400, deadline=None)
+@example(pattern=r"(?<=\ba)k", text=" ak", other="b")  # \b sees before the lookbehind
+@example(pattern=r"(?<=(?<=ab)c)x", text="abcx", other="z")  # and a lookbehind in it
+@example(pattern=r"(?>(?<=abc))x", text="abcx", other="z")  # in an atomic group
+@given(st.recursive(_ATOM, _sequences, max_leaves=10), texts, texts)
+def test_nothing_before_the_reach_changes_a_match(pattern: str, text: str, other: str) -> None:
+    """A match that starts at ``at`` is the same whatever lies before ``at - reach``."""
+    reach = reach_behind(pattern)
+    assume(reach is not None)
+    try:
+        compiled_pattern = regex.compile(pattern, regex.IGNORECASE)
+    except (regex.error, OverflowError, ValueError):
+        return
+    assert reach is not None
+    for at in range(reach, len(text) + 1):
+        kept = text[at - reach :]
+        found = compiled_pattern.match(text, at)
+        again = compiled_pattern.match(other + kept, len(other) + reach)
+        shift = len(other) + reach - at
+        assert (found and found.span()) == (again and (again.start() - shift, again.end() - shift))

@@ -34,6 +34,7 @@ from notelint.regex_syntax import (
     MAX_REPEAT,
     Anchor,
     AnyChar,
+    Atomic,
     Branch,
     Char,
     Class,
@@ -91,7 +92,8 @@ def required_prefixes(pattern: str) -> frozenset[Prefix] | None:
 
 def reach_behind(pattern: str) -> int | None:
     """How many characters before a match's start ``pattern`` may look at (lookbehinds, and
-    one for ``\\b`` or ``^``), or ``None`` when that cannot be shown."""
+    one for ``\\b`` or ``^``, also within a lookbehind), or ``None`` when that cannot be
+    shown."""
     if "[:" in pattern or _fuzzy(pattern):
         return None
     try:
@@ -101,22 +103,38 @@ def reach_behind(pattern: str) -> int | None:
 
 
 def _lookbehind(seq: Seq) -> int:
+    """How far before the start of a match of ``seq`` its lookbehinds may look (as if each
+    stood at that start: more is only slower)."""
     widest = 0
     for node in seq:
         if isinstance(node, Look):
-            high = width(node.body)[1]
+            inner = _lookbehind(node.body)
             if node.behind:
+                high = width(node.body)[1]
                 if high >= MAX_REPEAT:
                     raise OverflowError  # unbounded lookbehind
-                widest = max(widest, high)
-            widest = max(widest, _lookbehind(node.body))
-        elif isinstance(node, Group):
+                # Its body starts up to `high` characters back, and what the body looks
+                # behind (a \b or ^ one more character) it sees from there.
+                inner = high + max(inner, _sees_previous(node.body))
+            widest = max(widest, inner)
+        elif isinstance(node, (Group, Atomic, Repeat)):
             widest = max(widest, _lookbehind(node.body))
         elif isinstance(node, Branch):
             widest = max([widest] + [_lookbehind(alt) for alt in node.alternatives])
-        elif isinstance(node, Repeat):
-            widest = max(widest, _lookbehind(node.body))
     return widest
+
+
+def _sees_previous(seq: Seq) -> int:
+    """1 if ``seq`` holds a \\b, \\B or ^, which looks at the character before it, else 0."""
+    for node in seq:
+        if isinstance(node, Anchor) and node.kind in ("boundary", "non_boundary", "line_start"):
+            return 1
+        if isinstance(node, Branch):
+            if any(_sees_previous(alt) for alt in node.alternatives):
+                return 1
+        elif isinstance(node, (Look, Group, Atomic, Repeat)) and _sees_previous(node.body):
+            return 1
+    return 0
 
 
 _BRACE = re.compile(r"(\\*)\{")
