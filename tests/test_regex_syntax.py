@@ -83,7 +83,9 @@ def _same(pattern: str, expected: tuple[object, ...]) -> None:
     ours = _ours(pattern)
     assert (ours[0], ours[2]) == (expected[0], expected[2]), pattern
     reach, old = ours[1], expected[1]
-    if reach != old:
+    if reach is None and old is not None:  # the width of a back reference is not worked out
+        assert re.search(r"\(\?<[=!].*(\\[1-9]|\(\?P=)", pattern), pattern
+    elif reach != old:
         assert isinstance(reach, int) and isinstance(old, int) and reach > old, pattern
         assert _lookbehind_looks_further(parse(pattern).items), pattern
 
@@ -118,6 +120,8 @@ def test_every_pattern_the_rules_use_reads_as_with_the_standard_parser() -> None
 
 _ATOMS = [
     *"abkKs -_1é",
+    r"\1",
+    "(?P=g)",
     *(rf"\{c}" for c in ".-*+?()[]{}|^$\\ #"),
     *[
         r"\d",
@@ -177,6 +181,7 @@ _ATOMS = [
     "\x0c",
 ]
 _BAD = ["(", ")", "[", "*", "(?", "(?<", "(?P<1>a)", "(?P=g)", r"\1", r"\p", "(?(1)a)", "(?<g>a)"]
+_BAD += [r"(a)\1", r"(?P<g>a)(?P=g)", r"(?P<g>a|b)(?<=\1)x", r"(a)(b)(?:\2a|\2b)", r"(a)\12"]
 _QUANTIFIERS = ["*", "+", "?", "{2}", "{1,3}", "{2,}", "{,2}", "{0}", "{3,1}", "{1,1}"]
 _OPENERS = ["(", "(?:", "(?P<g>", "(?P<h>", "(?>", "(?=", "(?!", "(?<=", "(?<!", "(?i:", "(?-i:"]
 _OPENERS += ["(?x:", "(?a:", "(?s-i:", "(?#", "(?t:", "(?u:"]
@@ -220,7 +225,7 @@ def test_random_patterns_read_as_with_the_standard_parser(pattern: str) -> None:
     except (OverflowError, ValueError):  # it raised where ours gives up: nothing to compare
         assert _ours(pattern)[:2] == (None, None) or "(?a)(?u)" in pattern
         return
-    if re.search(r"\\1(?!01)|\(\?P=|\(\?\(", pattern):  # back references: ours gives up
+    if "(?(" in pattern:  # conditionals: ours gives up
         assert _ours(pattern)[0] is None
         return
     _same(pattern, expected)
@@ -253,9 +258,10 @@ def test_every_match_starts_where_a_required_prefix_holds(pattern: str, text: st
 @pytest.mark.parametrize(
     "pattern",
     [
-        r"(a)\1",  # back references
-        r"(?P<n>a)(?P=n)",
         r"(a)?(?(1)b|c)",  # conditionals
+        r"(a\1)",  # back references to a group not closed yet, or not there
+        r"(?P=n)(?P<n>a)",
+        r"(?<=(a)\1)x",  # or opened in the same lookbehind
         r"\p{L}x",  # `regex`-only escapes
         r"\Kx",
         r"(?<n>a)x",  # a named group as only `regex` writes it

@@ -335,7 +335,7 @@ def _blocker(seq: Seq) -> Unindexed | None:
             if found is None and node.low == 0:
                 found = _EMPTY
         else:
-            found = Unindexed("other")  # an atomic group
+            found = Unindexed("other")  # an atomic group, a back reference
         if found is _EMPTY:
             optional = True
             continue

@@ -6,9 +6,10 @@ subset, read the way both ``re`` and ``regex`` read it: literal characters and e
 classes ``[...]`` (ranges, negation, ``\\d \\w \\s`` and their negations), groups ``( )``,
 ``(?: )``, ``(?P<name> )``, atomic ``(?> )``, lookarounds ``(?= )`` ``(?! )`` ``(?<= )``
 ``(?<! )``, alternation, the quantifiers ``* + ? {m} {m,n} {m,} {,n}`` greedy, lazy or
-possessive, anchors ``^ $ \\b \\B \\A \\Z``, inline flags and comments ``(?#...)``. Anything
-else (back references, conditionals, ``regex``-only escapes, a malformed pattern) raises
-:class:`UnsupportedError`: a caller must then assume nothing about the pattern, never guess.
+possessive, anchors ``^ $ \\b \\B \\A \\Z``, back references ``\\1`` ``(?P=name)``, inline
+flags and comments ``(?#...)``. Anything else (conditionals, ``regex``-only escapes, a
+malformed pattern) raises :class:`UnsupportedError`: a caller must then assume nothing about
+the pattern, never guess.
 
 The tree has the shape the standard library's own parser gives, simplifications included
 (a class of one character is that character, alternatives of single characters are one
@@ -74,6 +75,11 @@ class Anchor:
     kind: str  # "line_start" (^), "line_end" ($), "boundary", "non_boundary", "start", "end"
 
 
+@dataclass(frozen=True, slots=True)
+class BackRef:
+    number: int
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class Look:
     behind: bool
@@ -107,11 +113,11 @@ class Repeat:
     body: Seq
 
 
-Node = Char | NotChar | Class | AnyChar | Anchor | Look | Group | Atomic | Branch | Repeat
+Node = Char | NotChar | Class | AnyChar | Anchor | BackRef | Look | Group | Atomic | Branch | Repeat
 Seq = tuple[Node, ...]
 # Nodes that hold no sequence compare by value; the others only by identity, as the standard
 # library's do, which matters for the common start moved out of alternatives.
-_FLAT = (Char, NotChar, Class, AnyChar, Anchor)
+_FLAT = (Char, NotChar, Class, AnyChar, Anchor, BackRef)
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,9 +142,11 @@ def parse(pattern: str) -> Parsed:
 
 def width(seq: Seq) -> tuple[int, int]:
     """The fewest and most characters a match of ``seq`` reads; the most is at least
-    :data:`MAX_WIDTH` when unbounded."""
+    :data:`MAX_WIDTH` when unbounded. :class:`UnsupportedError` for a back reference."""
     low = high = 0
     for node in seq:
+        if isinstance(node, BackRef):
+            raise UnsupportedError("the width of a back reference")
         if isinstance(node, (Char, NotChar, Class, AnyChar)):
             low, high = low + 1, high + 1
         elif isinstance(node, Branch):
@@ -172,7 +180,9 @@ class _Reader:
         self.next: str | None = None
         self.flags: set[str] = set()
         self.groups = 0
-        self.names: set[str] = set()
+        self.names: dict[str, int] = {}
+        self.closed: set[int] = set()
+        self.behind_from: int | None = None  # the first group opened in the current lookbehind
         self._advance()
 
     def _advance(self) -> None:
@@ -329,6 +339,7 @@ class _Reader:
         """Reads a group after its "(" into ``items``; returns ``verbose`` (a leading (?x)
         turns it on)."""
         number: int | None = None
+        name = ""
         add: frozenset[str] = frozenset()
         remove: frozenset[str] = frozenset()
         capture, atomic = True, False
@@ -337,7 +348,10 @@ class _Reader:
             if char is None:
                 raise UnsupportedError("unexpected end of pattern")
             if char == "P":
-                self.group_name()
+                if self.take("="):
+                    items.append(self.reference(self.names.get(self.until(")"), 0)))
+                    return verbose
+                name = self.group_name()
             elif char == ":":
                 capture = False
             elif char == "#":
@@ -361,20 +375,32 @@ class _Reader:
         if capture:
             self.groups += 1
             number = self.groups
+            if name:
+                self.names[name] = number
         inner = (verbose or "x" in add) and "x" not in remove
         body = self.alternation(inner, nested + 1)
         if not self.take(")"):
             raise UnsupportedError("missing ), unterminated subpattern")
+        if number is not None:
+            self.closed.add(number)
         items.append(Atomic(body) if atomic else Group(number, add, remove, body))
         return verbose
 
-    def group_name(self) -> None:
+    def group_name(self) -> str:
         if not self.take("<"):
-            raise UnsupportedError("back reference or unknown extension")  # (?P=name)
+            raise UnsupportedError("unknown extension ?P")
         name = self.until(">")
         if not name.isidentifier() or name in self.names:
             raise UnsupportedError(f"bad group name {name!r}")
-        self.names.add(name)
+        return name
+
+    def reference(self, number: int) -> BackRef:
+        """A back reference to a group that is closed, and not opened in this lookbehind."""
+        if number not in self.closed:
+            raise UnsupportedError("reference to an unknown or open group")
+        if self.behind_from is not None and number >= self.behind_from:
+            raise UnsupportedError("reference to a group of the same lookbehind")
+        return BackRef(number)
 
     def skip_comment(self) -> None:
         while True:
@@ -386,12 +412,16 @@ class _Reader:
     def look(self, char: str, verbose: bool, nested: int) -> Look:
         """A lookaround, after its "(?" and ``char``."""
         behind = char == "<"
+        outer = self.behind_from
         if behind:
             after = self.get()
             if after is None or after not in "=!":
                 raise UnsupportedError("unknown extension ?<")  # (?<name>...) included
             char = after
+            if outer is None:
+                self.behind_from = self.groups + 1
         body = self.alternation(verbose, nested + 1)
+        self.behind_from = outer
         if not self.take(")"):
             raise UnsupportedError("missing ), unterminated subpattern")
         return Look(behind, char == "!", body)
@@ -456,7 +486,9 @@ class _Reader:
                 if digits[0] in _OCTAL and digits[1] in _OCTAL and self.next in _OCTAL:
                     digits += self.get() or ""
                     return Char(self._octal(digits))
-            raise UnsupportedError("back reference")
+            if int(digits) > self.groups:
+                raise UnsupportedError(f"invalid group reference {digits}")
+            return self.reference(int(digits))
         return Char(self.char_escape(c))
 
     def char_escape(self, c: str) -> str:
