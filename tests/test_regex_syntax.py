@@ -1,6 +1,7 @@
-"""notelint's own reader of pattern syntax: what the prefix index derives from it is what it
-derived from the standard library's private parser (kept in tests/prefix_reference.py), for
-every pattern the rules use and for random ones; the product no longer imports that parser."""
+"""notelint's own reader of pattern syntax: what the prefix index and the backtracking check
+derive from it is what they derived from the standard library's private parser (kept in
+tests/prefix_reference.py and tests/safe_regex_reference.py), for every pattern the rules use
+and for random ones; the product no longer imports that parser."""
 
 from __future__ import annotations
 
@@ -16,13 +17,16 @@ from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 import prefix_reference as reference
+import safe_regex_reference
 from notelint.kb import load_knowledge_base
+from notelint.kb.safe_regex import backtracking_risk
 from notelint.match import compiled
 from notelint.prefix import _holds, reach_behind, required_prefixes, why_unindexed
 from notelint.regex_syntax import (
     Anchor,
     Atomic,
     Branch,
+    Conditional,
     Group,
     Look,
     Repeat,
@@ -91,16 +95,19 @@ def _same(pattern: str, expected: tuple[object, ...]) -> None:
 
 
 def _lookbehind_looks_further(seq: Seq, inside: bool = False) -> bool:
-    """A lookbehind or an atomic group holding an anchor or a lookaround."""
+    """A lookbehind, an atomic group or a conditional holding an anchor or a lookaround."""
     for node in seq:
         if inside and isinstance(node, (Anchor, Look)):
             return True
         parts: tuple[Seq, ...] = ()
         if isinstance(node, Branch):
             parts = node.alternatives
+        elif isinstance(node, Conditional):
+            parts = (node.yes,) if node.no is None else (node.yes, node.no)
         elif isinstance(node, (Look, Group, Atomic, Repeat)):
             parts = (node.body,)
-        deeper = inside or isinstance(node, Atomic) or (isinstance(node, Look) and node.behind)
+        deeper = inside or isinstance(node, (Atomic, Conditional))
+        deeper = deeper or (isinstance(node, Look) and node.behind)
         if any(_lookbehind_looks_further(part, deeper) for part in parts):
             return True
     return False
@@ -182,6 +189,8 @@ _ATOMS = [
 ]
 _BAD = ["(", ")", "[", "*", "(?", "(?<", "(?P<1>a)", "(?P=g)", r"\1", r"\p", "(?(1)a)", "(?<g>a)"]
 _BAD += [r"(a)\1", r"(?P<g>a)(?P=g)", r"(?P<g>a|b)(?<=\1)x", r"(a)(b)(?:\2a|\2b)", r"(a)\12"]
+_BAD += [r"(a)?(?(1)b|c)", r"(?P<g>a)?(?(g)(?<=\ba)|c)x", r"(?(2)b|c)(a)", r"(a)?(?(1)(\w+\s?)*)"]
+_BAD += [r"(?:\w+\s?)*x", r"(?:a|a)+", r"(?>(?:a|a)+)", r"(?:a|ab)*+", r"(\w+)+\1"]
 _QUANTIFIERS = ["*", "+", "?", "{2}", "{1,3}", "{2,}", "{,2}", "{0}", "{3,1}", "{1,1}"]
 _OPENERS = ["(", "(?:", "(?P<g>", "(?P<h>", "(?>", "(?=", "(?!", "(?<=", "(?<!", "(?i:", "(?-i:"]
 _OPENERS += ["(?x:", "(?a:", "(?s-i:", "(?#", "(?t:", "(?u:"]
@@ -225,10 +234,47 @@ def test_random_patterns_read_as_with_the_standard_parser(pattern: str) -> None:
     except (OverflowError, ValueError):  # it raised where ours gives up: nothing to compare
         assert _ours(pattern)[:2] == (None, None) or "(?a)(?u)" in pattern
         return
-    if "(?(" in pattern:  # conditionals: ours gives up
+    if _gives_up(pattern) and re.search(r"\(\?\(\d", pattern):  # may name a later group
         assert _ours(pattern)[0] is None
         return
-    _same(pattern, expected)
+    _same(pattern, expected)  # malformed patterns included
+
+
+def _gives_up(pattern: str) -> bool:
+    try:
+        parse(pattern)
+    except UnsupportedError:
+        return True
+    return False
+
+
+def test_every_pattern_the_rules_use_has_the_same_backtracking_risk() -> None:
+    for pattern in _known_patterns():
+        for fold in (True, False):
+            expected = safe_regex_reference.backtracking_risk(pattern, fold)
+            assert backtracking_risk(pattern, fold) == expected, pattern
+
+
+_OUTER = st.sampled_from(["*", "+", "{2,}", "{1,20}", "*?", "*+", "{1,5}", "{17}"])
+# Repeats around the random patterns, so that some can take long.
+_REPEATED_PATTERNS = patterns | st.builds(
+    lambda inner, outer, after: f"(?:{inner}){outer}{after}", patterns, _OUTER, _ATOM
+)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(_REPEATED_PATTERNS, st.booleans())
+def test_random_patterns_have_the_same_backtracking_risk(pattern: str, fold: bool) -> None:
+    try:
+        expected = safe_regex_reference.backtracking_risk(pattern, fold)
+    except ValueError:  # flags (?a)(?u): it raised where ours lets the pattern through
+        assert backtracking_risk(pattern, fold) is None
+        return
+    if _gives_up(pattern):
+        assert re.search(r"\(\?\(\d", pattern) or expected is None, pattern
+        assert backtracking_risk(pattern, fold) is None
+        return
+    assert backtracking_risk(pattern, fold) == expected
 
 
 # Texts over letters that the patterns above name, in both cases, word and other characters.
@@ -258,7 +304,8 @@ def test_every_match_starts_where_a_required_prefix_holds(pattern: str, text: st
 @pytest.mark.parametrize(
     "pattern",
     [
-        r"(a)?(?(1)b|c)",  # conditionals
+        r"(?(2)b|c)(a)",  # a conditional naming a later group (Python allows it)
+        r"(a)(?(1)b|c|d)",
         r"(a\1)",  # back references to a group not closed yet, or not there
         r"(?P=n)(?P<n>a)",
         r"(?<=(a)\1)x",  # or opened in the same lookbehind
@@ -284,11 +331,9 @@ def test_what_the_reader_does_not_know_makes_it_give_up(pattern: str) -> None:
 
 def test_no_product_code_reads_the_private_parser() -> None:
     private = re.compile(r"re\._parser|re\._constants|re\._compiler|sre_parse|sre_constants")
-    # kb/safe_regex.py (backtracking risk, at rule load) still reads it: not yet replaced.
-    pending = {Path("notelint/kb/safe_regex.py")}
     server = ROOT / "server"
-    users = {p.relative_to(server) for p in server.rglob("*.py") if private.search(p.read_text())}
-    assert users == pending
+    users = [p for p in server.rglob("*.py") if private.search(p.read_text(encoding="utf-8"))]
+    assert users == []
 
 
 @settings(max_examples=400, deadline=None)

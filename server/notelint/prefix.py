@@ -39,6 +39,7 @@ from notelint.regex_syntax import (
     Char,
     Class,
     ClassItem,
+    Conditional,
     Group,
     Look,
     Node,
@@ -121,7 +122,13 @@ def _lookbehind(seq: Seq) -> int:
             widest = max(widest, _lookbehind(node.body))
         elif isinstance(node, Branch):
             widest = max([widest] + [_lookbehind(alt) for alt in node.alternatives])
+        elif isinstance(node, Conditional):
+            widest = max(widest, *(_lookbehind(part) for part in _branches(node)))
     return widest
+
+
+def _branches(node: Conditional) -> list[Seq]:
+    return [node.yes] if node.no is None else [node.yes, node.no]
 
 
 def _sees_previous(seq: Seq) -> int:
@@ -129,8 +136,9 @@ def _sees_previous(seq: Seq) -> int:
     for node in seq:
         if isinstance(node, Anchor) and node.kind in ("boundary", "non_boundary", "line_start"):
             return 1
-        if isinstance(node, Branch):
-            if any(_sees_previous(alt) for alt in node.alternatives):
+        if isinstance(node, (Branch, Conditional)):
+            parts = node.alternatives if isinstance(node, Branch) else _branches(node)
+            if any(_sees_previous(part) for part in parts):
                 return 1
         elif isinstance(node, (Look, Group, Atomic, Repeat)) and _sees_previous(node.body):
             return 1
@@ -335,7 +343,7 @@ def _blocker(seq: Seq) -> Unindexed | None:
             if found is None and node.low == 0:
                 found = _EMPTY
         else:
-            found = Unindexed("other")  # an atomic group, a back reference
+            found = Unindexed("other")  # an atomic group, a back reference, a conditional
         if found is _EMPTY:
             optional = True
             continue

@@ -6,10 +6,10 @@ subset, read the way both ``re`` and ``regex`` read it: literal characters and e
 classes ``[...]`` (ranges, negation, ``\\d \\w \\s`` and their negations), groups ``( )``,
 ``(?: )``, ``(?P<name> )``, atomic ``(?> )``, lookarounds ``(?= )`` ``(?! )`` ``(?<= )``
 ``(?<! )``, alternation, the quantifiers ``* + ? {m} {m,n} {m,} {,n}`` greedy, lazy or
-possessive, anchors ``^ $ \\b \\B \\A \\Z``, back references ``\\1`` ``(?P=name)``, inline
-flags and comments ``(?#...)``. Anything else (conditionals, ``regex``-only escapes, a
-malformed pattern) raises :class:`UnsupportedError`: a caller must then assume nothing about
-the pattern, never guess.
+possessive, anchors ``^ $ \\b \\B \\A \\Z``, back references ``\\1`` ``(?P=name)`` and
+conditionals ``(?(1)yes|no)``, inline flags and comments ``(?#...)``. Anything else
+(``regex``-only escapes and groups, a malformed pattern) raises :class:`UnsupportedError`: a
+caller must then assume nothing about the pattern, never guess.
 
 The tree has the shape the standard library's own parser gives, simplifications included
 (a class of one character is that character, alternatives of single characters are one
@@ -81,6 +81,15 @@ class BackRef:
 
 
 @dataclass(frozen=True, slots=True, eq=False)
+class Conditional:
+    """``(?(group)yes|no)``: ``yes`` if the group took part in the match, else ``no``."""
+
+    number: int
+    yes: Seq
+    no: Seq | None
+
+
+@dataclass(frozen=True, slots=True, eq=False)
 class Look:
     behind: bool
     negative: bool
@@ -113,7 +122,20 @@ class Repeat:
     body: Seq
 
 
-Node = Char | NotChar | Class | AnyChar | Anchor | BackRef | Look | Group | Atomic | Branch | Repeat
+Node = (
+    Char
+    | NotChar
+    | Class
+    | AnyChar
+    | Anchor
+    | BackRef
+    | Conditional
+    | Look
+    | Group
+    | Atomic
+    | Branch
+    | Repeat
+)
 Seq = tuple[Node, ...]
 # Nodes that hold no sequence compare by value; the others only by identity, as the standard
 # library's do, which matters for the common start moved out of alternatives.
@@ -156,6 +178,10 @@ def width(seq: Seq) -> tuple[int, int]:
         elif isinstance(node, (Group, Atomic)):
             part = width(node.body)
             low, high = low + part[0], high + part[1]
+        elif isinstance(node, Conditional):
+            yes = width(node.yes)
+            no = width(node.no) if node.no is not None else (0, yes[1])
+            low, high = low + min(yes[0], no[0]), high + max(yes[1], no[1])
         elif isinstance(node, Repeat):
             part = width(node.body)
             low += part[0] * node.low
@@ -360,6 +386,9 @@ class _Reader:
             elif char in "=!<":
                 items.append(self.look(char, verbose, nested))
                 return verbose
+            elif char == "(":
+                items.append(self.conditional(verbose, nested))
+                return verbose
             elif char == ">":
                 capture, atomic = False, True
             elif char in _FLAGS or char == "-":
@@ -385,6 +414,29 @@ class _Reader:
             self.closed.add(number)
         items.append(Atomic(body) if atomic else Group(number, add, remove, body))
         return verbose
+
+    def conditional(self, verbose: bool, nested: int) -> Conditional:
+        """``(?(group)yes|no)`` after its "(?("."""
+        name = self.until(")")
+        if name.isidentifier():
+            if name not in self.names:
+                raise UnsupportedError(f"unknown group name {name!r}")
+            number = self.names[name]
+        elif name.isdecimal() and name.isascii() and 0 < int(name) <= self.groups:
+            number = int(name)  # a group defined later is refused, though Python allows it
+        else:
+            raise UnsupportedError(f"bad group reference {name!r}")
+        if self.behind_from is not None and (
+            number not in self.closed or number >= self.behind_from
+        ):
+            raise UnsupportedError("reference to a group of the same lookbehind")
+        yes = tuple(self.sequence(verbose, nested + 1, first=False))
+        no = tuple(self.sequence(verbose, nested + 1, first=False)) if self.take("|") else None
+        if self.next == "|":
+            raise UnsupportedError("conditional with more than two branches")
+        if not self.take(")"):
+            raise UnsupportedError("missing ), unterminated subpattern")
+        return Conditional(number, yes, no)
 
     def group_name(self) -> str:
         if not self.take("<"):
