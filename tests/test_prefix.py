@@ -176,7 +176,9 @@ def test_lazy_evidence_equals_a_brute_force_search() -> None:
     [
         (r"\bknee\b", 1),
         (r"knee", 1),
-        (r"(?<!\btrigger[\s-]{1,3})MCP", 10),
+        (r"(?<!\btrigger[\s-]{1,3})MCP", 11),  # 10 characters, and \b sees one more
+        (r"(?<=(?<=ab)c)x", 3),  # a lookbehind inside one looks from where that one starts
+        (r"(?>(?<=abc))x", 3),
         (r"(?<=\w+ )knee", None),  # unbounded lookbehind: never kept
         (r"(?<=[[:alpha:]])x", None),  # `regex`-only syntax: unknown
     ],

@@ -6,9 +6,10 @@ also requires around it, or ``None`` when that cannot be shown. It is only used 
 positions where a match is impossible, so it must never be too narrow; too wide only costs
 time. Anything unfamiliar therefore gives ``None``, and such a pattern is scanned in full.
 
-The pattern is read with the standard library's parser: for the syntax it accepts, it means
-the same under ``re`` and ``regex``; ``regex``-only syntax makes it raise, or is caught first
-(POSIX classes, fuzzy matching), and flags that could change the reading make us give up.
+The pattern is read with :mod:`notelint.regex_syntax`, a reader of the subset of the syntax
+that means the same under ``re`` and ``regex`` and that rule patterns use; anything else makes
+it give up, ``regex``-only syntax that it would take for literal text is caught first (POSIX
+classes, fuzzy matching), and flags that could change the reading make us give up too.
 
 :class:`PrefixIndex` then finds, in one pass over a text, the candidate starts of many
 patterns, and :meth:`Scan.finditer` tries each pattern only there, with ``match``: the same
@@ -21,10 +22,8 @@ import bisect
 import codecs
 import copy
 import functools
-import importlib
 import itertools
 import re
-import warnings
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -32,20 +31,34 @@ from typing import Any
 import regex
 
 from notelint.memo import REUSE, Memo
+from notelint.regex_syntax import (
+    MAX_REPEAT,
+    Anchor,
+    AnyChar,
+    Atomic,
+    Branch,
+    Char,
+    Class,
+    ClassItem,
+    Conditional,
+    Group,
+    Look,
+    Node,
+    NotChar,
+    Repeat,
+    Seq,
+    UnsupportedError,
+    parse,
+    width,
+)
 from notelint.textdiff import differing_middle
-
-# The stdlib parser is private and has no type stubs; only its documented-by-use shape is used.
-_sre: Any = importlib.import_module("re._parser")
-_c: Any = importlib.import_module("re._constants")
 
 _MAX_PREFIX = 8  # longer prefixes add little selectivity
 _MAX_SET = 256  # give up rather than enumerate a huge set
 _SMALL_CLASS = 4  # expand [sz] or [- ] into alternatives, not wider classes
 # Flags that cannot change which literal a match starts with: case is folded anyway, and
 # `.`, `^` and `$` are never read as literals. Any other (verbose, ASCII...) makes us give up.
-_HARMLESS_FLAGS = (
-    _c.SRE_FLAG_UNICODE | _c.SRE_FLAG_IGNORECASE | _c.SRE_FLAG_MULTILINE | _c.SRE_FLAG_DOTALL
-)
+_HARMLESS_FLAGS = frozenset("uims")
 # Zero-width conditions, kept as marker characters inside the strings built below and then
 # as (offset, marker) checks: \b, (?<!\w), (?!\w), and ^ (line start; or text start).
 BOUNDARY, NOT_AFTER_WORD, NOT_BEFORE_WORD, LINE_START = "\x08", "\x0e", "\x0f", "\x0c"
@@ -65,15 +78,13 @@ class _GiveUpError(Exception):
 def required_prefixes(pattern: str) -> frozenset[Prefix] | None:
     """Literals one of which starts every match of ``pattern``, or ``None`` if unknown."""
     if "[:" in pattern or _fuzzy(pattern):
-        return None  # `regex`-only syntax that the stdlib parser would read as literal text
+        return None  # `regex`-only syntax that would be read as literal text
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # "possible nested set": we give up on those anyway
-            parsed = _sre.parse(pattern, 0)
-        if parsed.state.flags & ~_HARMLESS_FLAGS:
+        parsed = parse(pattern)
+        if parsed.flags - _HARMLESS_FLAGS:
             return None
-        found = _Walk().prefixes(((parsed, 0),))
-    except (_c.error, _GiveUpError, RecursionError):
+        found = _Walk().prefixes(((parsed.items, 0),))
+    except (UnsupportedError, _GiveUpError, RecursionError):
         return None
     prefixes = {_prefix(raw) for raw in found}
     if not prefixes or any(not p.text for p in prefixes):
@@ -83,35 +94,56 @@ def required_prefixes(pattern: str) -> frozenset[Prefix] | None:
 
 def reach_behind(pattern: str) -> int | None:
     """How many characters before a match's start ``pattern`` may look at (lookbehinds, and
-    one for ``\\b`` or ``^``), or ``None`` when that cannot be shown."""
+    one for ``\\b`` or ``^``, also within a lookbehind), or ``None`` when that cannot be
+    shown."""
     if "[:" in pattern or _fuzzy(pattern):
         return None
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return max(1, _lookbehind(_sre.parse(pattern, 0)))
-    except (_c.error, OverflowError, RecursionError):
+        return max(1, _lookbehind(parse(pattern).items))
+    except (UnsupportedError, OverflowError, RecursionError):
         return None
 
 
-def _lookbehind(seq: Any) -> int:
+def _lookbehind(seq: Seq) -> int:
+    """How far before the start of a match of ``seq`` its lookbehinds may look (as if each
+    stood at that start: more is only slower)."""
     widest = 0
-    for op, av in seq:
-        if op in (_c.ASSERT, _c.ASSERT_NOT):
-            direction, body = av
-            high = body.getwidth()[1]
-            if direction == -1:
-                if high >= _c.MAXREPEAT:
+    for node in seq:
+        if isinstance(node, Look):
+            inner = _lookbehind(node.body)
+            if node.behind:
+                high = width(node.body)[1]
+                if high >= MAX_REPEAT:
                     raise OverflowError  # unbounded lookbehind
-                widest = max(widest, high)
-            widest = max(widest, _lookbehind(body))
-        elif op is _c.SUBPATTERN:
-            widest = max(widest, _lookbehind(av[3]))
-        elif op is _c.BRANCH:
-            widest = max([widest] + [_lookbehind(alt) for alt in av[1]])
-        elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT):
-            widest = max(widest, _lookbehind(av[2]))
+                # Its body starts up to `high` characters back, and what the body looks
+                # behind (a \b or ^ one more character) it sees from there.
+                inner = high + max(inner, _sees_previous(node.body))
+            widest = max(widest, inner)
+        elif isinstance(node, (Group, Atomic, Repeat)):
+            widest = max(widest, _lookbehind(node.body))
+        elif isinstance(node, Branch):
+            widest = max([widest] + [_lookbehind(alt) for alt in node.alternatives])
+        elif isinstance(node, Conditional):
+            widest = max(widest, *(_lookbehind(part) for part in _branches(node)))
     return widest
+
+
+def _branches(node: Conditional) -> list[Seq]:
+    return [node.yes] if node.no is None else [node.yes, node.no]
+
+
+def _sees_previous(seq: Seq) -> int:
+    """1 if ``seq`` holds a \\b, \\B or ^, which looks at the character before it, else 0."""
+    for node in seq:
+        if isinstance(node, Anchor) and node.kind in ("boundary", "non_boundary", "line_start"):
+            return 1
+        if isinstance(node, (Branch, Conditional)):
+            parts = node.alternatives if isinstance(node, Branch) else _branches(node)
+            if any(_sees_previous(part) for part in parts):
+                return 1
+        elif isinstance(node, (Look, Group, Atomic, Repeat)) and _sees_previous(node.body):
+            return 1
+    return 0
 
 
 _BRACE = re.compile(r"(\\*)\{")
@@ -138,7 +170,7 @@ def _prefix(raw: str) -> Prefix:
 
 
 # What is left to match: (sequence, index) frames, innermost first.
-Frames = tuple[tuple[Any, int], ...]
+Frames = tuple[tuple[Seq, int], ...]
 
 
 class _Walk:
@@ -162,51 +194,53 @@ class _Walk:
 
     def _step(self, frames: Frames, budget: int) -> set[str]:
         (seq, i), outer = frames[0], frames[1:]
-        op, av = seq[i]
+        node = seq[i]
         rest: Frames = ((seq, i + 1), *outer)
-        marker = _marker(op, av)
+        marker = _marker(node)
         if marker:
             return _prepend({marker}, self.prefixes(rest, budget - 1))
-        if op in (_c.AT, _c.ASSERT, _c.ASSERT_NOT):
+        if isinstance(node, (Anchor, Look)):
             return self.prefixes(rest, budget)  # zero width: ignoring a condition widens the set
-        if op is _c.LITERAL:
-            if chr(av) in _MARKERS:
+        if isinstance(node, Char):
+            if node.char in _MARKERS:
                 return {""}  # a literal form feed or the like: not to be read as a marker
-            return _prepend({chr(av)}, self.prefixes(rest, budget - 1))
-        if op is _c.IN:
-            chars = _small_class(av)
+            return _prepend({node.char}, self.prefixes(rest, budget - 1))
+        if isinstance(node, Class):
+            chars = _small_class(node.items)
             return _prepend(chars, self.prefixes(rest, budget - 1)) if chars else {""}
-        if op is _c.SUBPATTERN:
-            _group, add_flags, del_flags, body = av
-            if (add_flags | del_flags) & ~_HARMLESS_FLAGS:
+        if isinstance(node, Group):
+            if (node.add_flags | node.del_flags) - _HARMLESS_FLAGS:
                 raise _GiveUpError
-            return self.prefixes(((body, 0), *rest), budget)
-        if op is _c.BRANCH:
-            return _union(self.prefixes(((alt, 0), *rest), budget) for alt in av[1])
-        if op in (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT):
-            low, high, body = av
+            return self.prefixes(((node.body, 0), *rest), budget)
+        if isinstance(node, Branch):
+            return _union(self.prefixes(((alt, 0), *rest), budget) for alt in node.alternatives)
+        if isinstance(node, Repeat):
             # x? is x then the rest, or the rest alone; after one pass of a longer repeat's
             # body another pass may follow, so there the prefix stops at the body's end.
-            once = self.prefixes(((body, 0), *rest) if high == 1 else ((body, 0),), budget)
-            return once if low >= 1 else _union([once, self.prefixes(rest, budget)])
-        return {""}  # \w, ., a wide class...: the prefix stops here
+            body = node.body
+            once = self.prefixes(((body, 0), *rest) if node.high == 1 else ((body, 0),), budget)
+            return once if node.low >= 1 else _union([once, self.prefixes(rest, budget)])
+        return {""}  # ., [^x], an atomic group...: the prefix stops here
 
 
-def _marker(op: Any, av: Any) -> str | None:
-    if op is _c.AT:
-        if av is _c.AT_BOUNDARY:
+_WORD_CLASS = Class((("category", "w"),))
+
+
+def _marker(node: Node) -> str | None:
+    if isinstance(node, Anchor):
+        if node.kind == "boundary":
             return BOUNDARY
         # ^ at a line start or the text start, whether or not MULTILINE is on; not \A.
-        return LINE_START if av is _c.AT_BEGINNING else None
-    if op is _c.ASSERT_NOT and list(av[1]) == [(_c.IN, [(_c.CATEGORY, _c.CATEGORY_WORD)])]:
-        return NOT_AFTER_WORD if av[0] == -1 else NOT_BEFORE_WORD
+        return LINE_START if node.kind == "line_start" else None
+    if isinstance(node, Look) and node.negative and node.body == (_WORD_CLASS,):
+        return NOT_AFTER_WORD if node.behind else NOT_BEFORE_WORD
     return None
 
 
-def _small_class(members: list[tuple[Any, Any]]) -> set[str] | None:
-    if len(members) > _SMALL_CLASS or any(op is not _c.LITERAL for op, _ in members):
+def _small_class(members: tuple[ClassItem, ...]) -> set[str] | None:
+    if len(members) > _SMALL_CLASS or any(kind != "char" for kind, _ in members):
         return None
-    chars = {chr(code) for _, code in members}
+    chars = {char for _, char in members}
     return None if chars & set(_MARKERS) else chars
 
 
@@ -254,14 +288,6 @@ class Unindexed:
 
 
 _EMPTY = Unindexed("empty")  # while walking: this sequence can match no text
-_CATEGORY_TEXT = {
-    "CATEGORY_DIGIT": r"\d",
-    "CATEGORY_NOT_DIGIT": r"\D",
-    "CATEGORY_SPACE": r"\s",
-    "CATEGORY_NOT_SPACE": r"\S",
-    "CATEGORY_WORD": r"\w",
-    "CATEGORY_NOT_WORD": r"\W",
-}
 
 
 def why_unindexed(pattern: str) -> Unindexed | None:
@@ -277,50 +303,48 @@ def why_unindexed(pattern: str) -> Unindexed | None:
     if "[:" in pattern or _fuzzy(pattern):
         return Unindexed("syntax")
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            parsed = _sre.parse(pattern, 0)
-    except (_c.error, RecursionError):
+        parsed = parse(pattern)
+    except (UnsupportedError, RecursionError):
         return Unindexed("syntax")
-    if parsed.state.flags & ~_HARMLESS_FLAGS:
+    if parsed.flags - _HARMLESS_FLAGS:
         return Unindexed("flags")
     try:
-        found = _blocker(parsed)
+        found = _blocker(parsed.items)
     except RecursionError:
         found = None
     return found or Unindexed("other")
 
 
-def _blocker(seq: Any) -> Unindexed | None:
+def _blocker(seq: Seq) -> Unindexed | None:
     """What stops the literal start of ``seq``: None if it starts with a literal, _EMPTY if
     it can match no text (what follows it then decides)."""
     optional = False
-    for op, av in seq:
+    for node in seq:
         found: Unindexed | None
-        if op in (_c.AT, _c.ASSERT, _c.ASSERT_NOT):
+        if isinstance(node, (Anchor, Look)):
             continue  # zero width: \b and lookarounds keep the literal that follows
-        if op is _c.LITERAL:
-            found = Unindexed("class", repr(chr(av))) if chr(av) in _MARKERS else None
-        elif op is _c.IN:
-            found = None if _small_class(av) else Unindexed("class", _class_text(av))
-        elif op is _c.NOT_LITERAL:
-            found = Unindexed("class", f"[^{chr(av)}]")
-        elif op is _c.ANY:
+        if isinstance(node, Char):
+            found = Unindexed("class", repr(node.char)) if node.char in _MARKERS else None
+        elif isinstance(node, Class):
+            found = None if _small_class(node.items) else Unindexed("class", _class_text(node))
+        elif isinstance(node, NotChar):
+            found = Unindexed("class", f"[^{node.char}]")
+        elif isinstance(node, AnyChar):
             found = Unindexed("any", ".")
-        elif op is _c.SUBPATTERN:
-            if (av[1] | av[2]) & ~_HARMLESS_FLAGS:
+        elif isinstance(node, Group):
+            if (node.add_flags | node.del_flags) - _HARMLESS_FLAGS:
                 return Unindexed("flags", after_optional=optional)
-            found = _blocker(av[3])
-        elif op is _c.BRANCH:
-            results = [_blocker(alt) for alt in av[1]]
+            found = _blocker(node.body)
+        elif isinstance(node, Branch):
+            results = [_blocker(alt) for alt in node.alternatives]
             blocked = [r for r in results if r is not None and r is not _EMPTY]
             found = blocked[0] if blocked else _EMPTY if _EMPTY in results else None
-        elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT):
-            found = _blocker(av[2])
-            if found is None and av[0] == 0:
+        elif isinstance(node, Repeat):
+            found = _blocker(node.body)
+            if found is None and node.low == 0:
                 found = _EMPTY
         else:
-            found = Unindexed("other")  # a back reference, a conditional...
+            found = Unindexed("other")  # an atomic group, a back reference, a conditional
         if found is _EMPTY:
             optional = True
             continue
@@ -330,17 +354,17 @@ def _blocker(seq: Any) -> Unindexed | None:
     return _EMPTY
 
 
-def _class_text(members: list[tuple[Any, Any]]) -> str:
+def _class_text(node: Class) -> str:
     """A character class as it might have been written: \\d, [a-z], [^.\\n]."""
     parts = []
-    for op, av in members:
-        if op is _c.CATEGORY:
-            parts.append(_CATEGORY_TEXT.get(str(av), "?"))
-        elif op is _c.RANGE:
-            parts.append(f"{chr(av[0])}-{chr(av[1])}")
-        elif op is _c.LITERAL:
-            parts.append(chr(av).encode("unicode_escape").decode("ascii"))
-        elif op is _c.NEGATE:
+    for kind, value in node.items:
+        if kind == "category":
+            parts.append("\\" + value)
+        elif kind == "range":
+            parts.append(f"{value[0]}-{value[1]}")
+        elif kind == "char":
+            parts.append(value.encode("unicode_escape").decode("ascii"))
+        elif kind == "negate":
             parts.append("^")
     if len(parts) == 1 and len(parts[0]) == 2 and parts[0].startswith("\\"):
         return parts[0]

@@ -3,108 +3,117 @@
 A backtracking engine takes exponential time when a repeated part can match the same text in
 more than one way: a repeat inside a repeat (``(a+)+``, ``(\\w+\\s?)*``) or alternatives that
 can start alike under a repeat (``(?:a|a)+``, ``(?:\\w|-)+``). Both are found here by reading
-the pattern's parse tree (Python's own regular expression parser: notelint's patterns use its
-syntax), before any note is matched. Parts inside an atomic group or a possessive repeat
+the pattern's tree (:mod:`notelint.regex_syntax`, the reader of the syntax notelint's patterns
+use), before any note is matched. Parts inside an atomic group or a possessive repeat
 cannot backtrack and are let through; so are repeats with a small upper bound.
 """
 
 from __future__ import annotations
 
-import importlib
 import re
 import string
 from collections.abc import Iterable, Sequence
-from typing import Any
 
-_parser: Any = importlib.import_module("re._parser")
-_c: Any = importlib.import_module("re._constants")
+from notelint.regex_syntax import (
+    AnyChar,
+    Atomic,
+    BackRef,
+    Branch,
+    Char,
+    Class,
+    ClassItem,
+    Conditional,
+    Group,
+    Look,
+    Node,
+    NotChar,
+    Repeat,
+    Seq,
+    UnsupportedError,
+    parse,
+)
 
 # A repeat bounded this low cannot take long, whatever it holds.
 _SMALL_BOUND = 16
 # First characters are compared over this alphabet: enough to tell classes apart.
 _ALPHABET = frozenset(string.printable + "µé×°\u00a0\u2013")
-_CATEGORIES = {
-    "CATEGORY_DIGIT": r"\d",
-    "CATEGORY_NOT_DIGIT": r"\D",
-    "CATEGORY_SPACE": r"\s",
-    "CATEGORY_NOT_SPACE": r"\S",
-    "CATEGORY_WORD": r"\w",
-    "CATEGORY_NOT_WORD": r"\W",
-}
-
-Item = tuple[Any, Any]
 
 
 def backtracking_risk(pattern: str, ignore_case: bool = True) -> str | None:
     """Why ``pattern`` can take exponential time, or None when it cannot (as far as can be
-    seen: a pattern only the ``regex`` package reads is let through)."""
+    seen: a pattern the reader does not know, such as one only the ``regex`` package reads, is
+    let through)."""
     try:
-        tree = _parser.parse(pattern, re.IGNORECASE if ignore_case else 0)
-    except (re.error, OverflowError, RecursionError):
+        tree = parse(pattern)
+    except UnsupportedError:
         return None
-    return _risk(list(tree), ignore_case)
+    return _risk(tree.items, ignore_case)
 
 
-def _risk(items: Sequence[Item], fold: bool) -> str | None:
-    for op, av in items:
-        name = str(op)
-        if name in ("MAX_REPEAT", "MIN_REPEAT") and av[1] > _SMALL_BOUND:
-            body = list(av[2])
+def _long(node: Node) -> bool:
+    """A greedy or lazy repeat (a possessive one cannot backtrack) with a large bound."""
+    return isinstance(node, Repeat) and node.mode != "possessive" and not _small(node)
+
+
+def _small(node: Repeat) -> bool:
+    return node.high is not None and node.high <= _SMALL_BOUND
+
+
+def _risk(items: Seq, fold: bool) -> str | None:
+    for node in items:
+        if _long(node):
+            assert isinstance(node, Repeat)
+            body = node.body
             if _trailing_repeat_chars(body, fold) & _first_chars(body, fold):
                 return "a repeat inside a repeat that can match the same text"
             if _alternatives_overlap(body, fold):
                 return "alternatives that can match alike under a repeat"
-        for part in _parts(name, av):
+        for part in _parts(node):
             if reason := _risk(part, fold):
                 return reason
     return None
 
 
-def _parts(name: str, av: Any) -> list[list[Item]]:
+def _parts(node: Node) -> list[Seq]:
     """The sequences an element holds that can backtrack (atomic groups and possessive
     repeats cannot)."""
-    if name in ("MAX_REPEAT", "MIN_REPEAT"):
-        return [list(av[2])]
-    if name == "SUBPATTERN":
-        return [list(av[-1])]
-    if name == "BRANCH":
-        return [list(branch) for branch in av[1]]
-    if name in ("ASSERT", "ASSERT_NOT"):
-        return [list(av[1])]
+    if isinstance(node, Repeat):
+        return [node.body] if node.mode != "possessive" else []
+    if isinstance(node, (Group, Look)):
+        return [node.body]
+    if isinstance(node, Branch):
+        return list(node.alternatives)
     return []
 
 
-def _trailing_repeat_chars(items: Sequence[Item], fold: bool) -> frozenset[str]:
+def _trailing_repeat_chars(items: Seq, fold: bool) -> frozenset[str]:
     """What the long repeats that can end a match of ``items`` consume: if the next repetition
     of an enclosing repeat can start with one of them, a text splits in many ways."""
     found: set[str] = set()
-    for index, (op, av) in enumerate(items):
+    for index, node in enumerate(items):
         if not _nullable(items[index + 1 :]):
             continue
-        name = str(op)
-        if name in ("MAX_REPEAT", "MIN_REPEAT"):
-            body = list(av[2])
-            if av[1] > _SMALL_BOUND:
-                found |= _first_chars(body, fold)
-            found |= _trailing_repeat_chars(body, fold)
-        elif name == "SUBPATTERN":
-            found |= _trailing_repeat_chars(list(av[-1]), fold)
-        elif name == "BRANCH":
-            for branch in av[1]:
-                found |= _trailing_repeat_chars(list(branch), fold)
+        if isinstance(node, Repeat) and node.mode != "possessive":
+            if not _small(node):
+                found |= _first_chars(node.body, fold)
+            found |= _trailing_repeat_chars(node.body, fold)
+        elif isinstance(node, Group):
+            found |= _trailing_repeat_chars(node.body, fold)
+        elif isinstance(node, Branch):
+            for branch in node.alternatives:
+                found |= _trailing_repeat_chars(branch, fold)
     return frozenset(found)
 
 
-def _alternatives_overlap(items: Sequence[Item], fold: bool) -> bool:
+def _alternatives_overlap(items: Seq, fold: bool) -> bool:
     """Whether an alternation in a repeated part (outside inner repeats) has two alternatives
     that can start alike, or both match nothing (what ``a|a`` leaves once its common start is
     taken out)."""
-    for op, av in items:
-        name = str(op)
-        if name == "SUBPATTERN" and _alternatives_overlap(list(av[-1]), fold):
+    for node in items:
+        if isinstance(node, Group) and _alternatives_overlap(node.body, fold):
             return True
-        if name == "BRANCH":
-            branches = [list(b) for b in av[1]]
+        if isinstance(node, Branch):
+            branches = node.alternatives
             if any(_alternatives_overlap(b, fold) for b in branches):
                 return True
             firsts = [(_first_chars(b, fold), _nullable(b)) for b in branches]
@@ -115,64 +124,59 @@ def _alternatives_overlap(items: Sequence[Item], fold: bool) -> bool:
     return False
 
 
-def _first_chars(items: Sequence[Item], fold: bool) -> frozenset[str]:
+def _first_chars(items: Seq, fold: bool) -> frozenset[str]:
     """The characters (of a test alphabet) a sequence's match can start with."""
     found: set[str] = set()
-    for op, av in items:
-        chars, empty = _element_first(op, av, fold)
+    for node in items:
+        chars, empty = _element_first(node, fold)
         found |= chars
         if not empty:
             break
     return frozenset(found)
 
 
-def _element_first(op: Any, av: Any, fold: bool) -> tuple[frozenset[str], bool]:
+def _element_first(node: Node, fold: bool) -> tuple[frozenset[str], bool]:
     """An element's first characters, and whether it can match nothing."""
-    name = str(op)
-    if name == "LITERAL":
-        return _folded({chr(av)}, fold), False
-    if name == "NOT_LITERAL":
-        return _folded(_ALPHABET - {chr(av)}, fold), False
-    if name == "IN":
-        return _folded({c for c in _ALPHABET if _in_set(c, av)}, fold), False
-    if name == "ANY":
+    if isinstance(node, Char):
+        return _folded({node.char}, fold), False
+    if isinstance(node, NotChar):
+        return _folded(_ALPHABET - {node.char}, fold), False
+    if isinstance(node, Class):
+        return _folded({c for c in _ALPHABET if _in_set(c, node.items)}, fold), False
+    if isinstance(node, AnyChar):
         return _ALPHABET, False
-    if name in ("AT", "ASSERT", "ASSERT_NOT"):
-        return frozenset(), True
-    if name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
-        low, _, body = av
-        chars = _first_chars(list(body), fold)
-        return chars, low == 0 or _nullable(list(body))
-    if name in ("SUBPATTERN", "ATOMIC_GROUP"):
-        body = list(av[-1] if name == "SUBPATTERN" else av)
-        return _first_chars(body, fold), _nullable(body)
-    if name == "BRANCH":
-        branches = [list(b) for b in av[1]]
+    if isinstance(node, Repeat):
+        chars = _first_chars(node.body, fold)
+        return chars, node.low == 0 or _nullable(node.body)
+    if isinstance(node, (Group, Atomic)):
+        return _first_chars(node.body, fold), _nullable(node.body)
+    if isinstance(node, Branch):
+        branches = node.alternatives
         chars = frozenset().union(*(_first_chars(b, fold) for b in branches))
         return chars, any(_nullable(b) for b in branches)
-    return _ALPHABET, True  # anything else (a back reference): could be anything, or nothing
+    if isinstance(node, (BackRef, Conditional)):
+        return _ALPHABET, True  # could be anything, or nothing
+    return frozenset(), True  # zero width: anchors and lookarounds
 
 
-def _nullable(items: Sequence[Item]) -> bool:
-    return all(_element_first(op, av, False)[1] for op, av in items)
+def _nullable(items: Seq) -> bool:
+    return all(_element_first(node, False)[1] for node in items)
 
 
 def _folded(chars: Iterable[str], fold: bool) -> frozenset[str]:
     return frozenset(c.lower() for c in chars) if fold else frozenset(chars)
 
 
-def _in_set(char: str, items: Sequence[Item]) -> bool:
+def _in_set(char: str, items: Sequence[ClassItem]) -> bool:
     negate = False
     hit = False
-    for op, av in items:
-        name = str(op)
-        if name == "NEGATE":
+    for kind, value in items:
+        if kind == "negate":
             negate = True
-        elif name == "LITERAL":
-            hit = hit or char == chr(av)
-        elif name == "RANGE":
-            hit = hit or av[0] <= ord(char) <= av[1]
-        elif name == "CATEGORY":
-            category = _CATEGORIES.get(str(av))
-            hit = hit or category is None or re.fullmatch(category, char) is not None
+        elif kind == "char":
+            hit = hit or char == value
+        elif kind == "range":
+            hit = hit or value[0] <= char <= value[1]
+        elif kind == "category":
+            hit = hit or re.fullmatch("\\" + value, char) is not None
     return hit != negate
