@@ -556,7 +556,11 @@ def _rules(kb: KnowledgeBase, fmt: str) -> int:
         rows = [
             {
                 "rule": rid,
-                **rule.model_dump(include={"name", "category", "severity", "summary", "profiles"}),
+                "name": rule.name,
+                "category": rule.category,
+                "severity": rule.severity,
+                "summary": rule.summary,
+                "profiles": list(rule.profiles),
             }
             for rid, rule in sorted(kb.rules.items())
         ]
