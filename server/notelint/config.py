@@ -5,7 +5,6 @@ Errors name the config file and line. Paths in a config file are relative to tha
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
@@ -79,6 +78,8 @@ def load_config(path: Path, known_rules: frozenset[str]) -> Config:
 
 @cache
 def _load_config(path: Path, known_rules: frozenset[str], stamp: tuple[int, int]) -> Config:
+    import tomllib  # only with a config file to read
+
     name = str(path)
     try:
         text = path.read_text(encoding="utf-8")

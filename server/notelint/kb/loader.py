@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache
@@ -248,6 +247,8 @@ def _display(file: Path) -> str:
 
 
 def _load_file(kb: KnowledgeBase, file: Path) -> list[RuleFileError]:
+    import tomllib  # only when rule files are read: not for a cached knowledge base
+
     name = _display(file)
     try:
         text = file.read_text(encoding="utf-8")

@@ -46,6 +46,8 @@ VOCABULARY_ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 
 @dataclass(frozen=True, kw_only=True)
 class SourceDocument:
+    """A source document the rules cite (a brief, a guideline, a CMS or CPT text)."""
+
     file: str
     title: str
     kind: Literal["brief", "guideline", "cms", "cpt"]
@@ -54,6 +56,8 @@ class SourceDocument:
 
 @dataclass(frozen=True, kw_only=True)
 class Citation:
+    """A passage of a source document, quoted verbatim, that a rule or requirement rests on."""
+
     document: str
     line: int
     passage: str
@@ -72,11 +76,15 @@ class Citation:
 
 @dataclass(frozen=True, kw_only=True)
 class Namespace:
+    """A rule namespace: the letters before a rule's number (NL for the built-in rules)."""
+
     description: str
 
 
 @dataclass(frozen=True, kw_only=True)
 class ModalitySpec:
+    """An imaging modality a code can have."""
+
     description: str
     guidance: bool
     adjective: str | None
@@ -84,12 +92,16 @@ class ModalitySpec:
 
 @dataclass(frozen=True, kw_only=True)
 class CodeKind:
+    """A kind of code in the code table."""
+
     description: str
     primary: bool
 
 
 @dataclass(frozen=True, kw_only=True)
 class Rule:
+    """A rule: what its findings say, why, how to fix them, and where it applies."""
+
     name: str
     category: Category
     severity: SeverityName
@@ -105,6 +117,8 @@ class Rule:
 
 @dataclass(frozen=True, kw_only=True)
 class RuleCase:
+    """A note kept in a rule folder with what one rule must do on it (``notelint rules test``)."""
+
     rule: str
     expect: Literal["fires", "silent"]
     note: str | None
@@ -117,6 +131,8 @@ class RuleCase:
 
 @dataclass(frozen=True, kw_only=True)
 class Combination:
+    """Evidence made of parts that must all be said in one sentence, near one another."""
+
     parts: list[list[str]]
     gap: int
     ordered: bool
@@ -130,6 +146,8 @@ class Combination:
 
 @dataclass(frozen=True, kw_only=True)
 class Concept:
+    """Something a note can say, recognised by its patterns."""
+
     description: str
     patterns: list[str]
     combine: list[Combination]
@@ -147,6 +165,8 @@ class Concept:
 
 @dataclass(frozen=True, kw_only=True)
 class ElementSpec:
+    """An item of documentation a requirement asks for, and the concepts that show it."""
+
     rule: str
     label: str
     evidence: list[str]
@@ -156,12 +176,16 @@ class ElementSpec:
 
 @dataclass(frozen=True, kw_only=True)
 class Support:
+    """What documents a code: one concept of each inner list of ``all``, none of ``none``."""
+
     all: list[list[str]]
     none: list[str]
 
 
 @dataclass(frozen=True, kw_only=True)
 class Requirement:
+    """An element of documentation a code requires, with its source."""
+
     element: str
     source: Citation
     profiles: list[Profile]
@@ -173,6 +197,8 @@ class Requirement:
 
 @dataclass(frozen=True, kw_only=True)
 class CodeRequirement(Requirement):
+    """A requirement a rule folder adds to a code of the code table (``[[requirement]]``)."""
+
     code: str
 
     def requirement(self) -> Requirement:
@@ -190,6 +216,8 @@ class CodeRequirement(Requirement):
 
 @dataclass(frozen=True, kw_only=True)
 class Code:
+    """A guidance code of the code table: what supports it and what it requires."""
+
     description: str
     kind: str
     modality: str
@@ -205,6 +233,8 @@ class Code:
 
 @dataclass(frozen=True, kw_only=True)
 class FamilyCitation:
+    """A public authority for a family's guidance fact."""
+
     authority: str
     url: str
     passage: str
@@ -212,6 +242,8 @@ class FamilyCitation:
 
 @dataclass(frozen=True, kw_only=True)
 class Family:
+    """A family of primary procedures, recognised by what was done, to what, and how."""
+
     name: str
     summary: str
     codes: list[str]
@@ -252,6 +284,8 @@ class Family:
 
 @dataclass(frozen=True, kw_only=True)
 class Policy:
+    """A conditional check: when one of ``codes`` is reported/supported and the context holds."""
+
     rule: str
     codes: list[str]
     when: Literal["reported", "supported", "either"]
@@ -270,6 +304,8 @@ class Policy:
 
 @dataclass(frozen=True, kw_only=True)
 class UnitLimit:
+    """The most units of some codes that one note may report."""
+
     rule: str
     codes: list[str]
     max_units: int
@@ -283,6 +319,8 @@ class UnitLimit:
 
 @dataclass(frozen=True, kw_only=True)
 class Modifier:
+    """A CPT modifier: what it means, and when it is suggested or checked."""
+
     meaning: str
     distinct_service: bool
     applies_to: str
@@ -298,6 +336,8 @@ class Modifier:
 
 @dataclass(frozen=True, kw_only=True)
 class CodePair:
+    """An NCCI procedure-to-procedure edit."""
+
     column1: str
     column2: str
     modifier_indicator: Literal["0", "1", "9"]
@@ -309,6 +349,8 @@ class CodePair:
 
 @dataclass(frozen=True, kw_only=True)
 class Trigger:
+    """Phrases that give mentions near them an assertion context (negated, historical...)."""
+
     phrases: list[str]
     assertion: Literal["negated", "hypothetical", "historical", "other", "pseudo", "terminate"]
     direction: Literal["forward", "backward", "both"]
