@@ -32,7 +32,7 @@ _SEVERITY = {
 
 
 @cache
-def _converter() -> cattrs.Converter:
+def _fix_reader() -> cattrs.Converter:
     """lsprotocol's converter, for reading fixes back: built at the first code action, not
     before the first diagnostics."""
     return get_converter()
@@ -136,7 +136,7 @@ def fixes_of(diag: types.Diagnostic, version: int) -> list[FixData] | None:
                 fix["asserts_nothing"] is True,
                 tuple(
                     types.TextEdit(
-                        _converter().structure(e["range"], types.Range), str(e["new_text"])
+                        _fix_reader().structure(e["range"], types.Range), str(e["new_text"])
                     )
                     for e in fix["edits"]
                 ),
