@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import difflib
 import itertools
-import multiprocessing
 import os
 import shutil
 import signal
@@ -21,9 +20,8 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from notelint import autofix, fhir
 from notelint.analysis import collect_garbage_rarely, sentence_spans
@@ -46,6 +44,10 @@ from notelint.kb import KnowledgeBase, load_knowledge_base
 from notelint.present import json_format, text
 from notelint.present.results import FileResult
 from notelint.safety import describe_failure, printable
+
+if TYPE_CHECKING:  # the pool's modules load only when a pool runs (not for a few notes)
+    import multiprocessing.context
+    from concurrent.futures import Future, ProcessPoolExecutor
 
 INPUT_SUFFIXES = NOTE_SUFFIXES | fhir.NDJSON_SUFFIXES
 Analyse = Callable[[NoteInput, Engine, Config], Report]  # the engine knows its knowledge base
@@ -325,6 +327,8 @@ def _pooled(
     window: int,
     context: str | None,
 ) -> Iterator[FileResult]:
+    from concurrent.futures import ProcessPoolExecutor
+
     mp_context = _context(context)
     if mp_context.get_start_method() == "fork":
         Worker(*worker_args).warm_up()
@@ -380,6 +384,8 @@ def max_workers() -> int:
 
 
 def _context(name: str | None) -> multiprocessing.context.BaseContext:
+    import multiprocessing
+
     # Linux: fork, so workers inherit the parent's warm knowledge base and compiled patterns
     # (a fresh process spends far longer compiling them than analysing a note). Elsewhere fork
     # is unavailable or unsafe, and spawned workers build their own in the initializer.

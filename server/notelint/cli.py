@@ -14,7 +14,7 @@ import signal
 import sys
 from collections import Counter
 from collections.abc import Sequence
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import BrokenExecutor  # not .process: no pool module for -j1
 from contextlib import closing
 from dataclasses import replace
 from pathlib import Path
@@ -422,7 +422,7 @@ def _run_check(args: argparse.Namespace, base: KnowledgeBase, out: TextIO) -> in
                 if _terminating:
                     raise _Terminated
                 _emit(result, emitter, progress, totals, out, diff=args.diff)
-    except (ConfigError, KeyboardInterrupt, KnowledgeBaseError, BrokenProcessPool) as stop:
+    except (ConfigError, KeyboardInterrupt, KnowledgeBaseError, BrokenExecutor) as stop:
         progress.close()
         if emitter.started:
             emitter.end(totals.unreadable)  # a well-formed document of the files done so far
@@ -558,7 +558,11 @@ def _rules(kb: KnowledgeBase, fmt: str) -> int:
         rows = [
             {
                 "rule": rid,
-                **rule.model_dump(include={"name", "category", "severity", "summary", "profiles"}),
+                "name": rule.name,
+                "category": rule.category,
+                "severity": rule.severity,
+                "summary": rule.summary,
+                "profiles": list(rule.profiles),
             }
             for rid, rule in sorted(kb.rules.items())
         ]

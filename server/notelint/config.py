@@ -5,18 +5,18 @@ Errors name the config file and line. Paths in a config file are relative to tha
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from typing import TYPE_CHECKING, Any
 
 from notelint.findings import Severity
 from notelint.kb.tomlpos import key_lines, line_of
 from notelint.settings import ALL_RULES, Settings
+
+if TYPE_CHECKING:
+    from notelint.config_schema import ConfigModel
 
 CONFIG_FILES = ("notelint.toml", "pyproject.toml")
 
@@ -24,24 +24,6 @@ CONFIG_FILES = ("notelint.toml", "pyproject.toml")
 class ConfigError(Exception):
     def __init__(self, file: str, line: int, message: str) -> None:
         super().__init__(f"{file}:{line}: {message}")
-
-
-class _ConfigModel(BaseModel):
-    # defer_build: the schema is built on the first config file read, not at every start-up
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, defer_build=True)
-
-    profile: Literal["cpt", "ash"] | None = None
-    select: list[str] | None = None
-    ignore: list[str] | None = None
-    extend_select: list[str] = Field(default_factory=list, alias="extend-select")
-    severity: dict[str, Literal["error", "warning", "information", "hint"]] = Field(
-        default_factory=dict
-    )
-    fail_on: Literal["error", "warning", "information", "hint", "never"] | None = Field(
-        default=None, alias="fail-on"
-    )
-    rules: list[str] = Field(default_factory=list)  # extra rule folders
-    max_file_size: int | None = Field(default=None, alias="max-file-size", ge=1024)
 
 
 @dataclass(frozen=True)
@@ -96,6 +78,8 @@ def load_config(path: Path, known_rules: frozenset[str]) -> Config:
 
 @cache
 def _load_config(path: Path, known_rules: frozenset[str], stamp: tuple[int, int]) -> Config:
+    import tomllib  # only with a config file to read
+
     name = str(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -113,8 +97,10 @@ def _load_config(path: Path, known_rules: frozenset[str], stamp: tuple[int, int]
         tool = data.get("tool", {})
         table = tool.get("notelint", {}) if isinstance(tool, dict) else {}
     lines = key_lines(text)
+    from notelint.config_schema import ConfigModel, ValidationError  # pydantic: only with a file
+
     try:
-        model = _ConfigModel.model_validate(table)
+        model = ConfigModel.model_validate(table)
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = tuple(str(p) for p in err["loc"])
@@ -134,7 +120,7 @@ def _load_config(path: Path, known_rules: frozenset[str], stamp: tuple[int, int]
 
 
 def _check_rules(
-    model: _ConfigModel,
+    model: ConfigModel,
     name: str,
     lines: dict[Any, int],
     prefix: tuple[str, ...],

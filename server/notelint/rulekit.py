@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from notelint.analysis import analyze_input
 from notelint.inputs import NoteInput, read_note
@@ -90,8 +91,17 @@ def run_rule_tests(kb: KnowledgeBase, folders: Sequence[Path | str] = ()) -> Kit
         for label in ("example_fires", "example_passes"):
             file, line = kb.origins.get((f"rule.{label}", rid)) or kb.origins[("rule", rid)]
             text = rule.example_fires if label == "example_fires" else rule.example_passes
-            expect = "fires" if label == "example_fires" else "silent"
-            case = RuleCase(rule=rid, expect=expect, note=text)
+            expect: Literal["fires", "silent"] = "fires" if label == "example_fires" else "silent"
+            case = RuleCase(
+                rule=rid,
+                expect=expect,
+                note=text,
+                file=None,
+                profile=None,
+                code=None,
+                line=None,
+                variant="basic",
+            )
             results.cases.append(_run(kb, rule, case, file, line, label, NoteInput(rid, text)))
     for index, case in enumerate(kb.cases):
         origin = kb.origins.get(("case", str(index)))

@@ -5,7 +5,8 @@ both depend on nothing but the rule files and the code that reads them. So the r
 to a file in the user's cache folder and, next time, loaded in a few milliseconds.
 
 - The file is used only when its key matches: the rule files' contents, the folders named, and
-  the versions of notelint (its source files' sizes and times too), Python, regex and pydantic.
+  the versions of notelint (its source files' sizes and times too), Python, regex and pydantic
+  (its installed files' sizes and times: the cache is read without importing it).
   A stale, truncated or corrupt file is rebuilt without a word; a cache that cannot be read or
   written is simply not used. Results never depend on it.
 - It holds rules only: it is written before any note is analysed (nothing remembered).
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib.util
 import os
 import pickle
 import stat
@@ -79,13 +81,12 @@ def load_or_build(
 
 
 def _key(dirs: tuple[str, ...], files: Iterable[str]) -> bytes:
-    import pydantic
     import regex
 
     from notelint import __version__
 
     digest = hashlib.blake2b(digest_size=_DIGEST)
-    versions = (__version__, sys.version, regex.__version__, pydantic.VERSION, dirs)
+    versions = (__version__, sys.version, regex.__version__, _validator_version(), dirs)
     digest.update(repr(versions).encode())
     for name in files:
         digest.update(name.encode("utf-8", "surrogateescape") + b"\0")
@@ -95,6 +96,22 @@ def _key(dirs: tuple[str, ...], files: Iterable[str]) -> bytes:
         info = source.stat()
         digest.update(f"{source.relative_to(package)}:{info.st_size}:{info.st_mtime_ns}".encode())
     return digest.digest()
+
+
+def _validator_version() -> str:
+    """Which pydantic validated the cached rules (what it accepts may change with it), told by
+    its installed files rather than by importing it: loading from the cache needs no pydantic."""
+    found = importlib.util.find_spec("pydantic")
+    if found is None or found.origin is None:
+        return "none"
+    stamps = []
+    for name in ("version.py", "../pydantic_core/__init__.py"):
+        try:
+            info = (Path(found.origin).parent / name).stat()
+        except OSError:
+            continue
+        stamps.append(f"{name}:{info.st_size}:{info.st_mtime_ns}")
+    return f"{found.origin} {' '.join(stamps)}"
 
 
 def _compile(kb: KnowledgeBase) -> None:

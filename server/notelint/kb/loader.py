@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import regex
-from pydantic import BaseModel, ValidationError
 
 from notelint.kb import cache as kb_cache
 from notelint.kb.models import (
@@ -42,6 +40,9 @@ from notelint.kb.models import (
 )
 from notelint.kb.tomlpos import Path as KeyPath
 from notelint.kb.tomlpos import key_lines, line_of
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
 
 _TOML_LINE = r"\(at line (\d+), column (\d+)\)"  # compiled only for a bad file
 
@@ -95,25 +96,27 @@ class KnowledgeBase:
         return tuple(m for m, spec in self.modalities.items() if spec.guidance)
 
 
-_MAPPED: Mapping[str, tuple[str, type[BaseModel]]] = {
-    "source": ("sources", SourceDocument),
-    "rule": ("rules", Rule),
-    "concept": ("concepts", Concept),
-    "element": ("elements", ElementSpec),
-    "code": ("codes", Code),
-    "modifier": ("modifiers", Modifier),
-    "family": ("families", Family),
-    "namespace": ("namespaces", Namespace),
-    "modality": ("modalities", ModalitySpec),
-    "code_kind": ("code_kinds", CodeKind),
+# Top-level tables of a rule file -> the KnowledgeBase field they fill: a table of named entries,
+# or a list of [[table]] entries. Each entry validates against notelint.kb.schema.MODELS[table].
+_MAPPED: Mapping[str, str] = {
+    "source": "sources",
+    "rule": "rules",
+    "concept": "concepts",
+    "element": "elements",
+    "code": "codes",
+    "modifier": "modifiers",
+    "family": "families",
+    "namespace": "namespaces",
+    "modality": "modalities",
+    "code_kind": "code_kinds",
 }
-_LISTED: Mapping[str, tuple[str, type[BaseModel]]] = {
-    "policy": ("policies", Policy),
-    "unit_limit": ("unit_limits", UnitLimit),
-    "code_pair": ("code_pairs", CodePair),
-    "trigger": ("triggers", Trigger),
-    "case": ("cases", RuleCase),
-    "requirement": ("requirements", CodeRequirement),
+_LISTED: Mapping[str, str] = {
+    "policy": "policies",
+    "unit_limit": "unit_limits",
+    "code_pair": "code_pairs",
+    "trigger": "triggers",
+    "case": "cases",
+    "requirement": "requirements",
 }
 # Fields whose own line is recorded in ``origins`` as (f"{table}.{field}", id).
 _FIELD_LINES: Mapping[str, tuple[str, ...]] = {
@@ -235,7 +238,7 @@ def _merge_requirements(kb: KnowledgeBase) -> list[RuleFileError]:
             continue
         position = len(code.requires)
         requires = [*code.requires, extra.requirement()]
-        kb.codes[extra.code] = code.model_copy(update={"requires": requires})
+        kb.codes[extra.code] = replace(code, requires=requires)
         where = kb.origins.get(("requirement.element", key)) or kb.origins[("requirement", key)]
         kb.origins[(f"code.requires.{position}.element", extra.code)] = where
     return errors
@@ -249,6 +252,8 @@ def _display(file: Path) -> str:
 
 
 def _load_file(kb: KnowledgeBase, file: Path) -> list[RuleFileError]:
+    import tomllib  # only when rule files are read: not for a cached knowledge base
+
     name = _display(file)
     try:
         text = file.read_text(encoding="utf-8")
@@ -300,7 +305,9 @@ def _validation_errors(
 def _load_mapped(
     kb: KnowledgeBase, top: str, value: Any, name: str, lines: dict[KeyPath, int]
 ) -> list[RuleFileError]:
-    attr, model = _MAPPED[top]
+    from notelint.kb import schema  # pydantic: only when rule files are read
+
+    attr = _MAPPED[top]
     if not isinstance(value, dict):
         return [
             RuleFileError(name, line_of(lines, (top,)), f"[{top}] must be a table of named entries")
@@ -321,8 +328,8 @@ def _load_mapped(
             )
             continue
         try:
-            target[key] = model.model_validate(body)
-        except ValidationError as exc:
+            target[key] = schema.validate(top, body)
+        except schema.ValidationError as exc:
             errors.extend(_validation_errors(exc, name, lines, where))
             continue
         kb.origins[(top, key)] = (name, line)
@@ -352,7 +359,9 @@ def _nested_fields(top: str, body: Any) -> Iterator[tuple[str, KeyPath]]:
 def _load_listed(
     kb: KnowledgeBase, top: str, value: Any, name: str, lines: dict[KeyPath, int]
 ) -> list[RuleFileError]:
-    attr, model = _LISTED[top]
+    from notelint.kb import schema  # pydantic: only when rule files are read
+
+    attr = _LISTED[top]
     if not isinstance(value, list):
         return [
             RuleFileError(
@@ -363,8 +372,8 @@ def _load_listed(
     errors: list[RuleFileError] = []
     for index, body in enumerate(value):
         try:
-            item = model.model_validate(body)
-        except ValidationError as exc:
+            item = schema.validate(top, body)
+        except schema.ValidationError as exc:
             errors.extend(_validation_errors(exc, name, lines, (top, index)))
             continue
         kb.origins[(top, f"{len(target)}")] = (name, line_of(lines, (top, index)))

@@ -1,15 +1,19 @@
-"""Typed schema of the knowledge base. Every rule file under ``rules/`` validates against these."""
+"""The knowledge base's entries, as the analysis reads them: plain frozen records.
+
+Rule files are validated against the schema of :mod:`notelint.kb.schema` (pydantic), whose
+models these mirror field for field (the comments there say what each field means); what
+validates becomes these records. The knowledge base, its cache and everything downstream hold
+only records, so importing the analysis or loading a cached knowledge base needs no pydantic.
+"""
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable
-from typing import Annotated, Literal
+from dataclasses import dataclass
+from typing import Literal
 
 import regex
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
-
-from notelint.kb.safe_regex import backtracking_risk
 
 Profile = Literal["cpt", "ash"]
 # "other": said of someone other than the patient (a relative, another patient).
@@ -27,7 +31,6 @@ Category = Literal[
     "input",
 ]
 ALL_PROFILES: tuple[Profile, ...] = ("cpt", "ash")
-_PRESENT: tuple[Assertion, ...] = ("present",)
 
 CODE_PATTERN = r"^(?:\d{5}|\d{4}[TFU]|[A-V]\d{4})$"
 # A rule id is its namespace (declared in a [namespace] table: NL for the built-in rules, an
@@ -55,31 +58,28 @@ MODULE_PREFIX = "module:"
 # Ids of declared vocabulary entries (elements, modalities, code kinds).
 VOCABULARY_ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 
-
-class Strict(BaseModel):
-    # defer_build: validators are built when rule files are read, not when the cache is loaded
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+# Records are built from validated entries (notelint.kb.schema.record), every field by name.
 
 
-class SourceDocument(Strict):
+@dataclass(frozen=True, kw_only=True)
+class SourceDocument:
+    """A source document the rules cite (a brief, a guideline, a CMS or CPT text)."""
+
     file: str
     title: str
     kind: Literal["brief", "guideline", "cms", "cpt"]
-    # The profile of the payer whose guideline this is: what it alone says applies only there.
-    payer: Profile | None = None
+    payer: Profile | None
 
 
-class Citation(Strict):
+@dataclass(frozen=True, kw_only=True)
+class Citation:
+    """A passage of a source document, quoted verbatim, that a rule or requirement rests on."""
+
     document: str
-    line: int = Field(ge=1)
-    passage: str = Field(min_length=1)  # verbatim (tests/test_citations.py)
-    # Set where notelint applies the passage beyond what it states (to another modality,
-    # say): the project's own policy, shown as such wherever the citation is.
-    own_policy: str | None = None
-    # Set where a payer's guideline repeats what the coding rules themselves say (a CPT
-    # descriptor or guideline, the NCCI manual): that authority, as checked, so that the
-    # default profile may apply the requirement. Names the authority and where it was read.
-    restates: str | None = None
+    line: int
+    passage: str
+    own_policy: str | None
+    restates: str | None
 
     def quoted(self) -> str:
         """The passage, with the authority it restates or the project's own policy."""
@@ -91,35 +91,35 @@ class Citation(Strict):
         return " ".join([self.passage, *notes])
 
 
-class Namespace(Strict):
+@dataclass(frozen=True, kw_only=True)
+class Namespace:
     """A rule namespace: the letters before a rule's number (NL for the built-in rules)."""
 
-    description: str = Field(min_length=1)
+    description: str
 
 
-class ModalitySpec(Strict):
+@dataclass(frozen=True, kw_only=True)
+class ModalitySpec:
     """An imaging modality a code can have."""
 
-    description: str = Field(min_length=1)
-    # Image guidance of a procedure: families say how its guidance is coded, and the note's
-    # guidance is recognised by the concept ``guidance.<modality>``, which must exist. False
-    # for a modality that is part of a code that is itself the procedure (focused ultrasound).
-    guidance: bool = True
-    # How a message names guidance of this modality ("fluoroscopic"); default: its id.
-    adjective: str | None = None
+    description: str
+    guidance: bool
+    adjective: str | None
 
 
-class CodeKind(Strict):
+@dataclass(frozen=True, kw_only=True)
+class CodeKind:
     """A kind of code in the code table."""
 
-    description: str = Field(min_length=1)
-    # A code of this kind is itself the primary procedure (0686T): no family decides whether
-    # its guidance is included or reported apart.
-    primary: bool = False
+    description: str
+    primary: bool
 
 
-class Rule(Strict):
-    name: str = Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+@dataclass(frozen=True, kw_only=True)
+class Rule:
+    """A rule: what its findings say, why, how to fix them, and where it applies."""
+
+    name: str
     category: Category
     severity: SeverityName
     summary: str
@@ -128,59 +128,32 @@ class Rule(Strict):
     fix: str
     example_fires: str
     example_passes: str
-    profiles: list[Profile] = Field(default_factory=lambda: list(ALL_PROFILES))
-    sources: list[Citation] = Field(default_factory=list)
-    # What produces its findings: a kind of DATA_CHECKS or "module:<name>" (CHECK_MODULES).
-    # Required; checked, with the rest, when the rules load (a missing one is reported there).
-    check: str | None = None
+    profiles: list[Profile]
+    sources: list[Citation]
+    check: str | None  # a kind of DATA_CHECKS or "module:<name>" (CHECK_MODULES)
 
 
-class RuleCase(Strict):
-    """A note kept in a rule folder with what one rule must do on it (``notelint rules test``):
-    the fixtures' case format, naming its rule since a rule file is not a rule's folder."""
+@dataclass(frozen=True, kw_only=True)
+class RuleCase:
+    """A note kept in a rule folder with what one rule must do on it (``notelint rules test``)."""
 
-    rule: str = Field(pattern=RULE_ID_PATTERN)
+    rule: str
     expect: Literal["fires", "silent"]
-    note: str | None = None  # the note's text, written in place...
-    file: str | None = None  # ...or a file holding it, relative to the rule file
-    profile: Profile | None = None  # default: each profile the rule applies in
-    code: str | None = Field(default=None, pattern=CODE_PATTERN)  # only findings about it count
-    line: int | None = Field(default=None, ge=1)  # fires: a finding on this line of the note
-    variant: str = "basic"  # a label (negated, placeholder...), as in the fixtures
-
-    @model_validator(mode="after")
-    def _one_note(self) -> RuleCase:
-        if (self.note is None) == (self.file is None):
-            raise ValueError("a case needs either note (the text) or file (a note file)")
-        if self.line is not None and self.expect != "fires":
-            raise ValueError("line is the line a finding is expected on: only with expect = fires")
-        return self
+    note: str | None
+    file: str | None
+    profile: Profile | None
+    code: str | None
+    line: int | None
+    variant: str
 
 
-def _check_pattern(pattern: str) -> str:
-    try:
-        regex.compile(pattern, regex.IGNORECASE)
-    except regex.error as exc:
-        raise ValueError(f"invalid regular expression {pattern!r}: {exc}") from None
-    if reason := backtracking_risk(pattern):
-        raise ValueError(
-            f"regular expression {pattern!r} can take exponential time on some notes ({reason});"
-            " make the repeated part match each text one way, or use an atomic group (?>...)"
-        )
-    return pattern
+@dataclass(frozen=True, kw_only=True)
+class Combination:
+    """Evidence made of parts that must all be said in one sentence, near one another."""
 
-
-Pattern = Annotated[str, AfterValidator(_check_pattern)]
-
-
-class Combination(Strict):
-    """Evidence made of parts that must all be said in one sentence (an imaging word, the
-    needle and what was seen; a reason marker and a difficulty), in any order unless
-    ``ordered``, at most ``gap`` characters apart."""
-
-    parts: list[list[Pattern]] = Field(min_length=2, max_length=3)
-    gap: int = Field(default=60, ge=0, le=200)
-    ordered: bool = False
+    parts: list[list[str]]
+    gap: int
+    ordered: bool
 
     def pattern(self) -> str:
         groups = ["(?:" + "|".join(f"(?:{p})" for p in part) + ")" for part in self.parts]
@@ -189,134 +162,125 @@ class Combination(Strict):
         return "|".join(between.join(order) for order in orders)
 
 
-class Concept(Strict):
-    description: str
-    patterns: list[Pattern] = Field(default_factory=list)
-    combine: list[Combination] = Field(default_factory=list)
-    # A mention does not count in a sentence that also says one of these ("see the separate
-    # report" is no interpretation, however long).
-    unless_sentence: list[Pattern] = Field(default_factory=list)
-    # Section kinds where a mention counts; empty means every section not excluded.
-    sections: list[str] = Field(default_factory=list)
-    exclude_sections: list[str] = Field(default_factory=list)
-    # Which assertion contexts make a mention count as evidence.
-    counts_when: list[Assertion] = Field(default_factory=lambda: list(_PRESENT))
-    case_sensitive: bool = False
-    # A word list other steps build on (paired anatomy for laterality), not matched as evidence.
-    vocabulary: bool = False
+@dataclass(frozen=True, kw_only=True)
+class Concept:
+    """Something a note can say, recognised by its patterns."""
 
-    @model_validator(mode="after")
-    def _has_patterns(self) -> Concept:
-        if not self.patterns and not self.combine:
-            raise ValueError("a concept needs patterns or combine")
-        return self
+    description: str
+    patterns: list[str]
+    combine: list[Combination]
+    unless_sentence: list[str]
+    sections: list[str]
+    exclude_sections: list[str]
+    counts_when: list[Assertion]
+    case_sensitive: bool
+    vocabulary: bool
 
     def all_patterns(self) -> list[str]:
         """Its patterns, then each combination as one pattern."""
         return [*self.patterns, *(c.pattern() for c in self.combine)]
 
 
-class ElementSpec(Strict):
-    rule: str = Field(pattern=RULE_ID_PATTERN)
+@dataclass(frozen=True, kw_only=True)
+class ElementSpec:
+    """An item of documentation a requirement asks for, and the concepts that show it."""
+
+    rule: str
     label: str
-    evidence: list[str] = Field(min_length=1)
+    evidence: list[str]
     template: str
-    # Section kinds where an author writes this item, preferred first: its template is inserted
-    # at the end of the first of them the note has (else where the guidance is documented).
-    sections: list[str] = Field(default_factory=list)
+    sections: list[str]
 
 
-class Support(Strict):
-    # Each inner list is "any of"; every inner list must be satisfied.
-    all: list[list[str]] = Field(min_length=1)
-    none: list[str] = Field(default_factory=list)
+@dataclass(frozen=True, kw_only=True)
+class Support:
+    """What documents a code: one concept of each inner list of ``all``, none of ``none``."""
+
+    all: list[list[str]]
+    none: list[str]
 
 
-class Requirement(Strict):
-    element: str  # an [element] id, checked when the rules load
+@dataclass(frozen=True, kw_only=True)
+class Requirement:
+    """An element of documentation a code requires, with its source."""
+
+    element: str
     source: Citation
-    profiles: list[Profile] = Field(default_factory=lambda: list(ALL_PROFILES))
-    # Overrides of the element's defaults, for a requirement stricter than the element's usual sense.
-    rule: str | None = Field(default=None, pattern=RULE_ID_PATTERN)
-    label: str | None = None
-    evidence: list[str] | None = None
-    template: str | None = None
+    profiles: list[Profile]
+    rule: str | None
+    label: str | None
+    evidence: list[str] | None
+    template: str | None
 
 
+@dataclass(frozen=True, kw_only=True)
 class CodeRequirement(Requirement):
-    """A requirement that a rule folder adds to a code of the code table (``[[requirement]]``):
-    an organisation asks for more documentation of a built-in code without redefining it."""
+    """A requirement a rule folder adds to a code of the code table (``[[requirement]]``)."""
 
-    code: str = Field(pattern=CODE_PATTERN)
+    code: str
 
     def requirement(self) -> Requirement:
-        return Requirement.model_validate(self.model_dump(exclude={"code"}))
+        """The requirement itself, as a code's ``requires`` holds it."""
+        return Requirement(
+            element=self.element,
+            source=self.source,
+            profiles=self.profiles,
+            rule=self.rule,
+            label=self.label,
+            evidence=self.evidence,
+            template=self.template,
+        )
 
 
-class Code(Strict):
+@dataclass(frozen=True, kw_only=True)
+class Code:
+    """A guidance code of the code table: what supports it and what it requires."""
+
     description: str
-    kind: str  # a [code_kind] id, checked when the rules load
-    modality: str  # a [modality] id, checked when the rules load
+    kind: str
+    modality: str
     supported_by: Support
-    # What makes a reported code count as documented when that is less than what suggests it
-    # (76000 is checked for presence and time once fluoroscopy is documented).
-    reported_by: Support | None = None
-    # Needle, vascular and ablation guidance is supported only where a recognised procedure
-    # family names this code for its modality (default-deny).
-    needs_family: bool = False
-    suggest: bool = True
-    professional_component: bool = True
-    modifiers: list[str] = Field(default_factory=list)
-    requires: list[Requirement] = Field(default_factory=list)
+    reported_by: Support | None
+    needs_family: bool
+    suggest: bool
+    professional_component: bool
+    modifiers: list[str]
+    requires: list[Requirement]
     source: Citation
 
 
-class FamilyCitation(Strict):
-    """A public authority for a family's guidance fact (CMS, NCCI, a MAC, a CPT note as quoted)."""
+@dataclass(frozen=True, kw_only=True)
+class FamilyCitation:
+    """A public authority for a family's guidance fact."""
 
-    authority: str = Field(min_length=1)
-    url: str = ""
-    passage: str = Field(min_length=1)
+    authority: str
+    url: str
+    passage: str
 
 
-class Family(Strict):
-    """A family of primary procedures, recognised by what was done, to what, and how.
+@dataclass(frozen=True, kw_only=True)
+class Family:
+    """A family of primary procedures, recognised by what was done, to what, and how."""
 
-    ``guidance`` maps a modality to ``"included"`` (the primary code carries the imaging) or to
-    the guidance code reported apart from it. A modality the family does not name is unknown:
-    the note is flagged for a coder to check and nothing is suggested.
-    """
-
-    name: str = Field(min_length=1)  # plain-language and short, for messages
-    summary: str = ""  # what the family is and how its guidance is coded, for explain
-    codes: list[str] = Field(default_factory=list)
-    actions: list[str] = Field(min_length=1)  # concepts: any one, in the same episode
-    targets: list[str] = Field(default_factory=list)  # concepts: any one; empty means any
-    unless: list[str] = Field(default_factory=list)  # concepts that rule the family out there
-    unless_in_note: list[str] = Field(default_factory=list)  # ... anywhere in the note
-    requires_in_note: list[str] = Field(default_factory=list)  # all needed somewhere in the note
-    # Recognised only when no other family with one of its actions is: a procedure whose
-    # target the note does not name.
-    fallback: bool = False
-    # Keys: guidance modalities ([modality] tables with guidance), checked when the rules load.
-    guidance: dict[str, str] = Field(default_factory=dict)
-    # A separate guidance code also needs one of these concepts; otherwise the guidance is
-    # part of another imaging service (conventional arthrography) and counts as included.
-    separate_only_with: list[str] = Field(default_factory=list)
-    # Primary code by the guidance documented ("none" when no imaging is documented); keys
-    # are checked as guidance's are.
-    primary: dict[str, str] = Field(default_factory=dict)
-    # Modalities whose primary code needs permanently recorded images; without them the
-    # "none" primary applies.
-    primary_needs_images: list[str] = Field(default_factory=list)
-    # Open surgery: intra-operative imaging is part of the surgical package, whatever else
-    # the note recognises, except for families that allow an open approach.
-    surgical: bool = False
-    open_approach: bool = False
+    name: str
+    summary: str
+    codes: list[str]
+    actions: list[str]
+    targets: list[str]
+    unless: list[str]
+    unless_in_note: list[str]
+    requires_in_note: list[str]
+    fallback: bool
+    guidance: dict[str, str]
+    separate_only_with: list[str]
+    primary: dict[str, str]
+    primary_needs_images: list[str]
+    surgical: bool
+    open_approach: bool
     citation: FamilyCitation
     verified: bool
-    verified_note: str = ""
-    units_note: str | None = None
+    verified_note: str
+    units_note: str | None
 
     def expanded_codes(self) -> list[str]:
         """Its codes with ranges ("64490-64495") written out."""
@@ -336,17 +300,18 @@ class Family(Strict):
         return known
 
 
-class Policy(Strict):
+@dataclass(frozen=True, kw_only=True)
+class Policy:
     """A conditional check: when one of ``codes`` is reported/supported and the context holds."""
 
-    rule: str = Field(pattern=RULE_ID_PATTERN)
-    codes: list[str] = Field(min_length=1)
-    when: Literal["reported", "supported", "either"] = "either"
-    if_any: list[str] = Field(default_factory=list)
-    unless_any: list[str] = Field(default_factory=list)
-    with_reported_any: list[str] = Field(default_factory=list)
-    unless_reported_any: list[str] = Field(default_factory=list)
-    profiles: list[Profile] = Field(default_factory=lambda: list(ALL_PROFILES))
+    rule: str
+    codes: list[str]
+    when: Literal["reported", "supported", "either"]
+    if_any: list[str]
+    unless_any: list[str]
+    with_reported_any: list[str]
+    unless_reported_any: list[str]
+    profiles: list[Profile]
     detail: str
     source: Citation
 
@@ -355,11 +320,14 @@ class Policy(Strict):
         return expand_code_ranges(self.codes)
 
 
-class UnitLimit(Strict):
-    rule: str = Field(pattern=RULE_ID_PATTERN)
-    codes: list[str] = Field(min_length=1)
-    max_units: int = Field(ge=1)
-    profiles: list[Profile] = Field(default_factory=lambda: list(ALL_PROFILES))
+@dataclass(frozen=True, kw_only=True)
+class UnitLimit:
+    """The most units of some codes that one note may report."""
+
+    rule: str
+    codes: list[str]
+    max_units: int
+    profiles: list[Profile]
     source: Citation
 
     def expanded_codes(self) -> list[str]:
@@ -367,45 +335,44 @@ class UnitLimit(Strict):
         return expand_code_ranges(self.codes)
 
 
-class Modifier(Strict):
+@dataclass(frozen=True, kw_only=True)
+class Modifier:
+    """A CPT modifier: what it means, and when it is suggested or checked."""
+
     meaning: str
-    # 59 and its specific forms (XE, XP, XS, XU): suggested only on a code pair the
-    # knowledge base lists (rules/pairs.toml), never from evidence alone.
-    distinct_service: bool = False
-    applies_to: str = ""
-    source: str = ""
-    brief_says: str | None = None
-    # Concepts whose presence suggests the modifier; empty means never suggested automatically.
-    evidence: list[str] = Field(default_factory=list)
-    unless_any: list[str] = Field(default_factory=list)
-    # Further concepts that must all be present as well (73: discontinued, before anesthesia, facility).
-    also_requires: list[str] = Field(default_factory=list)
-    conflicts_with: list[str] = Field(default_factory=list)
-    # Only for codes with a professional/technical split (26, TC).
-    split_only: bool = False
-    # The side of the body it says the procedure was done on (RT, LT, 50): checked against the
-    # sides the note documents, and never suggested as a modifier of its own.
-    side: Literal["right", "left", "bilateral"] | None = None
+    distinct_service: bool
+    applies_to: str
+    source: str
+    brief_says: str | None
+    evidence: list[str]
+    unless_any: list[str]
+    also_requires: list[str]
+    conflicts_with: list[str]
+    split_only: bool
+    side: Literal["right", "left", "bilateral"] | None
 
 
-class CodePair(Strict):
-    """An NCCI procedure-to-procedure edit: column 2 is not paid with column 1 on the same
-    day unless the modifier indicator allows a distinct-service modifier and one applies."""
+@dataclass(frozen=True, kw_only=True)
+class CodePair:
+    """An NCCI procedure-to-procedure edit."""
 
-    column1: str = Field(pattern=CODE_PATTERN)
-    column2: str = Field(pattern=CODE_PATTERN)
+    column1: str
+    column2: str
     modifier_indicator: Literal["0", "1", "9"]
-    authority: str = Field(min_length=1)
-    url: str = Field(min_length=1)
-    passage: str = Field(min_length=1)  # quoted as read, from the authority named
-    as_of: str = Field(min_length=1)  # edits change quarterly: when the authority said so
+    authority: str
+    url: str
+    passage: str
+    as_of: str
 
 
-class Trigger(Strict):
-    phrases: list[str] = Field(min_length=1)
+@dataclass(frozen=True, kw_only=True)
+class Trigger:
+    """Phrases that give mentions near them an assertion context (negated, historical...)."""
+
+    phrases: list[str]
     assertion: Literal["negated", "hypothetical", "historical", "other", "pseudo", "terminate"]
-    direction: Literal["forward", "backward", "both"] = "forward"
-    window: int = Field(default=4, ge=0, le=20)
+    direction: Literal["forward", "backward", "both"]
+    window: int
 
 
 _RANGE_END = regex.compile(r"^([A-Z]?)(\d+)([A-Z]?)$")

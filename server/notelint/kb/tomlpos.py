@@ -7,23 +7,36 @@ be found resolves to its nearest enclosing table.
 
 from __future__ import annotations
 
-import regex
+from functools import cache
 
-_HEADER = regex.compile(r"^\s*(\[\[?)\s*(.+?)\s*\]\]?\s*(?:#.*)?$")
-_KEY = regex.compile(
-    r"""^\s*((?:"[^"]*"|'[^']*'|[A-Za-z0-9_-]+)(?:\s*\.\s*(?:"[^"]*"|'[^']*'|[A-Za-z0-9_-]+))*)\s*="""
-)
-_PART = regex.compile(r""""([^"]*)"|'([^']*)'|([A-Za-z0-9_-]+)""")
+import regex
 
 Path = tuple[str | int, ...]
 
 
-def _split(dotted: str) -> list[str]:
-    return [next(g for g in m.groups() if g is not None) for m in _PART.finditer(dotted)]
+class _Patterns:
+    """A table header, a ``key =`` line and one part of a dotted key."""
+
+    def __init__(self) -> None:
+        self.header = regex.compile(r"^\s*(\[\[?)\s*(.+?)\s*\]\]?\s*(?:#.*)?$")
+        self.key = regex.compile(
+            r"""^\s*((?:"[^"]*"|'[^']*'|[A-Za-z0-9_-]+)(?:\s*\.\s*(?:"[^"]*"|'[^']*'|[A-Za-z0-9_-]+))*)\s*="""
+        )
+        self.part = regex.compile(r""""([^"]*)"|'([^']*)'|([A-Za-z0-9_-]+)""")
+
+    def split(self, dotted: str) -> list[str]:
+        return [next(g for g in m.groups() if g is not None) for m in self.part.finditer(dotted)]
+
+
+@cache
+def _patterns() -> _Patterns:
+    """Compiled when a TOML file is first read: not for a cached knowledge base."""
+    return _Patterns()
 
 
 def key_lines(text: str) -> dict[Path, int]:
     """Map each table and key path to its 1-based line."""
+    patterns = _patterns()
     lines: dict[Path, int] = {}
     array_counts: dict[tuple[str, ...], int] = {}
     current: Path = ()
@@ -33,9 +46,9 @@ def key_lines(text: str) -> dict[Path, int]:
             if line.count('"""') % 2 == 1 or line.count("'''") % 2 == 1:
                 in_multiline = False
             continue
-        header = _HEADER.match(line)
-        if header and not _KEY.match(line):
-            names = tuple(_split(header.group(2)))
+        header = patterns.header.match(line)
+        if header and not patterns.key.match(line):
+            names = tuple(patterns.split(header.group(2)))
             if header.group(1) == "[[":
                 index = array_counts.get(names, 0)
                 array_counts[names] = index + 1
@@ -44,9 +57,9 @@ def key_lines(text: str) -> dict[Path, int]:
                 current = tuple(_resolve(names, array_counts))
             lines.setdefault(current, number)
             continue
-        key = _KEY.match(line)
+        key = patterns.key.match(line)
         if key:
-            lines.setdefault((*current, *_split(key.group(1))), number)
+            lines.setdefault((*current, *patterns.split(key.group(1))), number)
             if line.count('"""') % 2 == 1 or line.count("'''") % 2 == 1:
                 in_multiline = True
     return lines

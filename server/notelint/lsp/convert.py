@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import cattrs
@@ -28,7 +29,13 @@ _SEVERITY = {
     Severity.INFORMATION: types.DiagnosticSeverity.Information,
     Severity.HINT: types.DiagnosticSeverity.Hint,
 }
-_converter = get_converter()
+
+
+@cache
+def _fix_reader() -> cattrs.Converter:
+    """lsprotocol's converter, for reading fixes back: built at the first code action, not
+    before the first diagnostics."""
+    return get_converter()
 
 
 class JsonData(dict[str, Any]):
@@ -129,7 +136,7 @@ def fixes_of(diag: types.Diagnostic, version: int) -> list[FixData] | None:
                 fix["asserts_nothing"] is True,
                 tuple(
                     types.TextEdit(
-                        _converter.structure(e["range"], types.Range), str(e["new_text"])
+                        _fix_reader().structure(e["range"], types.Range), str(e["new_text"])
                     )
                     for e in fix["edits"]
                 ),

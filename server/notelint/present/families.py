@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from notelint.kb import KnowledgeBase
@@ -35,10 +36,7 @@ def families_text(kb: KnowledgeBase) -> str:
 
 
 def families_json(kb: KnowledgeBase) -> list[dict[str, Any]]:
-    return [
-        {"family": family_id, **family.model_dump(exclude_defaults=False)}
-        for family_id, family in kb.families.items()
-    ]
+    return [{"family": family_id, **asdict(family)} for family_id, family in kb.families.items()]
 
 
 def family_text(kb: KnowledgeBase, family_id: str) -> str:
