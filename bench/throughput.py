@@ -130,12 +130,21 @@ def _load_notelint(profile: str) -> tuple[Any, Any, Any, Any]:
     from notelint.analysis import analyze, collect_garbage_rarely
 
     collect_garbage_rarely()  # as `notelint check` does (for the rest of the process, too)
-    from notelint.engine import Engine
     from notelint.inputs import read_note
     from notelint.kb import load_knowledge_base
     from notelint.settings import Settings
 
     kb = load_knowledge_base()
+    try:
+        from notelint.engine import Engine
+    except ImportError:  # a tree from before engines (a baseline measured in the same run)
+        from notelint.analysis import forget  # type: ignore[attr-defined]
+
+        def analyse_old(text: str, kb: Any, settings: Any) -> Any:
+            return analyze(text, kb, settings)
+
+        analyse_old.forget = lambda: forget(kb)  # type: ignore[attr-defined]
+        return analyse_old, read_note, kb, Settings(profile=profile)
     engine = Engine(kb)
 
     def analyse(text: str, kb: Any, settings: Any) -> Any:

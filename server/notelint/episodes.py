@@ -46,7 +46,7 @@ _OPENING = frozenset({"procedure", "body", "other"})
 
 
 @dataclass(frozen=True, slots=True)
-class _Vocabulary:
+class Recognition:
     """What recognising needs from the knowledge base alone: built once per knowledge base."""
 
     families: tuple[tuple[str, Family], ...]
@@ -75,7 +75,7 @@ class _Vocabulary:
             found = self._relevant[documented] = _relevant(self.families, documented)
         return found
 
-    def fresh(self) -> _Vocabulary:
+    def fresh(self) -> Recognition:
         """This vocabulary with nothing remembered of note text (its families and what was
         worked out from them alone are shared): for each owner of memos (``engine.Engine``)."""
         return dataclasses.replace(self, readings=Memo(size=lambda key: sentence_size(key[1][0])))
@@ -100,7 +100,6 @@ class _Reading:
 
 
 _NOTHING = _Reading({}, {})
-Recognition = _Vocabulary  # the name the rest of the package knows it by
 
 
 def recognition(kb: KnowledgeBase) -> Recognition:
@@ -109,9 +108,9 @@ def recognition(kb: KnowledgeBase) -> Recognition:
     return _vocabulary(kb).fresh()
 
 
-def _vocabulary(kb: KnowledgeBase) -> _Vocabulary:
+def _vocabulary(kb: KnowledgeBase) -> Recognition:
     cached = kb.cache.get("episodes")
-    if isinstance(cached, _Vocabulary):
+    if isinstance(cached, Recognition):
         return cached
     families = kb.families.values()
     targets = tuple(dict.fromkeys(t for f in families for t in f.targets))
@@ -122,7 +121,7 @@ def _vocabulary(kb: KnowledgeBase) -> _Vocabulary:
     for number, (_, family) in enumerate(families_):
         for action in dict.fromkeys(family.actions) if not family.fallback else ():
             by_action.setdefault(action, []).append(number)
-    vocabulary = _Vocabulary(
+    vocabulary = Recognition(
         families_,
         targets,
         actions,
@@ -243,7 +242,7 @@ def _relevant(families: tuple[tuple[str, Family], ...], documented: frozenset[st
 
 class _Finder:
     def __init__(
-        self, note: Note, ev: EvidenceIndex, vocabulary: _Vocabulary, stated: frozenset[int]
+        self, note: Note, ev: EvidenceIndex, vocabulary: Recognition, stated: frozenset[int]
     ) -> None:
         self._note = note
         self._ev = ev
