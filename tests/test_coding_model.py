@@ -109,6 +109,30 @@ CASES = [
         "osteotomy position. Images saved.",
         [],
     ),
+    # The coding line says 10160; the narrative left a drain (its code includes guidance).
+    (
+        "Under real-time ultrasound guidance an 18G needle was advanced into the thigh "
+        "collection and pus aspirated. A 10 Fr pigtail catheter was then placed and left to "
+        "gravity drainage.\nCPT: 10160, 76942",
+        [],
+    ),
+    # Vocabulary other authors use: SASD bursa, A1 pulley, "asp" of a "coll".
+    (
+        "Procedure: Left shoulder SASD bursa injection. Transducer in long axis to the "
+        "supraspinatus; needle advanced under direct ultrasound visualization into the bursa "
+        "and triamcinolone injected.",
+        [],
+    ),
+    (
+        "Procedure: US-guided injection, R ring finger A1 pulley / flexor tendon sheath. 27G "
+        "needle advanced under continuous US guidance into the tendon sheath.",
+        ["76942"],
+    ),
+    (
+        "Proc: US-guided asp, R abd wall fluid coll, 18G. Needle advanced under real-time US "
+        "into the coll; 38 mL purulent fluid aspirated; no catheter left.",
+        ["76942"],
+    ),
     # Guidance written as a field, or as real-time imaging; an earlier operation is history.
     (
         "Procedure: Trigger point injections, 3 muscles.\nGuidance: Ultrasound. US used to keep "

@@ -64,6 +64,7 @@ def test_corpus_matches_labels(kb: KnowledgeBase, corpus: Path) -> None:
         # Longer notes in the styles of many practices, written without reading the rules.
         pytest.param(ROOT / "fixtures" / "coding-realistic", 60, 0.98, id="realistic"),
         pytest.param(ROOT / "fixtures" / "coding-holdout", 50, 0.98, id="holdout"),
+        pytest.param(ROOT / "fixtures" / "coding-holdout4", 40, 0.98, id="holdout4"),
         # Two false suggestions left, named in its README.
         pytest.param(ROOT / "fixtures" / "coding-holdout3", 50, 0.85, id="holdout3"),
     ],

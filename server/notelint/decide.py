@@ -26,7 +26,7 @@ from notelint.findings import (
     Suggestion,
 )
 from notelint.kb import KnowledgeBase
-from notelint.kb.models import Code
+from notelint.kb.models import Code, Family
 from notelint.match import EvidenceIndex, SideMention
 from notelint.note import Note
 from notelint.settings import Settings
@@ -95,13 +95,24 @@ def _evaluate_support(ctx: Context) -> None:
     ctx.code = None
 
 
+def _contradicted(ctx: Context, family: Family) -> bool:
+    """Whether the narrative rules out the family a reported code names: what rules it out in
+    the note, or what it requires missing, as recognising it from the narrative would find."""
+    ev = ctx.ev
+    return ev.has_any(family.unless_in_note) or not all(map(ev.has, family.requires_in_note))
+
+
 def _documented_primaries(ctx: Context) -> list[Primary]:
     """Reported primary codes first, then the families the narrative documents."""
     out: list[Primary] = []
     for code_id in ctx.reported:
         family_id = ctx.tables.family_of.get(code_id)
         if family_id and all(p.family_id != family_id for p in out):
-            out.append(Primary(family_id, ctx.kb.families[family_id], code_id, None))
+            family = ctx.kb.families[family_id]
+            if _contradicted(ctx, family):
+                continue  # "10160" on the coding line, a drain left in the narrative: a coder
+                # codes what was done
+            out.append(Primary(family_id, family, code_id, None))
     documented = [m for m in ctx.tables.modalities if ctx.ev.has(f"guidance.{m}")]
     if not documented:
         return out  # no guidance to include or take apart
