@@ -109,6 +109,38 @@ CASES = [
         "osteotomy position. Images saved.",
         [],
     ),
+    (
+        "OPERATIVE REPORT\nPROCEDURE: Left total hip arthroplasty, direct anterior approach.\n"
+        "Intraoperative fluoroscopy (C-arm) was used to confirm cup inclination.",
+        [],
+    ),
+    # An "operative note" of an injection under a C-arm is no operation; a block for analgesia
+    # after an arthroplasty is not the arthroplasty.
+    (
+        "OPERATIVE NOTE (ASC)\nProcedure: Injection, left hip joint, under C-arm.\nNeedle "
+        "directed onto the femoral neck under intermittent fluoroscopy; bupivacaine and "
+        "Depo-Medrol injected.",
+        ["77002"],
+    ),
+    (
+        "Addendum: right femoral nerve block for analgesia after right total knee arthroplasty. "
+        "The block was performed under real-time ultrasound guidance; the needle was advanced "
+        "in-plane to the femoral nerve and bupivacaine injected.",
+        ["76942"],
+    ),
+    # The in-plane technique is ultrasound's; a thyroid "biopsy" by FNA technique is no core
+    # biopsy, whatever the coding line says.
+    (
+        "Block: R interscalene brachial plexus.\nUS (linear 13-6 MHz): C5/C6 roots identified. "
+        "22G block needle in plane, tip visualized adjacent to the roots; ropivacaine injected.",
+        ["76942"],
+    ),
+    (
+        "US GUIDED THYROID BIOPSY\nUnder ultrasound guidance, four passes were made into the "
+        "left thyroid nodule with 25-gauge needles, capillary technique; slides prepared. "
+        "Cytotech on site reports adequate cells.\nCPT: 60100, 76942",
+        [],
+    ),
     # The coding line says 10160; the narrative left a drain (its code includes guidance).
     (
         "Under real-time ultrasound guidance an 18G needle was advanced into the thigh "
@@ -279,3 +311,15 @@ def test_a_modifier_contradiction_is_reported_once(
     report = analyze(f"Right knee injection under ultrasound guidance.\n{line}\n", kb)
     found = [f for f in report.findings if f.rule == "NL703"]
     assert [tuple(re.findall(r"-(\w\w)\b", f.message)) for f in found] == expected
+
+
+def test_a_transjugular_liver_biopsy_is_not_the_percutaneous_one(kb: KnowledgeBase) -> None:
+    """37200/75970 include the fluoroscopy; neither 47000's guidance codes may be suggested
+    (the vascular access codes are judged apart, by their own family)."""
+    report = analyze(
+        "PROCEDURE: Transjugular liver biopsy.\nRight internal jugular vein accessed under "
+        "real-time ultrasound. Four cores obtained from the right lobe under fluoroscopic "
+        "guidance.\nCPT: 37200, 75970, 77002",
+        kb,
+    )
+    assert not {"76942", "77002", "77012"} & {s.code for s in report.suggested}

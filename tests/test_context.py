@@ -7,7 +7,7 @@ import pytest
 from notelint.analysis import analyze
 from notelint.kb import KnowledgeBase
 
-BASE = "PROCEDURE: Ultrasound-guided biopsy of a left thyroid nodule.\nA hypoechoic nodule was seen and localized in the left lobe.\n"
+BASE = "PROCEDURE: Ultrasound-guided core biopsy of a left thyroid nodule.\nA hypoechoic nodule was seen and localized in the left lobe.\n"
 
 
 def _missing(kb: KnowledgeBase, sentence: str) -> set[str]:

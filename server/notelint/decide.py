@@ -95,28 +95,37 @@ def _evaluate_support(ctx: Context) -> None:
     ctx.code = None
 
 
-def _contradicted(ctx: Context, family: Family) -> bool:
+def _contradicted(
+    ctx: Context, family_id: str, family: Family, recognised: set[str] | None
+) -> bool:
     """Whether the narrative rules out the family a reported code names: what rules it out in
-    the note, or what it requires missing, as recognising it from the narrative would find."""
+    the note, or what it requires missing; or, where the narrative was read for procedures
+    and did not find this family, a mention of what rules it out in its own sentences (an
+    "FNA" on a note coded as a core biopsy)."""
     ev = ctx.ev
-    return ev.has_any(family.unless_in_note) or not all(map(ev.has, family.requires_in_note))
+    if ev.has_any(family.unless_in_note) or not all(map(ev.has, family.requires_in_note)):
+        return True
+    return recognised is not None and family_id not in recognised and ev.has_any(family.unless)
 
 
 def _documented_primaries(ctx: Context) -> list[Primary]:
-    """Reported primary codes first, then the families the narrative documents."""
+    """Reported primary codes first, unless the narrative contradicts them ("10160" on the
+    coding line, a drain left in the narrative: a coder codes what was done), then the
+    families the narrative documents."""
+    documented = [m for m in ctx.tables.modalities if ctx.ev.has(f"guidance.{m}")]
+    episodes = (
+        recognise(ctx.note, ctx.ev, ctx.kb, documented, ctx.recognition) if documented else []
+    )
+    recognised = {e.family_id for e in episodes} if documented else None
     out: list[Primary] = []
     for code_id in ctx.reported:
         family_id = ctx.tables.family_of.get(code_id)
         if family_id and all(p.family_id != family_id for p in out):
             family = ctx.kb.families[family_id]
-            if _contradicted(ctx, family):
-                continue  # "10160" on the coding line, a drain left in the narrative: a coder
-                # codes what was done
-            out.append(Primary(family_id, family, code_id, None))
-    documented = [m for m in ctx.tables.modalities if ctx.ev.has(f"guidance.{m}")]
+            if not _contradicted(ctx, family_id, family, recognised):
+                out.append(Primary(family_id, family, code_id, None))
     if not documented:
         return out  # no guidance to include or take apart
-    episodes = recognise(ctx.note, ctx.ev, ctx.kb, documented, ctx.recognition)
     # Once the note states a procedure, one only mentioned among the steps (a landmark, a
     # test aspiration) may show that guidance is included, never that it is reported apart.
     stated = bool(out) or any(e.stated for e in episodes)
