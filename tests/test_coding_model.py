@@ -323,3 +323,19 @@ def test_a_transjugular_liver_biopsy_is_not_the_percutaneous_one(kb: KnowledgeBa
         kb,
     )
     assert not {"76942", "77002", "77012"} & {s.code for s in report.suggested}
+
+
+@pytest.mark.parametrize(
+    "heading", ["Previous note: (10/21/2026)", "PRIOR NOTE", "Copied forward:"]
+)
+def test_a_copy_of_an_earlier_note_documents_nothing_done_today(
+    heading: str, kb: KnowledgeBase
+) -> None:
+    """Everything below a copied earlier note's heading, its own headings too, happened then."""
+    earlier = (
+        "Procedure: US-guided injection R first dorsal compartment. Linear probe, 27g needle "
+        "in-plane, tip visualized within the sheath. Image saved."
+    )
+    today = "Follow-up: symptoms improved since injection 6 weeks ago. No injection today.\n\n"
+    assert _guidance(analyze(today + f"{heading}\n{earlier}\n", kb)) == []
+    assert _guidance(analyze(today + earlier.replace("R first", "L first"), kb)) == ["76942"]

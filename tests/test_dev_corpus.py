@@ -65,8 +65,7 @@ def test_corpus_matches_labels(kb: KnowledgeBase, corpus: Path) -> None:
         pytest.param(ROOT / "fixtures" / "coding-realistic", 60, 0.98, id="realistic"),
         pytest.param(ROOT / "fixtures" / "coding-holdout", 50, 0.98, id="holdout"),
         pytest.param(ROOT / "fixtures" / "coding-holdout4", 40, 0.98, id="holdout4"),
-        # One false suggestion left, named in its README.
-        pytest.param(ROOT / "fixtures" / "coding-holdout3", 50, 0.9, id="holdout3"),
+        pytest.param(ROOT / "fixtures" / "coding-holdout3", 50, 0.98, id="holdout3"),
         pytest.param(ROOT / "fixtures" / "coding-holdout5", 40, 0.98, id="holdout5"),
     ],
 )

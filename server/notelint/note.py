@@ -235,7 +235,7 @@ def section_vocabulary(kb: KnowledgeBase) -> SectionVocabulary:
     cached = kb.cache.get("sections")
     if isinstance(cached, SectionVocabulary):
         return cached
-    vocabulary = SectionVocabulary(kb.sections)
+    vocabulary = SectionVocabulary(kb.sections, kb.rest_reads_as)
     kb.cache["sections"] = vocabulary
     return vocabulary
 
@@ -246,8 +246,12 @@ class SectionVocabulary:
     _SPACES = regex.compile(r"[\s_]+")
     _NUMBERING = regex.compile(r"^\d+[.)]\s*")
 
-    def __init__(self, headings: Mapping[str, list[str]]) -> None:
+    def __init__(
+        self, headings: Mapping[str, list[str]], rest_reads_as: Mapping[str, str] | None = None
+    ) -> None:
         self._kinds = {h: kind for kind, hs in headings.items() for h in hs}
+        # Kinds whose heading starts a copy of an earlier note -> what the rest reads as.
+        self.rest_reads_as = dict(rest_reads_as or {})
         self.forget()
 
     def fresh(self) -> SectionVocabulary:
@@ -309,11 +313,32 @@ def parse_note(text: str, vocabulary: SectionVocabulary) -> Note:
     """The note's sections, sentences, placeholders and code mentions; a long note that is an
     edit of one parsed lately is parsed where it changed (see :func:`_edited`)."""
     if len(text) < REPARSE_FROM or not REUSE:
-        return _parse(text, vocabulary)
+        return _read_earlier_notes(_parse(text, vocabulary), vocabulary)
     recent = vocabulary._recent
     note = _reparsed(text, recent, vocabulary) or _parse(text, vocabulary)
     vocabulary._recent = [*recent[-(_RECENT - 1) :], note]
+    return _read_earlier_notes(note, vocabulary)
+
+
+def _read_earlier_notes(note: Note, vocabulary: SectionVocabulary) -> Note:
+    """Give a copy of an earlier note (a "Previous note:" heading) and every section after it
+    the kind its heading's kind reads as (history): it tells what happened then, not today.
+    A copied note keeps its own title and headings, so nothing in it can end the copy: it runs
+    to the end of the note, where such copies are pasted. Reading it this way takes the whole
+    note, so a long note with such a copy is never parsed as an edit of another."""
+    if not vocabulary.rest_reads_as:
+        return note
+    sections, reads_as = note.sections, None
+    for number, section in enumerate(sections):
+        reads_as = reads_as or vocabulary.rest_reads_as.get(section.kind)
+        if reads_as is not None and section.kind != reads_as:
+            sections[number] = section._replace(kind=reads_as)
     return note
+
+
+def _copies_earlier_note(note: Note, vocabulary: SectionVocabulary) -> bool:
+    starts = vocabulary.rest_reads_as
+    return bool(starts) and any(vocabulary.kind(s.heading) in starts for s in note.sections)
 
 
 def _parse(text: str, vocabulary: SectionVocabulary) -> Note:
@@ -333,6 +358,8 @@ def _parse(text: str, vocabulary: SectionVocabulary) -> Note:
 
 def _reparsed(text: str, recent: list[Note], vocabulary: SectionVocabulary) -> Note | None:
     for earlier in reversed(recent):
+        if _copies_earlier_note(earlier, vocabulary):
+            continue  # its sections' kinds depend on a heading above them
         differs = differing_middle(earlier.text, text)
         if differs:
             return _edited(earlier, text, *differs, vocabulary)
