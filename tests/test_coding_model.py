@@ -40,6 +40,20 @@ CASES = [
         "Kenalog 40 mg was injected under fluoroscopy.",
         ["77002"],
     ),
+    # The pleura itself is not the lung: 32400 takes its guidance apart, 32408 includes it.
+    (
+        "US-guided biopsy of right pleural thickening: 18g core needle advanced into the "
+        "thickened pleura under real-time ultrasound, four cores.",
+        ["76942"],
+    ),
+    ("CT-guided core biopsy of a pleural-based right lower lobe mass; three cores obtained.", []),
+    # A positioning aid is not a target; the risks listed for consent were not done.
+    (
+        "Left stellate ganglion block under fluoroscopy.\nPt consented after discussion of "
+        "risks including hoarseness, intravascular injection and pneumothorax. Pt supine with a "
+        "shoulder roll.",
+        ["77003"],
+    ),
     # Families whose code includes the guidance.
     ("Ultrasound-guided thyroid nodule biopsy, 25 gauge, four passes.", []),
     ("Right L5-S1 selective nerve root block under fluoroscopy.", []),
@@ -339,3 +353,24 @@ def test_a_copy_of_an_earlier_note_documents_nothing_done_today(
     today = "Follow-up: symptoms improved since injection 6 weeks ago. No injection today.\n\n"
     assert _guidance(analyze(today + f"{heading}\n{earlier}\n", kb)) == []
     assert _guidance(analyze(today + earlier.replace("R first", "L first"), kb)) == ["76942"]
+
+
+def test_stand_alone_fluoroscopy_is_not_billed_with_a_tube_study_that_includes_it(
+    kb: KnowledgeBase,
+) -> None:
+    report = analyze(
+        "G-TUBE CHECK\nUnder fluoroscopy, 20 mL water-soluble contrast injected through the "
+        "existing gastrostomy tube; contrast opacifies the gastric lumen. Fluoro 0.5 min. "
+        "2 images saved.\nBilling: 76000\n",
+        kb,
+    )
+    assert "NL301" in _rules(report) and "76000" not in _guidance(report)
+
+
+def test_stand_alone_fluoroscopy_with_presence_and_time_documented(kb: KnowledgeBase) -> None:
+    report = analyze(
+        "Fluoroscopy of the abdomen to localize a swallowed coin, radiologist present "
+        "throughout. Fluoro 0.4 min. Image saved. Impression: coin in the stomach.\nCPT 76000\n",
+        kb,
+    )
+    assert _rules(report).isdisjoint({"NL106", "NL107", "NL301"})

@@ -60,7 +60,9 @@ _BRACKET_PLACEHOLDER = regex.compile(_BRACKETS, regex.IGNORECASE)
 _MENU_PLACEHOLDER = regex.compile(_MENU, regex.IGNORECASE)
 _WORD_CHAR = regex.compile(r"[^\W_]")
 NEGATIVE_VALUE = regex.compile(
-    r"^(?:none|no|nil|n/?a|not (?:done|obtained|performed|applicable|available)|-+)\.?$",
+    r"^(?:none|no|nil|n/?a|not (?:done|obtained|performed|applicable|available)|-+)\.?$"
+    # "Ultrasound guidance: available in room, not used - superficial target"
+    r"|^(?:[^.;:,]{0,40},\s*)?not (?:used|utilized|utilised|employed|needed|required)\b",
     regex.IGNORECASE,
 )
 
