@@ -62,7 +62,8 @@ def _long_note() -> str:
 def _fresh(text: str, kb: KnowledgeBase) -> EvidenceIndex:
     """An evidence index that reuses nothing from earlier versions."""
     matcher = compiled(kb).fresh()
-    return EvidenceIndex(_parse(text, section_vocabulary(kb).fresh()), matcher, matcher.scan(text))
+    note = _parse(text, section_vocabulary(kb).fresh())
+    return EvidenceIndex(note, matcher, matcher.scan(note.flowed))
 
 
 def _parts(note: Note) -> tuple[object, ...]:

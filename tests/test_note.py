@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from notelint.analysis import analyze
 from notelint.findings import Span
 from notelint.kb import KnowledgeBase
 from notelint.note import NEGATIVE_VALUE, Note, SectionVocabulary, Sentence, parse_note
@@ -133,3 +134,19 @@ def test_the_coding_line_as_written(
 
     report = analyze(f"PROCEDURE: Paracentesis under ultrasound guidance.\n{line}\n", kb)
     assert [(c.code, c.modifiers, c.units) for c in report.reported] == codes
+
+
+def test_a_sentence_wrapped_across_lines_reads_as_one(kb: KnowledgeBase) -> None:
+    """A report exported at 80 columns breaks sentences across lines; the patterns read across
+    the break, and a break between sentences stays one."""
+    flat = (
+        "PROCEDURE: US-guided core biopsy of a left thigh intramuscular mass.\n"
+        "14g core needle advanced under continuous ultrasound guidance into the solid periphery. "
+        "Five cores obtained.\nImages saved to PACS."
+    )
+    wrapped = flat.replace("continuous ultrasound", "continuous\nultrasound")
+    note = _parse(wrapped, kb)
+    assert note.flowed == flat and note.text == wrapped
+    reports = [analyze(text, kb) for text in (flat, wrapped)]
+    assert reports[0].findings == reports[1].findings
+    assert "NL103" not in {f.rule for f in reports[1].findings}

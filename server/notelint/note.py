@@ -127,6 +127,16 @@ class Note:
     coding_lines: list[Span] = field(default_factory=list)
     lineage: Lineage | None = None  # when parsed as an edit of an earlier version
     _starts: list[int] | None = field(default=None, repr=False, compare=False)
+    _flowed: str | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def flowed(self) -> str:
+        """The text as its sentences read: a line break inside a sentence (a report wrapped at
+        80 columns) is a space, so the patterns, which stop at line ends, read across it.
+        Line breaks between sentences stay. Offsets are those of ``text``."""
+        if self._flowed is None:
+            self._flowed = _flowed(self.text, self.headed)
+        return self._flowed
 
     @property
     def sentences(self) -> list[Sentence]:
@@ -149,6 +159,25 @@ class Note:
         # Spans are ordered and disjoint: only the first one ending after `start` can overlap.
         first = bisect.bisect_right(self.placeholders, start, key=lambda p: p.end)
         return first < len(self.placeholders) and self.placeholders[first].start < end
+
+
+def _flowed(text: str, sentences: list[Sentence]) -> str:
+    breaks: list[int] = []
+    at, count, number = text.find("\n"), len(sentences), 0
+    while at != -1:
+        while number < count and sentences[number].span.end <= at:
+            number += 1
+        if number < count and sentences[number].span.start < at:
+            breaks.append(at)
+        at = text.find("\n", at + 1)
+    if not breaks:
+        return text
+    chars = list(text)
+    for at in breaks:
+        chars[at] = " "
+        if chars[at - 1] == "\r":
+            chars[at - 1] = " "
+    return "".join(chars)
 
 
 @dataclass(frozen=True, slots=True)
