@@ -54,6 +54,14 @@ CASES = [
         "shoulder roll.",
         ["77003"],
     ),
+    # Guidance said outright not to have been used outweighs a macro's title.
+    (
+        "AC JOINT INJECTION UNDER FLUOROSCOPIC GUIDANCE\nProcedure: The right AC joint was "
+        "palpable. Fluoroscopy was not utilized - C-arm unavailable. 25 g needle introduced "
+        "into the joint; triamcinolone injected.\nCPT 20605-RT",
+        [],
+    ),
+    ("Under fluoroscopy the right hip joint was injected. Ultrasound was not used.", ["77002"]),
     # Families whose code includes the guidance.
     ("Ultrasound-guided thyroid nodule biopsy, 25 gauge, four passes.", []),
     ("Right L5-S1 selective nerve root block under fluoroscopy.", []),
