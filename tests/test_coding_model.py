@@ -62,6 +62,14 @@ CASES = [
         [],
     ),
     ("Under fluoroscopy the right hip joint was injected. Ultrasound was not used.", ["77002"]),
+    # A vertebroplasty includes the bone biopsy of its level, and both their guidance.
+    (
+        "Under biplane fluoroscopic guidance an 11 gauge trocar was advanced into the T12 "
+        "vertebral body. Through the trocar, a bone biopsy needle obtained 2 cores. PMMA cement "
+        "was then injected.\nIMPRESSION: 1. T12 bone biopsy. 2. T12 vertebroplasty.",
+        [],
+    ),
+    ("CT-guided core biopsy of a left iliac bone lesion; two cores obtained.", ["77012"]),
     # Families whose code includes the guidance.
     ("Ultrasound-guided thyroid nodule biopsy, 25 gauge, four passes.", []),
     ("Right L5-S1 selective nerve root block under fluoroscopy.", []),

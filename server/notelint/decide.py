@@ -118,6 +118,8 @@ def _documented_primaries(ctx: Context) -> list[Primary]:
         recognise(ctx.note, ctx.ev, ctx.kb, documented, ctx.recognition) if documented else []
     )
     recognised = {e.family_id for e in episodes} if documented else None
+    absorbed = {a for e in episodes for a in e.family.absorbs}
+    episodes = [e for e in episodes if e.family_id not in absorbed]
     out: list[Primary] = []
     for code_id in ctx.reported:
         family_id = ctx.tables.family_of.get(code_id)

@@ -758,6 +758,8 @@ def _check_families(
                 )
         for ref in (*family.actions, *family.targets, *family.unless, *family.separate_only_with):
             need("family", key, "concept", ref, kb.concepts)
+        for ref in family.absorbs:
+            need("family", key, "family", ref, kb.families)
         for modality, value in family.guidance.items():
             if value != "included" and value not in kb.codes:
                 err(
