@@ -150,3 +150,16 @@ def test_a_sentence_wrapped_across_lines_reads_as_one(kb: KnowledgeBase) -> None
     reports = [analyze(text, kb) for text in (flat, wrapped)]
     assert reports[0].findings == reports[1].findings
     assert "NL103" not in {f.rule for f in reports[1].findings}
+
+
+def test_a_ticked_box_says_what_was_done_and_an_unticked_one_nothing(kb: KnowledgeBase) -> None:
+    text = (
+        "US-guided transplant kidney biopsy; 3 passes.\n"
+        "[x] real-time needle visualization\n[ ] images saved to PACS\n☐ post-biopsy scan\n"
+    )
+    note = _parse(text, kb)
+    assert [p for p in note.placeholders if text[p.start : p.end] == "[x]"] == []
+    negative = [text[s.span.start : s.span.end] for s in note.headed if s.negative_value]
+    assert negative == ["[ ] images saved to PACS", "☐ post-biopsy scan"]
+    rules = {f.rule for f in analyze(text, kb).findings}
+    assert "NL102" in rules and "NL103" not in rules

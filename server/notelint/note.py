@@ -52,9 +52,14 @@ _ABBREVIATION = regex.compile(
 # An _ABBREVIATION match is at most 7 characters: 16 keep it and the character before it.
 _ABBREVIATION_REACH = 16
 _MENU_WORD = r"(?:yes|no|none|nil|minimal|mild|moderate|severe|good|fair|poor|left|right|bilateral|done|not done|n/a)"
-_BRACKETS = r"\[[^\[\]\n]{0,120}\]|\{\{[^{}\n]{0,120}\}\}|_{3,}|\*{3,}|\bX{3,}\b|<<[^<>\n]{0,60}>>"
+_BRACKETS = r"\[(?![xX✓✔]\])[^\[\]\n]{0,120}\]|\{\{[^{}\n]{0,120}\}\}|_{3,}|\*{3,}|\bX{3,}\b|<<[^<>\n]{0,60}>>"
 _MENU = rf"\b{_MENU_WORD}(?:,[ \t]*{_MENU_WORD})?(?:[ \t]*/[ \t]*{_MENU_WORD}\b(?:,[ \t]*{_MENU_WORD}\b)?)+"
 _PLACEHOLDER = regex.compile(f"{_BRACKETS}|{_MENU}", regex.IGNORECASE)
+# A checklist line: a box, ticked or not, then what it says ("[x] real-time needle
+# visualization", "[ ] images saved to PACS"). An unticked one says nothing happened.
+_CHECKBOX = regex.compile(
+    r"^[ \t]*(?:[-*•][ \t]*)?(?:\[(?P<mark>[ xX✓✔]?)\]|(?P<box>[☐☑☒]))[ \t]*\S"
+)
 # Every menu match has a "/": on a line without one, only the other branches can match.
 _BRACKET_PLACEHOLDER = regex.compile(_BRACKETS, regex.IGNORECASE)
 _MENU_PLACEHOLDER = regex.compile(_MENU, regex.IGNORECASE)
@@ -567,7 +572,7 @@ def _line_info(raw: str, vocabulary: SectionVocabulary) -> _LineInfo:
         blank=_blank_around(raw, spans),
         empty=not following,
         heading=_heading(text, labelled, vocabulary),
-        field=_field(whole),
+        field=_checklist_item(raw) or _field(whole),
         list_item=bool(_LIST_ITEM.match(raw)),
         can_follow=bool(following) and not labelled and following[0].islower(),
         stops=text.rstrip().endswith(_SENTENCE_STOPS)
@@ -577,6 +582,19 @@ def _line_info(raw: str, vocabulary: SectionVocabulary) -> _LineInfo:
         value_offset=labelled.start("value") if labelled and value else 0,
         prefixed=_prefixed(raw, text),
     )
+
+
+def _checklist_item(line: str) -> _FieldAt | None:
+    """A checklist line reads as a field of its own; an unticked box's, as a negative value."""
+    box = (
+        _CHECKBOX.match(line)
+        if ("[" in line or "☐" in line or "☒" in line or "☑" in line)
+        else None
+    )
+    if box is None:
+        return None
+    unticked = box.group("mark") in (" ", "") or box.group("box") == "☐"
+    return _FieldAt(False, unticked)
 
 
 def _lists_codes(text: str) -> bool:
