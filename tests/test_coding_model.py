@@ -70,6 +70,28 @@ CASES = [
         [],
     ),
     ("CT-guided core biopsy of a left iliac bone lesion; two cores obtained.", ["77012"]),
+    # Guidance another department provided and reports itself.
+    (
+        "Transplant kidney biopsy. Ultrasound guidance provided by Radiology, see separate "
+        "radiology report. 18g gun, 2 cores from the upper pole.\nBilling (nephrology): 50200",
+        [],
+    ),
+    # Stand-alone fluoroscopy: a lead or tube position checked, not a needle guided; a lead
+    # lying in the epidural space is no epidural injection.
+    (
+        "Procedure: Fluoroscopic evaluation of spinal cord stimulator lead position (no needle).\n"
+        "AP and lateral fluoroscopic images obtained by me. The left lead has migrated caudally; "
+        "both leads remain dorsal in the epidural space. Fluoro time 0.3 min.\n76000",
+        ["76000"],
+    ),
+    # A Baker's cyst is not the abscess or seroma of 10160: a coder decides (NL206).
+    (
+        "US guided aspiration of a right Baker cyst. Under real-time US an 18 g needle was "
+        "placed into the cyst; 32 mL aspirated.",
+        [],
+    ),
+    # Voice recognition's spelling.
+    ("Under flora scopic guidance the right hip joint was injected with triamcinolone.", ["77002"]),
     # Families whose code includes the guidance.
     ("Ultrasound-guided thyroid nodule biopsy, 25 gauge, four passes.", []),
     ("Right L5-S1 selective nerve root block under fluoroscopy.", []),

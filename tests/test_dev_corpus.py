@@ -67,6 +67,10 @@ def test_corpus_matches_labels(kb: KnowledgeBase, corpus: Path) -> None:
         pytest.param(ROOT / "fixtures" / "coding-holdout4", 40, 0.98, id="holdout4"),
         pytest.param(ROOT / "fixtures" / "coding-holdout3", 50, 0.98, id="holdout3"),
         pytest.param(ROOT / "fixtures" / "coding-holdout5", 40, 0.98, id="holdout5"),
+        pytest.param(ROOT / "fixtures" / "coding-holdout6", 40, 0.98, id="holdout6"),
+        pytest.param(ROOT / "fixtures" / "coding-holdout7", 40, 0.98, id="holdout7"),
+        pytest.param(ROOT / "fixtures" / "coding-holdout8", 40, 0.98, id="holdout8"),
+        pytest.param(ROOT / "fixtures" / "coding-holdout9", 40, 0.98, id="holdout9"),
     ],
 )
 def test_coding_fixtures_get_the_guidance_codes_a_coder_would_bill(
@@ -83,7 +87,7 @@ def test_coding_fixtures_get_the_guidance_codes_a_coder_would_bill(
     )
     codes = [d for d in result.disagreements if d.kind == "code"]
     assert result.codes.precision >= precision and result.codes.recall >= 0.98, codes
-    assert result.codes.tp >= 15  # the comparison really ran
+    assert result.codes.tp >= 10  # the comparison really ran
 
 
 def test_complete_notes_raise_no_documentation_finding(kb: KnowledgeBase) -> None:
