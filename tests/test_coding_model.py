@@ -92,6 +92,32 @@ CASES = [
     ),
     # Voice recognition's spelling.
     ("Under flora scopic guidance the right hip joint was injected with triamcinolone.", ["77002"]),
+    # A block asked for by the surgeon of an operation is not that operation.
+    (
+        "Block type: Popliteal sciatic, single shot, RIGHT\nRequesting surgeon: [Surgeon] (R "
+        "ankle ORIF)\nNarrative: Linear probe in the popliteal fossa, sciatic nerve identified. "
+        "Needle advanced in plane, spread seen as LA injected.\n64445-RT",
+        ["76942"],
+    ),
+    # A catheter's needle in plane is ultrasound's.
+    (
+        "Left adductor canal continuous catheter. Saphenous nerve identified. 17g Tuohy advanced "
+        "in plane, tip seen beneath sartorius. Catheter threaded.\nCharges: 64448-LT",
+        ["76942"],
+    ),
+    # A consultant recounting the biopsy IR did this morning.
+    (
+        "Interval: Pt went for percutaneous liver biopsy this morning with IR (random core, "
+        "US-guided, 18g x 2 per IR procedure note). Tolerated well.",
+        [],
+    ),
+    # A wrapped line that starts with the acronym ending the sentence before it.
+    (
+        "PROCEDURE: R suprascapular nerve block, ultrasound-guided\nINDICATION: shoulder pain. "
+        "Diagnostic block prior to suprascapular\nRFA.\nNeedle advanced in plane; tip visualized "
+        "beneath the transverse ligament.\nCharges: 64418-RT, 76942",
+        ["76942"],
+    ),
     # Families whose code includes the guidance.
     ("Ultrasound-guided thyroid nodule biopsy, 25 gauge, four passes.", []),
     ("Right L5-S1 selective nerve root block under fluoroscopy.", []),

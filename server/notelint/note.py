@@ -42,6 +42,9 @@ _LABEL_LINE = regex.compile(
 
 
 _ALL_CAPS = regex.compile(r"^[ \t]*(?P<label>[A-Z][A-Z0-9 /&,()'-]{2,60}?)[ \t]*$")
+# A wrapped line may start with the acronym that ends the sentence before it ("... prior to
+# suprascapular" / "RFA."); one followed by a word ("CT guidance ...") starts a sentence.
+_WRAPPED_ACRONYM = regex.compile(r"[A-Z]{2,6}[.,;)]")
 _LIST_ITEM = regex.compile(r"^[ \t]*(?:[-*•]|\d{1,2}[.)]|[A-Z][.)])[ \t]+")
 # Where a sentence ends, from the [.!?] that ends it (so one past it): faster to find than
 # with a look-behind, and the same matches, since the white space ending one is no [.!?].
@@ -574,7 +577,9 @@ def _line_info(raw: str, vocabulary: SectionVocabulary) -> _LineInfo:
         heading=_heading(text, labelled, vocabulary),
         field=_checklist_item(raw) or _field(whole),
         list_item=bool(_LIST_ITEM.match(raw)),
-        can_follow=bool(following) and not labelled and following[0].islower(),
+        can_follow=bool(following)
+        and not labelled
+        and (following[0].islower() or bool(_WRAPPED_ACRONYM.match(following))),
         stops=text.rstrip().endswith(_SENTENCE_STOPS)
         or _ends_in_placeholder(text, spans if raw == text else _placeholders_in(text)),
         coding=bool(labelled and _CODING_LABEL.match(labelled.group("label").strip()))
