@@ -118,6 +118,32 @@ CASES = [
         "beneath the transverse ligament.\nCharges: 64418-RT, 76942",
         ["76942"],
     ),
+    # Several procedures in one session: the guidance is the one its sentences speak of.
+    (
+        "Procedure(s):\n  1. C7-T1 interlaminar epidural steroid injection, fluoroscopic "
+        "guidance\n  2. Trigger point injections x4 (bilat rhomboids)\n\nTPIs: taut bands "
+        "identified by palpation and marked; 25 g needle, 2 mL bupivacaine each point.",
+        [],
+    ),
+    (
+        "1. Right hip intra-articular injection under fluoroscopy.\n2. Left L5-S1 "
+        "transforaminal epidural steroid injection under fluoroscopy.",
+        ["77002"],
+    ),
+    # British usage: the image intensifier is the fluoroscope, USS the ultrasound.
+    ("Right hip joint injection under image intensifier control; contrast confirmed.", ["77002"]),
+    ("USS-guided core biopsy of a left axillary lymph node; three cores taken.", ["76942"]),
+    # An operation in the clinical details is history; an FNA of another lesion is not this one's.
+    (
+        "Clinical details: renal cell carcinoma (nephrectomy 2022).\nProcedure: CT guided core "
+        "biopsy of a lytic lesion, right iliac bone; 2 cores taken.",
+        ["77012"],
+    ),
+    (
+        "Procedure: CT-guided core biopsy left adrenal mass and CT-guided FNA segment 7 liver "
+        "lesion. 18G core needle x 3 passes.",
+        ["77012"],
+    ),
     # Families whose code includes the guidance.
     ("Ultrasound-guided thyroid nodule biopsy, 25 gauge, four passes.", []),
     ("Right L5-S1 selective nerve root block under fluoroscopy.", []),

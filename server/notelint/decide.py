@@ -120,6 +120,7 @@ def _documented_primaries(ctx: Context) -> list[Primary]:
     recognised = {e.family_id for e in episodes} if documented else None
     absorbed = {a for e in episodes for a in e.family.absorbs}
     episodes = [e for e in episodes if e.family_id not in absorbed]
+    ctx.episodes = episodes
     out: list[Primary] = []
     for code_id in ctx.reported:
         family_id = ctx.tables.family_of.get(code_id)
@@ -152,7 +153,7 @@ def _judge(ctx: Context, code: Code, status: CodeStatus) -> None:
         verdict = guidance_of(ctx, primary.family, code.modality)
         if primary.only_includes and verdict != "included":
             continue
-        if verdict == status.code:
+        if verdict == status.code and not _guided_elsewhere(ctx, primary, code.modality):
             allowed = allowed or primary
         elif verdict == "included":
             included = included or primary
@@ -170,6 +171,38 @@ def _judge(ctx: Context, code: Code, status: CodeStatus) -> None:
         status.fits = fits
     elif code.needs_family:
         status.unresolved = True
+
+
+def _guided_elsewhere(ctx: Context, primary: Primary, modality: str) -> bool:
+    """In a note of several procedures, whether every mention of ``modality``'s guidance
+    belongs to others, whose codes include it, and none to ``primary``: each is said in a
+    sentence, else a section, that speaks of another procedure and not of this one, or of
+    none ("1. Interlaminar epidural, fluoroscopic guidance 2. Trigger point injections",
+    then a "TPIs:" section without fluoroscopy). Unbundling costs more than a miss."""
+    includers = [
+        e.family
+        for e in ctx.episodes
+        if e.family_id != primary.family_id
+        and not e.family.surgical
+        and guidance_of(ctx, e.family, modality) == "included"
+    ]
+    if not includers:
+        return False
+    own = _spoken_of(ctx, [primary.family])
+    others = _spoken_of(ctx, includers)
+    section = [sentence.section for sentence in ctx.note.headed]
+    own_sections = {section[n] for n in own}
+    for mention in ctx.ev.all_of(f"guidance.{modality}"):
+        at = mention.sentence
+        if at in own or (at not in others and section[at] in own_sections):
+            return False
+    return True
+
+
+def _spoken_of(ctx: Context, families: list[Family]) -> set[int]:
+    """The sentences that name the families' targets (their actions, for one with none)."""
+    concepts = dict.fromkeys(c for f in families for c in (f.targets or f.actions))
+    return {e.sentence for concept in concepts for e in ctx.ev.all_of(concept)}
 
 
 def _suggest(ctx: Context) -> None:

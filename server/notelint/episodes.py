@@ -281,7 +281,7 @@ class _Finder:
             if family.targets and target is None:
                 continue
             sentences = {action.sentence, target.sentence if target else action.sentence}
-            if self._ruled_out(family, sentences):
+            if self._ruled_out(family, sentences, target):
                 continue
             is_stated = not sentences.isdisjoint(stated)
             episode = Episode(family_id, family, action, target, is_stated)
@@ -312,7 +312,7 @@ class _Finder:
                 found = next(
                     (t for t in self._around(position) if t.concept in family.targets), None
                 )
-                if found and not self._ruled_out(family, {position, found.sentence}):
+                if found and not self._ruled_out(family, {position, found.sentence}, found):
                     return Episode(family_id, family, self._at(position)[action], found, True)
         return None
 
@@ -350,20 +350,43 @@ class _Finder:
             mine = sorted((actions[c] for c in family.actions if c in actions), key=_START)
             if family.targets and not named:
                 around[family_id] = tuple(a.concept for a in mine)
-            elif not self._ruled_out(family, {sentence}):
+            else:
                 for action in mine:
                     target = self._target(family, action) if family.targets else None
-                    if target or not family.targets:
+                    if (target or not family.targets) and not self._ruled_out(
+                        family, {sentence}, target
+                    ):
                         made[family_id] = (action.concept, target.concept if target else None)
                         break
         return _Reading(made, around) if made or around else _NOTHING
 
-    def _ruled_out(self, family: Family, sentences: set[int]) -> bool:
-        """Whether one of ``sentences`` names something that rules the family out."""
+    def _ruled_out(
+        self, family: Family, sentences: set[int], target: Evidence | None = None
+    ) -> bool:
+        """Whether one of ``sentences`` names something that rules the family out, and says
+        it of the episode's ``target``, not of another one."""
+        if not family.unless:
+            return False
         unless = self._vocabulary.unless
-        return bool(family.unless) and any(
-            c in self._ev.mentions_in(n, unless) for c in family.unless for n in sentences
-        )
+        for sentence in sentences:
+            named = self._ev.mentions_in(sentence, unless)
+            for concept in family.unless:
+                mention = named.get(concept)
+                if mention is not None and not self._said_of_another(mention, target):
+                    return True
+        return False
+
+    def _said_of_another(self, mention: Evidence, target: Evidence | None) -> bool:
+        """Whether ``mention`` is said of another target than ``target``: the first target
+        named after it in their sentence is another ("core biopsy of the adrenal mass and FNA
+        of a liver lesion"; "FNA and core biopsy of the nodule" says it of the nodule)."""
+        if target is None or target.sentence != mention.sentence:
+            return False
+        after = [t for t in self._targets_in(mention.sentence) if t.span.start >= mention.span.end]
+        if not after:
+            return False
+        following = min(after, key=_START)
+        return following.concept != target.concept and following.span.start != target.span.start
 
     def _at(self, sentence: int) -> dict[str, Evidence]:
         """Action -> its first mention that counts in the sentence."""

@@ -150,6 +150,7 @@ class Context:
         default_factory=set
     )  # reported codes a policy finding already explains
     primaries: list[Primary] = field(default_factory=list)
+    episodes: list[Episode] = field(default_factory=list)  # every procedure recognised
     surgical: Primary | None = None  # an operation whose package holds its imaging
     # Memos of pure answers asked for more than once.
     modifiers: dict[str, tuple[str, ...]] = field(default_factory=dict)
