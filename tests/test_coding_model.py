@@ -40,6 +40,84 @@ CASES = [
         "Kenalog 40 mg was injected under fluoroscopy.",
         ["77002"],
     ),
+    # The pleura itself is not the lung: 32400 takes its guidance apart, 32408 includes it.
+    (
+        "US-guided biopsy of right pleural thickening: 18g core needle advanced into the "
+        "thickened pleura under real-time ultrasound, four cores.",
+        ["76942"],
+    ),
+    ("CT-guided core biopsy of a pleural-based right lower lobe mass; three cores obtained.", []),
+    # A positioning aid is not a target; the risks listed for consent were not done.
+    (
+        "Left stellate ganglion block under fluoroscopy.\nPt consented after discussion of "
+        "risks including hoarseness, intravascular injection and pneumothorax. Pt supine with a "
+        "shoulder roll.",
+        ["77003"],
+    ),
+    # Guidance said outright not to have been used outweighs a macro's title.
+    (
+        "AC JOINT INJECTION UNDER FLUOROSCOPIC GUIDANCE\nProcedure: The right AC joint was "
+        "palpable. Fluoroscopy was not utilized - C-arm unavailable. 25 g needle introduced "
+        "into the joint; triamcinolone injected.\nCPT 20605-RT",
+        [],
+    ),
+    ("Under fluoroscopy the right hip joint was injected. Ultrasound was not used.", ["77002"]),
+    # A vertebroplasty includes the bone biopsy of its level, and both their guidance.
+    (
+        "Under biplane fluoroscopic guidance an 11 gauge trocar was advanced into the T12 "
+        "vertebral body. Through the trocar, a bone biopsy needle obtained 2 cores. PMMA cement "
+        "was then injected.\nIMPRESSION: 1. T12 bone biopsy. 2. T12 vertebroplasty.",
+        [],
+    ),
+    ("CT-guided core biopsy of a left iliac bone lesion; two cores obtained.", ["77012"]),
+    # Guidance another department provided and reports itself.
+    (
+        "Transplant kidney biopsy. Ultrasound guidance provided by Radiology, see separate "
+        "radiology report. 18g gun, 2 cores from the upper pole.\nBilling (nephrology): 50200",
+        [],
+    ),
+    # Stand-alone fluoroscopy: a lead or tube position checked, not a needle guided; a lead
+    # lying in the epidural space is no epidural injection.
+    (
+        "Procedure: Fluoroscopic evaluation of spinal cord stimulator lead position (no needle).\n"
+        "AP and lateral fluoroscopic images obtained by me. The left lead has migrated caudally; "
+        "both leads remain dorsal in the epidural space. Fluoro time 0.3 min.\n76000",
+        ["76000"],
+    ),
+    # A Baker's cyst is not the abscess or seroma of 10160: a coder decides (NL206).
+    (
+        "US guided aspiration of a right Baker cyst. Under real-time US an 18 g needle was "
+        "placed into the cyst; 32 mL aspirated.",
+        [],
+    ),
+    # Voice recognition's spelling.
+    ("Under flora scopic guidance the right hip joint was injected with triamcinolone.", ["77002"]),
+    # A block asked for by the surgeon of an operation is not that operation.
+    (
+        "Block type: Popliteal sciatic, single shot, RIGHT\nRequesting surgeon: [Surgeon] (R "
+        "ankle ORIF)\nNarrative: Linear probe in the popliteal fossa, sciatic nerve identified. "
+        "Needle advanced in plane, spread seen as LA injected.\n64445-RT",
+        ["76942"],
+    ),
+    # A catheter's needle in plane is ultrasound's.
+    (
+        "Left adductor canal continuous catheter. Saphenous nerve identified. 17g Tuohy advanced "
+        "in plane, tip seen beneath sartorius. Catheter threaded.\nCharges: 64448-LT",
+        ["76942"],
+    ),
+    # A consultant recounting the biopsy IR did this morning.
+    (
+        "Interval: Pt went for percutaneous liver biopsy this morning with IR (random core, "
+        "US-guided, 18g x 2 per IR procedure note). Tolerated well.",
+        [],
+    ),
+    # A wrapped line that starts with the acronym ending the sentence before it.
+    (
+        "PROCEDURE: R suprascapular nerve block, ultrasound-guided\nINDICATION: shoulder pain. "
+        "Diagnostic block prior to suprascapular\nRFA.\nNeedle advanced in plane; tip visualized "
+        "beneath the transverse ligament.\nCharges: 64418-RT, 76942",
+        ["76942"],
+    ),
     # Families whose code includes the guidance.
     ("Ultrasound-guided thyroid nodule biopsy, 25 gauge, four passes.", []),
     ("Right L5-S1 selective nerve root block under fluoroscopy.", []),
@@ -323,3 +401,40 @@ def test_a_transjugular_liver_biopsy_is_not_the_percutaneous_one(kb: KnowledgeBa
         kb,
     )
     assert not {"76942", "77002", "77012"} & {s.code for s in report.suggested}
+
+
+@pytest.mark.parametrize(
+    "heading", ["Previous note: (10/21/2026)", "PRIOR NOTE", "Copied forward:"]
+)
+def test_a_copy_of_an_earlier_note_documents_nothing_done_today(
+    heading: str, kb: KnowledgeBase
+) -> None:
+    """Everything below a copied earlier note's heading, its own headings too, happened then."""
+    earlier = (
+        "Procedure: US-guided injection R first dorsal compartment. Linear probe, 27g needle "
+        "in-plane, tip visualized within the sheath. Image saved."
+    )
+    today = "Follow-up: symptoms improved since injection 6 weeks ago. No injection today.\n\n"
+    assert _guidance(analyze(today + f"{heading}\n{earlier}\n", kb)) == []
+    assert _guidance(analyze(today + earlier.replace("R first", "L first"), kb)) == ["76942"]
+
+
+def test_stand_alone_fluoroscopy_is_not_billed_with_a_tube_study_that_includes_it(
+    kb: KnowledgeBase,
+) -> None:
+    report = analyze(
+        "G-TUBE CHECK\nUnder fluoroscopy, 20 mL water-soluble contrast injected through the "
+        "existing gastrostomy tube; contrast opacifies the gastric lumen. Fluoro 0.5 min. "
+        "2 images saved.\nBilling: 76000\n",
+        kb,
+    )
+    assert "NL301" in _rules(report) and "76000" not in _guidance(report)
+
+
+def test_stand_alone_fluoroscopy_with_presence_and_time_documented(kb: KnowledgeBase) -> None:
+    report = analyze(
+        "Fluoroscopy of the abdomen to localize a swallowed coin, radiologist present "
+        "throughout. Fluoro 0.4 min. Image saved. Impression: coin in the stomach.\nCPT 76000\n",
+        kb,
+    )
+    assert _rules(report).isdisjoint({"NL106", "NL107", "NL301"})

@@ -62,7 +62,8 @@ def _long_note() -> str:
 def _fresh(text: str, kb: KnowledgeBase) -> EvidenceIndex:
     """An evidence index that reuses nothing from earlier versions."""
     matcher = compiled(kb).fresh()
-    return EvidenceIndex(_parse(text, section_vocabulary(kb).fresh()), matcher, matcher.scan(text))
+    note = _parse(text, section_vocabulary(kb).fresh())
+    return EvidenceIndex(note, matcher, matcher.scan(note.flowed))
 
 
 def _parts(note: Note) -> tuple[object, ...]:
@@ -189,3 +190,20 @@ def test_short_notes_reuse_nothing() -> None:
     engine = Engine(kb)  # keeps the earlier versions, as an editor's server does
     note = parse_note("PROCEDURE: ultrasound-guided biopsy.", engine.sections)
     assert match_evidence(note, kb, None, engine.matcher)._edit is None
+
+
+def test_a_copied_earlier_note_typed_into_a_long_note_and_taken_out_again() -> None:
+    """Its heading changes the kind of every section after it, so such a note is never parsed
+    as an edit of another, and its edits read as a fresh parse does."""
+    engine = Engine(_kb())
+    text = _long_note()
+    at = _at(text, 0.5, True)
+    versions = [text, text[:at] + "Previous note:\n" + text[at:], text]
+    for version in versions:
+        note = parse_note(version, engine.sections)
+        fresh = parse_note(version, section_vocabulary(_kb()).fresh())
+        assert _parts(note) == _parts(fresh)
+    kinds = {
+        s.kind for s in parse_note(versions[1], engine.sections).sections[1:] if s.span.start > at
+    }
+    assert kinds == {"history"}

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from notelint.core.analysis import analyze
 from notelint.core.findings import Span
 from notelint.core.note import NEGATIVE_VALUE, Note, SectionVocabulary, Sentence, parse_note
 from notelint.kb import KnowledgeBase
@@ -133,3 +134,32 @@ def test_the_coding_line_as_written(
 
     report = analyze(f"PROCEDURE: Paracentesis under ultrasound guidance.\n{line}\n", kb)
     assert [(c.code, c.modifiers, c.units) for c in report.reported] == codes
+
+
+def test_a_sentence_wrapped_across_lines_reads_as_one(kb: KnowledgeBase) -> None:
+    """A report exported at 80 columns breaks sentences across lines; the patterns read across
+    the break, and a break between sentences stays one."""
+    flat = (
+        "PROCEDURE: US-guided core biopsy of a left thigh intramuscular mass.\n"
+        "14g core needle advanced under continuous ultrasound guidance into the solid periphery. "
+        "Five cores obtained.\nImages saved to PACS."
+    )
+    wrapped = flat.replace("continuous ultrasound", "continuous\nultrasound")
+    note = _parse(wrapped, kb)
+    assert note.flowed == flat and note.text == wrapped
+    reports = [analyze(text, kb) for text in (flat, wrapped)]
+    assert reports[0].findings == reports[1].findings
+    assert "NL103" not in {f.rule for f in reports[1].findings}
+
+
+def test_a_ticked_box_says_what_was_done_and_an_unticked_one_nothing(kb: KnowledgeBase) -> None:
+    text = (
+        "US-guided transplant kidney biopsy; 3 passes.\n"
+        "[x] real-time needle visualization\n[ ] images saved to PACS\n☐ post-biopsy scan\n"
+    )
+    note = _parse(text, kb)
+    assert [p for p in note.placeholders if text[p.start : p.end] == "[x]"] == []
+    negative = [text[s.span.start : s.span.end] for s in note.headed if s.negative_value]
+    assert negative == ["[ ] images saved to PACS", "☐ post-biopsy scan"]
+    rules = {f.rule for f in analyze(text, kb).findings}
+    assert "NL102" in rules and "NL103" not in rules

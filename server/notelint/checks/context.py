@@ -204,6 +204,14 @@ def make_finding(
     )
 
 
+def documents_guidance(ctx: Context, modality: str) -> bool:
+    """Whether the note documents ``modality``'s guidance: a mention that counts, and no
+    sentence saying that it was not used (``guidance_not_used.<modality>``: "Fluoroscopy was
+    not utilized"), which outweighs a macro's title that still names it."""
+    ev = ctx.ev
+    return ev.has(f"guidance.{modality}") and not ev.has(f"guidance_not_used.{modality}")
+
+
 def guidance_of(ctx: Context, family: Family, modality: str) -> str | None:
     """'included', the guidance code a family reports apart for ``modality``, or None."""
     value = family.guidance.get(modality)

@@ -10,7 +10,7 @@ recognised.
 
 from __future__ import annotations
 
-from notelint.checks.context import Context, guidance_of
+from notelint.checks.context import Context, documents_guidance, guidance_of
 from notelint.core.findings import Span, Unresolved
 from notelint.kb import KnowledgeBase
 from notelint.kb.models import CHECK_MODULES
@@ -27,7 +27,7 @@ def run(ctx: Context) -> None:
         if st.supported or st.included_by or st.fits or (st.reported and not st.needs_family)
     }
     for modality in ctx.tables.modalities:
-        if modality in handled or not ctx.ev.has(f"guidance.{modality}"):
+        if modality in handled or not documents_guidance(ctx, modality):
             continue
         if any(guidance_of(ctx, p.family, modality) for p in ctx.primaries):
             continue

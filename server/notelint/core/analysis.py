@@ -23,7 +23,7 @@ def analyze(
     to note (see ``engine.py``); without one, nothing is kept."""
     engine = engine or Engine(kb)
     note = parse_note(text, engine.sections)
-    scan = engine.matcher.scan(text)  # where each pattern can match: shared by both steps
+    scan = engine.matcher.scan(note.flowed)  # where each pattern can match: shared by both steps
     evidence = match_evidence(note, kb, scan, engine.matcher)
     sides = find_sides(note, kb, scan)
     return decide(note, evidence, sides, kb, settings or Settings(), engine.recognition)

@@ -14,6 +14,7 @@ from notelint.checks.context import (
     Context,
     Primary,
     build_tables,
+    documents_guidance,
     guidance_of,
     make_finding,
     suggested_modifiers,
@@ -112,11 +113,13 @@ def _documented_primaries(ctx: Context) -> list[Primary]:
     """Reported primary codes first, unless the narrative contradicts them ("10160" on the
     coding line, a drain left in the narrative: a coder codes what was done), then the
     families the narrative documents."""
-    documented = [m for m in ctx.tables.modalities if ctx.ev.has(f"guidance.{m}")]
+    documented = [m for m in ctx.tables.modalities if documents_guidance(ctx, m)]
     episodes = (
         recognise(ctx.note, ctx.ev, ctx.kb, documented, ctx.recognition) if documented else []
     )
     recognised = {e.family_id for e in episodes} if documented else None
+    absorbed = {a for e in episodes for a in e.family.absorbs}
+    episodes = [e for e in episodes if e.family_id not in absorbed]
     out: list[Primary] = []
     for code_id in ctx.reported:
         family_id = ctx.tables.family_of.get(code_id)
@@ -201,7 +204,7 @@ def _suggest_primaries(ctx: Context) -> None:
             m
             for m in family.primary
             if m != "none"
-            and ctx.ev.has(f"guidance.{m}")
+            and documents_guidance(ctx, m)
             and guidance_of(ctx, family, m) == "included"
         ]
         images = ctx.ev.has("doc.permanent_images")

@@ -331,7 +331,7 @@ class EvidenceIndex:
         owned_until = (  # a heading's line may hold its value's sentence: that one owns it
             self._starts[position + 1] if position + 1 < len(self._starts) else len(self._note.text)
         )
-        if item.veto is not None and item.veto.search(self._note.text, base, sentence.span.end):
+        if item.veto is not None and item.veto.search(self._note.flowed, base, sentence.span.end):
             return None
         negation_is_meaning = "negated" in item.concept.counts_when
         for rel_start, rel_end in matches:
@@ -370,7 +370,7 @@ class EvidenceIndex:
     def _key(self, position: int) -> SentenceKey:
         key = self._keys.get(position)
         if key is None:
-            span, text = self._sentences[position].span, self._note.text
+            span, text = self._sentences[position].span, self._note.flowed
             key = self._keys[position] = (
                 text[max(0, span.start - REACH) : span.start],
                 text[span.start : span.end],
@@ -382,7 +382,7 @@ class EvidenceIndex:
         see (see ``SentenceMemo``): the key recurs wherever the sentence does."""
         key = self._near_keys.get(position)
         if key is None:
-            span, text = self._sentences[position].span, self._note.text
+            span, text = self._sentences[position].span, self._note.flowed
             key = self._near_keys[position] = (
                 text[max(0, span.start - self._matcher.memo.near) : span.start],
                 text[span.start : span.end],
@@ -673,10 +673,10 @@ def match_evidence(
     scan: Candidates | None = None,
     matcher: CompiledMatcher | None = None,
 ) -> EvidenceIndex:
-    """Each concept's evidence; ``scan``, if given, is ``matcher.scan(note.text)``.
+    """Each concept's evidence; ``scan``, if given, is ``matcher.scan(note.flowed)``.
     ``matcher`` holds the memos the search keeps (an engine's; else fresh ones)."""
     matcher = matcher or compiled(kb).fresh()
-    index = EvidenceIndex(note, matcher, matcher.scan(note.text) if scan is None else scan)
+    index = EvidenceIndex(note, matcher, matcher.scan(note.flowed) if scan is None else scan)
     if len(note.text) >= REPARSE_FROM and REUSE:
         recent = matcher.recent
         index.follow(reversed(recent))
@@ -714,7 +714,7 @@ def find_sides(note: Note, kb: KnowledgeBase, scan: Candidates | None = None) ->
     matcher = compiled(kb)  # its compiled patterns only: nothing of the note is kept
     if matcher.sides is None:
         return []
-    scan = matcher.index.fresh().scan(note.text) if scan is None else scan
+    scan = matcher.index.fresh().scan(note.flowed) if scan is None else scan
     sentences, starts = note.headed, note.starts()
     out = []
     for m in scan.finditer(matcher.sides):

@@ -42,6 +42,9 @@ _LABEL_LINE = regex.compile(
 
 
 _ALL_CAPS = regex.compile(r"^[ \t]*(?P<label>[A-Z][A-Z0-9 /&,()'-]{2,60}?)[ \t]*$")
+# A wrapped line may start with the acronym that ends the sentence before it ("... prior to
+# suprascapular" / "RFA."); one followed by a word ("CT guidance ...") starts a sentence.
+_WRAPPED_ACRONYM = regex.compile(r"[A-Z]{2,6}[.,;)]")
 _LIST_ITEM = regex.compile(r"^[ \t]*(?:[-*•]|\d{1,2}[.)]|[A-Z][.)])[ \t]+")
 # Where a sentence ends, from the [.!?] that ends it (so one past it): faster to find than
 # with a look-behind, and the same matches, since the white space ending one is no [.!?].
@@ -52,15 +55,22 @@ _ABBREVIATION = regex.compile(
 # An _ABBREVIATION match is at most 7 characters: 16 keep it and the character before it.
 _ABBREVIATION_REACH = 16
 _MENU_WORD = r"(?:yes|no|none|nil|minimal|mild|moderate|severe|good|fair|poor|left|right|bilateral|done|not done|n/a)"
-_BRACKETS = r"\[[^\[\]\n]{0,120}\]|\{\{[^{}\n]{0,120}\}\}|_{3,}|\*{3,}|\bX{3,}\b|<<[^<>\n]{0,60}>>"
+_BRACKETS = r"\[(?![xX✓✔]\])[^\[\]\n]{0,120}\]|\{\{[^{}\n]{0,120}\}\}|_{3,}|\*{3,}|\bX{3,}\b|<<[^<>\n]{0,60}>>"
 _MENU = rf"\b{_MENU_WORD}(?:,[ \t]*{_MENU_WORD})?(?:[ \t]*/[ \t]*{_MENU_WORD}\b(?:,[ \t]*{_MENU_WORD}\b)?)+"
 _PLACEHOLDER = regex.compile(f"{_BRACKETS}|{_MENU}", regex.IGNORECASE)
+# A checklist line: a box, ticked or not, then what it says ("[x] real-time needle
+# visualization", "[ ] images saved to PACS"). An unticked one says nothing happened.
+_CHECKBOX = regex.compile(
+    r"^[ \t]*(?:[-*•][ \t]*)?(?:\[(?P<mark>[ xX✓✔]?)\]|(?P<box>[☐☑☒]))[ \t]*\S"
+)
 # Every menu match has a "/": on a line without one, only the other branches can match.
 _BRACKET_PLACEHOLDER = regex.compile(_BRACKETS, regex.IGNORECASE)
 _MENU_PLACEHOLDER = regex.compile(_MENU, regex.IGNORECASE)
 _WORD_CHAR = regex.compile(r"[^\W_]")
 NEGATIVE_VALUE = regex.compile(
-    r"^(?:none|no|nil|n/?a|not (?:done|obtained|performed|applicable|available)|-+)\.?$",
+    r"^(?:none|no|nil|n/?a|not (?:done|obtained|performed|applicable|available)|-+)\.?$"
+    # "Ultrasound guidance: available in room, not used - superficial target"
+    r"|^(?:[^.;:,]{0,40},\s*)?not (?:used|utilized|utilised|employed|needed|required)\b",
     regex.IGNORECASE,
 )
 
@@ -125,6 +135,16 @@ class Note:
     coding_lines: list[Span] = field(default_factory=list)
     lineage: Lineage | None = None  # when parsed as an edit of an earlier version
     _starts: list[int] | None = field(default=None, repr=False, compare=False)
+    _flowed: str | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def flowed(self) -> str:
+        """The text as its sentences read: a line break inside a sentence (a report wrapped at
+        80 columns) is a space, so the patterns, which stop at line ends, read across it.
+        Line breaks between sentences stay. Offsets are those of ``text``."""
+        if self._flowed is None:
+            self._flowed = _flowed(self.text, self.headed)
+        return self._flowed
 
     @property
     def sentences(self) -> list[Sentence]:
@@ -147,6 +167,25 @@ class Note:
         # Spans are ordered and disjoint: only the first one ending after `start` can overlap.
         first = bisect.bisect_right(self.placeholders, start, key=lambda p: p.end)
         return first < len(self.placeholders) and self.placeholders[first].start < end
+
+
+def _flowed(text: str, sentences: list[Sentence]) -> str:
+    breaks: list[int] = []
+    at, count, number = text.find("\n"), len(sentences), 0
+    while at != -1:
+        while number < count and sentences[number].span.end <= at:
+            number += 1
+        if number < count and sentences[number].span.start < at:
+            breaks.append(at)
+        at = text.find("\n", at + 1)
+    if not breaks:
+        return text
+    chars = list(text)
+    for at in breaks:
+        chars[at] = " "
+        if chars[at - 1] == "\r":
+            chars[at - 1] = " "
+    return "".join(chars)
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,7 +274,7 @@ def section_vocabulary(kb: KnowledgeBase) -> SectionVocabulary:
     cached = kb.cache.get("sections")
     if isinstance(cached, SectionVocabulary):
         return cached
-    vocabulary = SectionVocabulary(kb.sections)
+    vocabulary = SectionVocabulary(kb.sections, kb.rest_reads_as)
     kb.cache["sections"] = vocabulary
     return vocabulary
 
@@ -246,8 +285,12 @@ class SectionVocabulary:
     _SPACES = regex.compile(r"[\s_]+")
     _NUMBERING = regex.compile(r"^\d+[.)]\s*")
 
-    def __init__(self, headings: Mapping[str, list[str]]) -> None:
+    def __init__(
+        self, headings: Mapping[str, list[str]], rest_reads_as: Mapping[str, str] | None = None
+    ) -> None:
         self._kinds = {h: kind for kind, hs in headings.items() for h in hs}
+        # Kinds whose heading starts a copy of an earlier note -> what the rest reads as.
+        self.rest_reads_as = dict(rest_reads_as or {})
         self.forget()
 
     def fresh(self) -> SectionVocabulary:
@@ -309,11 +352,32 @@ def parse_note(text: str, vocabulary: SectionVocabulary) -> Note:
     """The note's sections, sentences, placeholders and code mentions; a long note that is an
     edit of one parsed lately is parsed where it changed (see :func:`_edited`)."""
     if len(text) < REPARSE_FROM or not REUSE:
-        return _parse(text, vocabulary)
+        return _read_earlier_notes(_parse(text, vocabulary), vocabulary)
     recent = vocabulary._recent
     note = _reparsed(text, recent, vocabulary) or _parse(text, vocabulary)
     vocabulary._recent = [*recent[-(_RECENT - 1) :], note]
+    return _read_earlier_notes(note, vocabulary)
+
+
+def _read_earlier_notes(note: Note, vocabulary: SectionVocabulary) -> Note:
+    """Give a copy of an earlier note (a "Previous note:" heading) and every section after it
+    the kind its heading's kind reads as (history): it tells what happened then, not today.
+    A copied note keeps its own title and headings, so nothing in it can end the copy: it runs
+    to the end of the note, where such copies are pasted. Reading it this way takes the whole
+    note, so a long note with such a copy is never parsed as an edit of another."""
+    if not vocabulary.rest_reads_as:
+        return note
+    sections, reads_as = note.sections, None
+    for number, section in enumerate(sections):
+        reads_as = reads_as or vocabulary.rest_reads_as.get(section.kind)
+        if reads_as is not None and section.kind != reads_as:
+            sections[number] = section._replace(kind=reads_as)
     return note
+
+
+def _copies_earlier_note(note: Note, vocabulary: SectionVocabulary) -> bool:
+    starts = vocabulary.rest_reads_as
+    return bool(starts) and any(vocabulary.kind(s.heading) in starts for s in note.sections)
 
 
 def _parse(text: str, vocabulary: SectionVocabulary) -> Note:
@@ -333,6 +397,8 @@ def _parse(text: str, vocabulary: SectionVocabulary) -> Note:
 
 def _reparsed(text: str, recent: list[Note], vocabulary: SectionVocabulary) -> Note | None:
     for earlier in reversed(recent):
+        if _copies_earlier_note(earlier, vocabulary):
+            continue  # its sections' kinds depend on a heading above them
         differs = differing_middle(earlier.text, text)
         if differs:
             return _edited(earlier, text, *differs, vocabulary)
@@ -509,9 +575,11 @@ def _line_info(raw: str, vocabulary: SectionVocabulary) -> _LineInfo:
         blank=_blank_around(raw, spans),
         empty=not following,
         heading=_heading(text, labelled, vocabulary),
-        field=_field(whole),
+        field=_checklist_item(raw) or _field(whole),
         list_item=bool(_LIST_ITEM.match(raw)),
-        can_follow=bool(following) and not labelled and following[0].islower(),
+        can_follow=bool(following)
+        and not labelled
+        and (following[0].islower() or bool(_WRAPPED_ACRONYM.match(following))),
         stops=text.rstrip().endswith(_SENTENCE_STOPS)
         or _ends_in_placeholder(text, spans if raw == text else _placeholders_in(text)),
         coding=bool(labelled and _CODING_LABEL.match(labelled.group("label").strip()))
@@ -519,6 +587,19 @@ def _line_info(raw: str, vocabulary: SectionVocabulary) -> _LineInfo:
         value_offset=labelled.start("value") if labelled and value else 0,
         prefixed=_prefixed(raw, text),
     )
+
+
+def _checklist_item(line: str) -> _FieldAt | None:
+    """A checklist line reads as a field of its own; an unticked box's, as a negative value."""
+    box = (
+        _CHECKBOX.match(line)
+        if ("[" in line or "☐" in line or "☒" in line or "☑" in line)
+        else None
+    )
+    if box is None:
+        return None
+    unticked = box.group("mark") in (" ", "") or box.group("box") == "☐"
+    return _FieldAt(False, unticked)
 
 
 def _lists_codes(text: str) -> bool:

@@ -77,6 +77,9 @@ class KnowledgeBase:
     modifiers: dict[str, Modifier] = field(default_factory=dict)
     triggers: list[Trigger] = field(default_factory=list)
     sections: dict[str, list[str]] = field(default_factory=dict)
+    # A section kind whose heading marks a copy of an earlier note -> the kind that it and the
+    # sections after it read as, up to the next note title (section.<kind>.rest_reads_as).
+    rest_reads_as: dict[str, str] = field(default_factory=dict)
     # The open vocabularies (rules/registry.toml and an organisation's own), in declared order.
     namespaces: dict[str, Namespace] = field(default_factory=dict)
     modalities: dict[str, ModalitySpec] = field(default_factory=dict)
@@ -408,6 +411,14 @@ def _load_sections(
             continue
         kb.sections.setdefault(kind, []).extend(h.lower() for h in headings)
         kb.origins.setdefault(("section", kind), (name, line_of(lines, ("section", kind))))
+        reads_as = body.get("rest_reads_as")
+        if reads_as is None:
+            continue
+        if not isinstance(reads_as, str):
+            at = line_of(lines, ("section", kind, "rest_reads_as"))
+            errors.append(RuleFileError(name, at, f"section.{kind}.rest_reads_as must be a string"))
+        else:
+            kb.rest_reads_as[kind] = reads_as
     return errors
 
 
@@ -424,6 +435,9 @@ def check_references(kb: KnowledgeBase) -> list[RuleFileError]:
             err(kind, key, f"{kind} {key!r} names unknown {what} {ref!r}")
 
     section_kinds = {*kb.sections, "body", "title", "other"}
+    for kind, reads_as in kb.rest_reads_as.items():
+        if reads_as not in section_kinds:
+            err("section", kind, f"section {kind!r} reads as unknown section kind {reads_as!r}")
     for key, concept in kb.concepts.items():
         for section in (*concept.sections, *concept.exclude_sections):
             if section not in section_kinds:
@@ -744,6 +758,8 @@ def _check_families(
                 )
         for ref in (*family.actions, *family.targets, *family.unless, *family.separate_only_with):
             need("family", key, "concept", ref, kb.concepts)
+        for ref in family.absorbs:
+            need("family", key, "family", ref, kb.families)
         for modality, value in family.guidance.items():
             if value != "included" and value not in kb.codes:
                 err(

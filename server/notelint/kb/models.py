@@ -277,6 +277,7 @@ class Family:
     primary_needs_images: list[str]
     surgical: bool
     open_approach: bool
+    absorbs: list[str]
     citation: FamilyCitation
     verified: bool
     verified_note: str

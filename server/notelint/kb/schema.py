@@ -266,6 +266,9 @@ class Family(Strict):
     # the note recognises, except for families that allow an open approach.
     surgical: bool = False
     open_approach: bool = False
+    # Families whose procedure this one's code includes when both are done (a vertebroplasty
+    # includes the bone biopsy of its level): their episodes take no guidance code apart.
+    absorbs: list[str] = Field(default_factory=list)
     citation: FamilyCitation
     verified: bool
     verified_note: str = ""
