@@ -240,7 +240,7 @@ class Distinct:
     """Makes notes share no line, checking that each note's findings do not change."""
 
     def __init__(self) -> None:
-        from notelint.analysis import analyze
+        from notelint.core.analysis import analyze
         from notelint.kb import load_knowledge_base
 
         kb = load_knowledge_base()

@@ -22,8 +22,8 @@ from pathlib import Path
 
 _CHILD = """
 import hashlib, json, statistics, sys, time
-from notelint.analysis import analyze, collect_garbage_rarely
-from notelint.engine import Engine
+from notelint.core.analysis import analyze, collect_garbage_rarely
+from notelint.core.engine import Engine
 from notelint.kb import load_knowledge_base
 from notelint._compiled import running_compiled
 paths, warmup, passes = json.loads(sys.stdin.read())

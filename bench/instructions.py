@@ -35,9 +35,9 @@ WARM_NOTES = 300
 def child(workload: str, rounds: int, corpus: str) -> None:
     """Set up, then do ``rounds`` units of ``workload`` (run under valgrind)."""
     sys.path.insert(0, str(HERE))
-    from notelint.analysis import analyze, collect_garbage_rarely
-    from notelint.engine import Engine
-    from notelint.inputs import read_note
+    from notelint.core.analysis import analyze, collect_garbage_rarely
+    from notelint.core.engine import Engine
+    from notelint.inputs.files import read_note
     from notelint.kb import load_knowledge_base
 
     collect_garbage_rarely()

@@ -25,8 +25,8 @@ sys.path.insert(0, str(ROOT / "tests" / "lsp"))  # the tests' bare JSON-RPC clie
 
 from raw_client import RawClient, ServerProcess  # noqa: E402
 
-from notelint.analysis import analyze, collect_garbage_rarely  # noqa: E402
-from notelint.engine import Engine  # noqa: E402
+from notelint.core.analysis import analyze, collect_garbage_rarely  # noqa: E402
+from notelint.core.engine import Engine  # noqa: E402
 from notelint.kb import load_knowledge_base  # noqa: E402
 
 SERVER = [sys.executable, "-m", "notelint.cli", "server"]

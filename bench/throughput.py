@@ -28,6 +28,7 @@ Memory: resident set size of this process at 10%, 50% and 100% of the one-core n
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import multiprocessing
 import os
@@ -124,34 +125,52 @@ def run_floor(paths: Sequence[str], passes: int) -> Row:
 _WORKER: dict[str, Any] = {}
 
 
+# Where a module of the package lives in a tree from before core/ and inputs/ (a baseline
+# measured in the same run).
+_FLAT_LAYOUT = {
+    "core.analysis": "analysis",
+    "core.engine": "engine",
+    "core.settings": "settings",
+    "inputs.files": "inputs",
+}
+
+
+def _notelint_module(name: str) -> Any:
+    """``notelint.<name>``, or where the module was in a tree of the flat layout."""
+    try:
+        return importlib.import_module(f"notelint.{name}")
+    except ModuleNotFoundError:
+        return importlib.import_module(f"notelint.{_FLAT_LAYOUT[name]}")
+
+
 def _load_notelint(profile: str) -> tuple[Any, Any, Any, Any]:
     """``analyze`` bound to one engine (what notes teach the next ones, as in a batch worker,
     whose ``forget`` starts afresh), ``read_note``, the knowledge base and the settings."""
-    from notelint.analysis import analyze, collect_garbage_rarely
-
-    collect_garbage_rarely()  # as `notelint check` does (for the rest of the process, too)
-    from notelint.inputs import read_note
+    analysis = _notelint_module("core.analysis")
+    analyze = analysis.analyze
+    analysis.collect_garbage_rarely()  # as `notelint check` does (for the rest of the process)
+    read_note = _notelint_module("inputs.files").read_note
+    settings_type = _notelint_module("core.settings").Settings
     from notelint.kb import load_knowledge_base
-    from notelint.settings import Settings
 
     kb = load_knowledge_base()
     try:
-        from notelint.engine import Engine
+        Engine = _notelint_module("core.engine").Engine  # noqa: N806
     except ImportError:  # a tree from before engines (a baseline measured in the same run)
-        from notelint.analysis import forget  # type: ignore[attr-defined]
+        forget = analysis.forget
 
         def analyse_old(text: str, kb: Any, settings: Any) -> Any:
             return analyze(text, kb, settings)
 
         analyse_old.forget = lambda: forget(kb)  # type: ignore[attr-defined]
-        return analyse_old, read_note, kb, Settings(profile=profile)
+        return analyse_old, read_note, kb, settings_type(profile=profile)
     engine = Engine(kb)
 
     def analyse(text: str, kb: Any, settings: Any) -> Any:
         return analyze(text, kb, settings, engine)
 
     analyse.forget = engine.forget  # type: ignore[attr-defined]
-    return analyse, read_note, kb, Settings(profile=profile)
+    return analyse, read_note, kb, settings_type(profile=profile)
 
 
 def _lint(paths: Sequence[str], analyze: Any, read_note: Any, kb: Any, settings: Any) -> int:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 
-from notelint.analysis import analyze, collect_garbage_rarely
+from notelint.core.analysis import analyze, collect_garbage_rarely
 from notelint.kb import load_knowledge_base
 
 SIZE = 2 * 1024 * 1024

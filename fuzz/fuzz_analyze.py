@@ -13,10 +13,10 @@ import sys
 import atheris
 
 with atheris.instrument_imports():
-    from notelint.analysis import analyze
-    from notelint.inputs import from_bytes
+    from notelint.core.analysis import analyze
+    from notelint.core.settings import Settings
+    from notelint.inputs.files import from_bytes
     from notelint.kb import load_knowledge_base
-    from notelint.settings import Settings
 
 KB = load_knowledge_base()
 PROFILES = (Settings(profile="cpt"), Settings(profile="ash"))

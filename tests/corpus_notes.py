@@ -61,7 +61,7 @@ _CHILD = """
 import hashlib, json, sys
 from notelint import analyze, load_knowledge_base
 from notelint._compiled import running_compiled
-from notelint.engine import Engine
+from notelint.core.engine import Engine
 kb = load_knowledge_base()
 engine = Engine(kb)
 texts = json.load(sys.stdin)

@@ -1,6 +1,6 @@
 """The prefix derivations as they were when they read the standard library's private parse
 tree (``re._parser``): kept here, in the tests only, as the reference that
-:mod:`notelint.regex_syntax` and :mod:`notelint.prefix` must agree with.
+:mod:`notelint.core.regex_syntax` and :mod:`notelint.core.prefix` must agree with.
 
 The helpers that do not read a tree (prefix splitting, set arithmetic, ``_fuzzy``) are the
 product's own; only the reading of the tree is the old code, unchanged.
@@ -12,7 +12,7 @@ import importlib
 import warnings
 from typing import Any
 
-from notelint.prefix import (
+from notelint.core.prefix import (
     _EMPTY,
     _HARMLESS_FLAGS,
     _MARKERS,

@@ -15,7 +15,7 @@ import pytest
 
 from notelint import batch
 from notelint.cli import _analyse, main
-from notelint.config import Config
+from notelint.inputs.config import Config
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTES = ROOT / "fixtures" / "notes"

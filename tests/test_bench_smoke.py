@@ -80,7 +80,7 @@ def test_instruction_count_workloads_run(tmp_path: Path) -> None:
 
 
 def _rules_per_note(folder: Path) -> list[list[tuple[str, str]]]:
-    from notelint.analysis import analyze
+    from notelint.core.analysis import analyze
     from notelint.kb import load_knowledge_base
 
     kb = load_knowledge_base()

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from notelint.autofix import apply_edits, clash, fix_note, safe_fixes
 from notelint.cli import main
-from notelint.findings import Span, TextEdit
+from notelint.core.autofix import apply_edits, clash, fix_note, safe_fixes
+from notelint.core.findings import Span, TextEdit
 
 # Three safe fixes: a contradicting side modifier, a bundled guidance code, two units of a
 # one-unit code; and documentation gaps, whose template fixes --fix must never apply.
@@ -162,7 +162,7 @@ def test_edits_apply_in_place_order_and_clashes_are_detected() -> None:
 
 
 def test_fix_note_settles_in_rounds_and_reports_the_final_text() -> None:
-    from notelint.analysis import analyze
+    from notelint.core.analysis import analyze
     from notelint.kb import load_knowledge_base
 
     kb = load_knowledge_base()

@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from notelint.analysis import analyze
+from notelint.core.analysis import analyze
+from notelint.core.findings import Report
 from notelint.evaluate import guidance_codes
-from notelint.findings import Report
 from notelint.kb import KnowledgeBase, load_knowledge_base
 
 SCORED = guidance_codes(load_knowledge_base()) | {"77003", "77021", "76937", "77001", "77022"}

@@ -63,7 +63,7 @@ def test_an_edited_source_runs_pure_until_rebuilt(monkeypatch: pytest.MonkeyPatc
         for name in _compiled.COMPILED
     }
     assert _compiled._sources_to_run(current) == frozenset()
-    edited = {**current, "match": "0" * 64}
-    assert _compiled._sources_to_run(edited) == frozenset({"match"})
+    edited = {**current, "core.match": "0" * 64}
+    assert _compiled._sources_to_run(edited) == frozenset({"core.match"})
     monkeypatch.setenv("NOTELINT_PURE", "1")
     assert _compiled._sources_to_run(current) == frozenset(_compiled.COMPILED)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from notelint.analysis import analyze
+from notelint.core.analysis import analyze
 from notelint.kb import KnowledgeBase
 
 BASE = "PROCEDURE: Ultrasound-guided core biopsy of a left thyroid nodule.\nA hypoechoic nodule was seen and localized in the left lobe.\n"

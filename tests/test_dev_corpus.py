@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from notelint.analysis import analyze
+from notelint.core.analysis import analyze
 from notelint.evaluate import evaluate
 from notelint.kb import KnowledgeBase
 

@@ -10,12 +10,12 @@ from pathlib import Path
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from notelint.decide import decide
-from notelint.engine import Engine
+from notelint.core.decide import decide
+from notelint.core.engine import Engine
+from notelint.core.match import EvidenceIndex, compiled, find_sides, match_evidence
+from notelint.core.note import REPARSE_FROM, Note, _parse, parse_note, section_vocabulary
+from notelint.core.settings import Settings
 from notelint.kb import KnowledgeBase, load_knowledge_base
-from notelint.match import EvidenceIndex, compiled, find_sides, match_evidence
-from notelint.note import REPARSE_FROM, Note, _parse, parse_note, section_vocabulary
-from notelint.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 
 import notelint.checks.context
-import notelint.decide
-from notelint.analysis import analyze
-from notelint.findings import AnalysisError
+import notelint.core.decide
+from notelint.core.analysis import analyze
+from notelint.core.findings import AnalysisError
+from notelint.core.safety import describe_failure
 from notelint.kb import KnowledgeBase
-from notelint.safety import describe_failure
 
 CANARY = "ZZCANARY-PATIENT-JANE-DOE"
 NOTE = f"PROCEDURE: Ultrasound-guided liver biopsy.\nThe needle was advanced in {CANARY}.\nCPT: 47000, 76942 x2\n"
@@ -46,7 +46,7 @@ def test_a_failing_finding_names_rule_code_and_span(
 def test_a_failure_while_judging_a_code_names_the_code(
     kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(notelint.decide, "_judge", _raise)
+    monkeypatch.setattr(notelint.core.decide, "_judge", _raise)
     with pytest.raises(AnalysisError) as caught:
         analyze(NOTE, kb)
     assert caught.value.rule is None and caught.value.code in kb.codes

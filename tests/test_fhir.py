@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from notelint import fhir
 from notelint.cli import main
+from notelint.inputs import fhir
 
 FHIR = Path(__file__).resolve().parent / "data" / "fhir"
 CANARY = "ZZCANARY-PATIENT-JANE-DOE"  # in the sample export's unreadable resources

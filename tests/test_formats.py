@@ -239,7 +239,7 @@ def test_hints_and_information_are_notices_on_github(
 
 
 def test_json_checklists_give_positions_and_text_only_with_excerpts(kb: KnowledgeBase) -> None:
-    from notelint.analysis import analyze
+    from notelint.core.analysis import analyze
 
     note = "PROCEDURE: Ultrasound-guided liver biopsy.\nImages were saved to PACS.\nCPT: 47000, 76942\n"
     report = analyze(note, kb)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from notelint.analysis import analyze, analyze_input
-from notelint.inputs import from_bytes, text_issue
+from notelint.core.analysis import analyze, analyze_input
+from notelint.inputs.files import from_bytes, text_issue
 from notelint.kb import KnowledgeBase
 
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from notelint.analysis import analyze
+from notelint.core.analysis import analyze
+from notelint.core.settings import Settings
 from notelint.kb import KnowledgeBase, KnowledgeBaseError, load_knowledge_base
-from notelint.settings import Settings
 
 
 def _errors(tmp_path: Path, body: str) -> list[str]:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from notelint.analysis import analyze
+from notelint.core.analysis import analyze
 from notelint.kb import builtin_rules_dir, cache
 from notelint.kb.loader import KnowledgeBase, _build, _fingerprint
 from notelint.present.json_format import file_json

@@ -1,5 +1,12 @@
-"""The package's modules import each other without cycles, and lower layers never import the
-front ends: read from the source (lazy imports inside functions included), not by importing."""
+"""The package's layers, read from the source (lazy imports inside functions included), not by
+importing: the core imports nothing above it, the readers and the formats import the core and
+the knowledge base only, front ends sit at the top, and no modules import each other in a cycle.
+
+    core/, checks/, kb/      the pure analysis, its checks and the knowledge base
+    inputs/, present/        what feeds the core (files, FHIR, configuration); what shows a report
+    lsp/ and the top level   front ends: cli, batch, demo, audit (notelint report), spark,
+                             evaluate, rulekit, phrases
+"""
 
 from __future__ import annotations
 
@@ -7,21 +14,39 @@ import ast
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "server" / "notelint"
-# Modules that run a program (command line, editor server, demo, batch runs, reports): nothing
-# below them may import them.
-FRONT_ENDS = ("notelint.cli", "notelint.demo", "notelint.batch", "notelint.audit", "notelint.lsp")
-CORE_AND_READERS = (
-    "notelint.analysis",
-    "notelint.decide",
-    "notelint.checks",
-    "notelint.findings",
-    "notelint.match",
-    "notelint.note",
-    "notelint.inputs",
-    "notelint.fhir",
-    "notelint.kb",
-    "notelint.present",
+
+CORE = ("notelint.core", "notelint.checks")
+KB = ("notelint.kb",)
+INPUTS = ("notelint.inputs",)
+PRESENT = ("notelint.present",)
+LSP = ("notelint.lsp",)
+# What each layer below the front ends may import (its own modules included).
+ALLOWED = {
+    CORE: CORE + KB,
+    INPUTS: INPUTS + CORE + KB,
+    PRESENT: PRESENT + CORE + KB,
+    LSP: LSP + CORE + KB + INPUTS + PRESENT,
+}
+# Modules that run a program (command line, editor server, demo, batch runs, reports, Spark,
+# scoring, the rule kit, phrase banks): the top level of the package and lsp/. Nothing below
+# them imports them.
+FRONT_ENDS = (
+    "notelint.audit",
+    "notelint.batch",
+    "notelint.cli",
+    "notelint.demo",
+    "notelint.evaluate",
+    "notelint.phrases",
+    "notelint.rulekit",
+    "notelint.spark",
+    *LSP,
 )
+# Not a layer: ``python -m notelint`` and the switch between compiled and pure modules.
+PLUMBING = ("notelint.__main__", "notelint._compiled")
+# The knowledge base reads its patterns with the core's reader of their syntax, and its disk
+# cache compiles them with the core's matcher, so that the file holds them too (never to
+# analyse; every memo belongs to an engine): all it takes from the core.
+KB_USES_OF_CORE = ("notelint.core.regex_syntax", "notelint.core.match")
 
 
 def _module_name(path: Path) -> str:
@@ -115,10 +140,9 @@ def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     return groups
 
 
-# The knowledge base's disk cache compiles the patterns, so that the file holds them too: the kb
-# layer reaching up into match to compile (never to analyse; every memo belongs to an engine).
-# It is the one cycle allowed.
-KNOWN_CYCLES = [["notelint.kb", "notelint.kb.cache", "notelint.kb.loader", "notelint.match"]]
+# The knowledge base's disk cache compiling the patterns with the core's matcher (see
+# KB_USES_OF_CORE) is the one cycle allowed.
+KNOWN_CYCLES = [["notelint.core.match", "notelint.kb", "notelint.kb.cache", "notelint.kb.loader"]]
 
 
 def _within(name: str, prefixes: tuple[str, ...]) -> bool:
@@ -129,11 +153,40 @@ def test_no_import_cycles() -> None:
     assert _cycles(_graph()) == KNOWN_CYCLES
 
 
-def test_core_readers_and_formats_do_not_import_front_ends() -> None:
+def test_every_module_has_a_layer() -> None:
+    """A new module goes in a layer's package or is a front end at the top, named above."""
+    layers = (*CORE, *KB, *INPUTS, *PRESENT, *FRONT_ENDS, *PLUMBING)
+    assert [name for name in sorted(_graph()) if not _within(name, layers)] == []
+
+
+def test_layers_import_only_what_is_below_them() -> None:
     wrong = [
         f"{name} imports {target}"
         for name, targets in sorted(_graph().items())
-        if _within(name, CORE_AND_READERS)
+        for layer, allowed in ALLOWED.items()
+        if _within(name, layer)
+        for target in sorted(targets)
+        if not _within(target, allowed)
+    ]
+    assert wrong == []
+
+
+def test_the_knowledge_base_takes_only_pattern_reading_and_compiling_from_the_core() -> None:
+    wrong = [
+        f"{name} imports {target}"
+        for name, targets in sorted(_graph().items())
+        if _within(name, KB)
+        for target in sorted(targets)
+        if not _within(target, KB) and target not in KB_USES_OF_CORE
+    ]
+    assert wrong == []
+
+
+def test_nothing_below_the_front_ends_imports_one() -> None:
+    wrong = [
+        f"{name} imports {target}"
+        for name, targets in sorted(_graph().items())
+        if not _within(name, FRONT_ENDS + PLUMBING)
         for target in sorted(targets)
         if _within(target, FRONT_ENDS)
     ]
@@ -142,15 +195,17 @@ def test_core_readers_and_formats_do_not_import_front_ends() -> None:
 
 def test_front_end_pairs_do_not_import_each_other() -> None:
     graph = _graph()
-    for one, other in [("notelint.batch", "notelint.present"), ("notelint.cli", "notelint.demo")]:
+    for one, other in [("notelint.cli", "notelint.demo"), ("notelint.cli", "notelint.lsp")]:
         below = {m for m in graph if _within(m, (other,))}
         assert not any(_within(t, (one,)) for m in below for t in graph[m]), (other, one)
 
 
 def test_the_graph_is_read() -> None:
     graph = _graph()
-    assert "notelint.decide" in graph["notelint.analysis"]
+    assert "notelint.core.decide" in graph["notelint.core.analysis"]
     assert "notelint.present.json_format" in graph["notelint.batch"]
+    assert "notelint.inputs.files" in graph["notelint.batch"]
+    assert "notelint.core.regex_syntax" in graph["notelint.kb.safe_regex"]
 
 
 def test_matching_reads_scans_through_the_candidates_interface() -> None:
@@ -158,11 +213,11 @@ def test_matching_reads_scans_through_the_candidates_interface() -> None:
     prefix index's Scan: the scan may be replaced by any implementation of the interface
     (``match.py`` still builds the default index from the rules)."""
     for name, allowed in (("context", set()), ("match", {"PrefixIndex", "reach_behind"})):
-        tree = ast.parse((PACKAGE / f"{name}.py").read_text(encoding="utf-8"))
+        tree = ast.parse((PACKAGE / "core" / f"{name}.py").read_text(encoding="utf-8"))
         taken = {
             alias.name
             for node in ast.walk(tree)
-            if isinstance(node, ast.ImportFrom) and node.module == "notelint.prefix"
+            if isinstance(node, ast.ImportFrom) and node.module == "notelint.core.prefix"
             for alias in node.names
         }
         assert taken <= allowed, f"{name}.py takes {sorted(taken - allowed)} from prefix.py"

@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 from lsprotocol import types
 
-from notelint.analysis import analyze
-from notelint.findings import Report
+from notelint.core.analysis import analyze
+from notelint.core.findings import Report
+from notelint.core.settings import Settings
 from notelint.kb import KnowledgeBase, load_knowledge_base
 from notelint.lsp.hover import hover
 from notelint.lsp.linting import Analysis
-from notelint.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 DISTINCT = {"59", "XE", "XP", "XS", "XU"}

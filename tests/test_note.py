@@ -4,10 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from notelint.analysis import analyze
-from notelint.findings import Span
+from notelint.core.analysis import analyze
+from notelint.core.findings import Span
+from notelint.core.note import NEGATIVE_VALUE, Note, SectionVocabulary, Sentence, parse_note
 from notelint.kb import KnowledgeBase
-from notelint.note import NEGATIVE_VALUE, Note, SectionVocabulary, Sentence, parse_note
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -130,7 +130,7 @@ def test_headings_read_as_sentences_in_reading_order(kb: KnowledgeBase) -> None:
 def test_the_coding_line_as_written(
     line: str, codes: list[tuple[str, tuple[str, ...], int]], kb: KnowledgeBase
 ) -> None:
-    from notelint.analysis import analyze
+    from notelint.core.analysis import analyze
 
     report = analyze(f"PROCEDURE: Paracentesis under ultrasound guidance.\n{line}\n", kb)
     assert [(c.code, c.modifiers, c.units) for c in report.reported] == codes

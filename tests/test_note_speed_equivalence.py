@@ -9,9 +9,8 @@ import regex
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from notelint.kb import load_knowledge_base
-from notelint.memo import Memo
-from notelint.note import (
+from notelint.core.memo import Memo
+from notelint.core.note import (
     _LABEL_LINE,
     _PLACEHOLDER,
     _WORD_CHAR,
@@ -21,6 +20,7 @@ from notelint.note import (
     _sentence_spans,
     parse_note,
 )
+from notelint.kb import load_knowledge_base
 
 ROOT = Path(__file__).resolve().parents[1]
 KB = load_knowledge_base()

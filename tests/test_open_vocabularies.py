@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from notelint.analysis import analyze
+from notelint.core.analysis import analyze
+from notelint.core.findings import Report
+from notelint.core.settings import Settings
 from notelint.evaluate import guidance_codes
-from notelint.findings import Report
 from notelint.kb import KnowledgeBase, KnowledgeBaseError, load_knowledge_base
 from notelint.present.families import find_family
-from notelint.settings import Settings
 
 ORG = Path(__file__).resolve().parent / "data" / "org-rules"
 NOTES = ORG / "notes"

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from notelint.analysis import analyze
+from notelint.core.analysis import analyze
+from notelint.core.settings import Settings
 from notelint.kb import KnowledgeBase
 from notelint.phrases import (
     RECALL_BAR,
@@ -21,7 +22,6 @@ from notelint.phrases import (
     load_bank,
     load_banks,
 )
-from notelint.settings import Settings
 
 BANKS = load_banks(default_phrase_dir())
 CASES = [

@@ -5,7 +5,7 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from notelint.positions import LineIndex, Position
+from notelint.core.positions import LineIndex, Position
 
 TEXT = "Dose 5 µg at 37 °C\n2×3 cm “lesion” 😀 seen\nend"
 

@@ -15,11 +15,11 @@ from hypothesis import strategies as st
 from lsprotocol import types
 from pygls.protocol import default_converter
 
+from notelint.core.positions import Encoding, LineIndex, Position
 from notelint.lsp import convert
 from notelint.lsp.documents import Document
 from notelint.lsp.linting import Job, Linter, analyse
 from notelint.lsp.options import ClientOptions, Resolver
-from notelint.positions import Encoding, LineIndex, Position
 
 # Line breaks of every kind, and characters of 1 to 4 UTF-8 bytes and 1 or 2 UTF-16 units.
 TEXT = st.text(alphabet=st.sampled_from("ab\n\r µ\U0001f600"), max_size=40)

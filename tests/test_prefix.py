@@ -11,16 +11,16 @@ import regex
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from notelint.kb import KnowledgeBase, load_knowledge_base
-from notelint.match import CompiledMatcher, compiled, match_evidence
-from notelint.note import parse_note
-from notelint.prefix import (
+from notelint.core.match import CompiledMatcher, compiled, match_evidence
+from notelint.core.note import parse_note
+from notelint.core.prefix import (
     PrefixIndex,
     _ascii_stand_in,
     _fold,
     reach_behind,
     required_prefixes,
 )
+from notelint.kb import KnowledgeBase, load_knowledge_base
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -152,7 +152,7 @@ def _first_counted_by_brute_force(text: str, concept: str) -> tuple[int, int] | 
 
 @functools.cache
 def _vocabulary() -> object:
-    from notelint.note import section_vocabulary
+    from notelint.core.note import section_vocabulary
 
     return section_vocabulary(_kb()).fresh()
 
@@ -189,8 +189,8 @@ def test_reach_behind(pattern: str, reach: int | None) -> None:
 
 def test_sentences_remembered_from_other_notes_give_the_same_findings() -> None:
     """The same sentence after different words: a lookbehind sees past the sentence start."""
-    from notelint.analysis import analyze
-    from notelint.engine import Engine
+    from notelint.core.analysis import analyze
+    from notelint.core.engine import Engine
     from notelint.kb.loader import _load_cached
 
     notes = sorted((ROOT / "fixtures" / "notes").glob("*.txt"))
@@ -216,8 +216,8 @@ def test_sentences_remembered_after_other_lines_give_the_same_reports() -> None:
     """Near patterns and triggers are kept under a key with one character of what precedes a
     sentence, and first mentions under the sentence's context too: the same procedure lines
     after other lines, in other sections and beside blanks, report as a fresh analysis does."""
-    from notelint.analysis import analyze
-    from notelint.engine import Engine
+    from notelint.core.analysis import analyze
+    from notelint.core.engine import Engine
 
     folders = ("coding-realistic", "coding")
     notes = [p for f in folders for p in sorted((ROOT / "fixtures" / f).glob("*.txt"))[:40]]
@@ -247,7 +247,7 @@ def test_a_remembered_first_mention_keeps_to_its_sentence_context(
     first: str, then: str, counts: bool
 ) -> None:
     """The same sentence, remembered under one heading, is judged afresh under another."""
-    from notelint.engine import Engine
+    from notelint.core.engine import Engine
 
     kb = _kb()
     engine = Engine(kb)  # the second note meets what the first taught the memos
@@ -266,7 +266,7 @@ def test_a_remembered_first_mention_keeps_to_its_sentence_context(
 
 
 def test_memos_that_turn_over_mid_scan_change_nothing() -> None:
-    from notelint.memo import Memo
+    from notelint.core.memo import Memo
 
     patterns = list(_matcher().index.patterns)
     small = PrefixIndex(patterns)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from notelint.analysis import analyze
-from notelint.findings import Fix, Report, Span
+from notelint.core.analysis import analyze
+from notelint.core.findings import Fix, Report, Span
+from notelint.core.note import SectionVocabulary, parse_note
+from notelint.core.positions import LineIndex
+from notelint.core.settings import Settings
 from notelint.kb import KnowledgeBase, load_knowledge_base
-from notelint.note import SectionVocabulary, parse_note
-from notelint.positions import LineIndex
-from notelint.settings import Settings
 
 KB = load_knowledge_base()
 FRAGMENTS = [
@@ -70,7 +70,7 @@ def test_arbitrary_notes_never_raise_and_ranges_lie_inside(text: str, profile: s
 @settings(max_examples=100, deadline=None)
 @given(st.binary(max_size=300))
 def test_arbitrary_bytes_never_raise(data: bytes) -> None:
-    from notelint.inputs import from_bytes
+    from notelint.inputs.files import from_bytes
 
     note = from_bytes("x", data)
     if note.text is not None:

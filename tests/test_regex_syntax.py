@@ -18,11 +18,9 @@ from hypothesis import strategies as st
 
 import prefix_reference as reference
 import safe_regex_reference
-from notelint.kb import load_knowledge_base
-from notelint.kb.safe_regex import backtracking_risk
-from notelint.match import compiled
-from notelint.prefix import _holds, reach_behind, required_prefixes, why_unindexed
-from notelint.regex_syntax import (
+from notelint.core.match import compiled
+from notelint.core.prefix import _holds, reach_behind, required_prefixes, why_unindexed
+from notelint.core.regex_syntax import (
     Anchor,
     Atomic,
     Branch,
@@ -34,6 +32,8 @@ from notelint.regex_syntax import (
     UnsupportedError,
     parse,
 )
+from notelint.kb import load_knowledge_base
+from notelint.kb.safe_regex import backtracking_risk
 
 ROOT = Path(__file__).resolve().parents[1]
 ORG_RULES = ROOT / "tests" / "data" / "org-rules"

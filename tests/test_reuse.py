@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from corpus_notes import analyse_in_child, long_edits, mutants, real_notes
 from notelint import analyze
-from notelint.engine import Engine
+from notelint.core.engine import Engine
 from notelint.kb import KnowledgeBase
 
 
@@ -56,7 +56,7 @@ def test_concurrent_analyses_give_what_one_thread_gives(kb: KnowledgeBase) -> No
 
 
 def test_memos_belong_to_engines_never_to_the_rules(kb: KnowledgeBase) -> None:
-    from notelint.analysis import remembered
+    from notelint.core.analysis import remembered
 
     notes = real_notes()[:20]
     engine = Engine(kb)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from notelint.analysis import analyze
+from notelint.core.analysis import analyze
+from notelint.core.settings import Settings
 from notelint.kb import KnowledgeBase, load_knowledge_base
-from notelint.settings import Settings
 
 RULES = sorted(r for r, rule in load_knowledge_base().rules.items() if rule.category != "input")
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from fixture_cases import VARIANTS, Case, load_cases
-from notelint.analysis import analyze
+from notelint.core.analysis import analyze
+from notelint.core.settings import Settings
 from notelint.kb import KnowledgeBase
-from notelint.settings import Settings
 
 CASES = load_cases()
 INPUT_RULES = {"NL901", "NL902", "NL903", "NL904"}  # exercised by the CLI input tests

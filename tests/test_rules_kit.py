@@ -10,8 +10,8 @@ import pytest
 import regex
 
 from notelint.cli import main
+from notelint.core.prefix import why_unindexed
 from notelint.kb import KnowledgeBase
-from notelint.prefix import why_unindexed
 
 SEDATED = "PROCEDURE: Ultrasound-guided liver biopsy under moderate sedation.\nCPT: 47000, 76942\n"
 

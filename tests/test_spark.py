@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
-from notelint.analysis import analyze
+from notelint.core.analysis import analyze
+from notelint.core.settings import Settings
 from notelint.kb import KnowledgeBase
 from notelint.present.json_format import file_json
-from notelint.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTES = sorted((ROOT / "fixtures" / "notes").glob("*.txt"))

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from notelint.analysis import analyze
-from notelint.autofix import apply_edits
-from notelint.findings import Span, TextEdit
+from notelint.core.analysis import analyze
+from notelint.core.autofix import apply_edits
+from notelint.core.findings import Span, TextEdit
 from notelint.kb import KnowledgeBase, KnowledgeBaseError, load_knowledge_base
 
 SECTIONED = (

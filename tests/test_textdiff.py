@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from notelint.textdiff import _CHUNK, common_prefix, common_suffix, differing_middle
+from notelint.core.textdiff import _CHUNK, common_prefix, common_suffix, differing_middle
 
 
 def _plain_prefix(a: str, b: str) -> int:

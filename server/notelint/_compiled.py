@@ -24,11 +24,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
 
-# Modules of the package, a dotted name for one in a subpackage ("checks.reported": the file
-# checks/reported.py). The check modules run for every note; the registry (checks/__init__.py)
-# only loops over them, and stays pure.
+# Modules of the package by dotted name within it ("core.match": the file core/match.py). The
+# check modules run for every note; the registry (checks/__init__.py) only loops over them, and
+# stays pure.
 COMPILED = (
-    "analysis",
     "checks.context",
     "checks.coverage",
     "checks.laterality",
@@ -38,15 +37,16 @@ COMPILED = (
     "checks.requirements",
     "checks.units",
     "checks.unresolved",
-    "context",
-    "decide",
-    "episodes",
-    "findings",
-    "match",
-    "memo",
-    "note",
-    "positions",
-    "prefix",
+    "core.analysis",
+    "core.context",
+    "core.decide",
+    "core.episodes",
+    "core.findings",
+    "core.match",
+    "core.memo",
+    "core.note",
+    "core.positions",
+    "core.prefix",
 )
 
 _HERE = Path(__file__).parent

@@ -13,11 +13,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from notelint.core.settings import PROFILES
 from notelint.kb import KnowledgeBaseError, load_knowledge_base
 from notelint.present.audit.aggregate import aggregate
 from notelint.present.audit.page import PageOptions, render_page
 from notelint.present.audit.read import read_results
-from notelint.settings import PROFILES
 
 EXIT_OK, EXIT_ERROR = 0, 2
 

@@ -23,12 +23,14 @@ from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, TextIO
 
-from notelint import autofix, fhir
-from notelint.analysis import collect_garbage_rarely, sentence_spans
-from notelint.config import Config
-from notelint.engine import Engine, Engines
-from notelint.findings import Report, Severity
-from notelint.inputs import (
+from notelint.core import autofix
+from notelint.core.analysis import collect_garbage_rarely, sentence_spans
+from notelint.core.engine import Engine, Engines
+from notelint.core.findings import Report, Severity
+from notelint.core.safety import describe_failure, printable
+from notelint.inputs import fhir
+from notelint.inputs.config import Config
+from notelint.inputs.files import (
     DEFAULT_MAX_BYTES,
     NOT_A_FILE,
     NOTE_SUFFIXES,
@@ -43,7 +45,6 @@ from notelint.inputs import (
 from notelint.kb import KnowledgeBase, load_knowledge_base
 from notelint.present import json_format, text
 from notelint.present.results import FileResult
-from notelint.safety import describe_failure, printable
 
 if TYPE_CHECKING:  # the pool's modules load only when a pool runs (not for a few notes)
     import multiprocessing.context

@@ -21,19 +21,19 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from notelint import __version__, batch
-from notelint.analysis import analyze_input, collect_garbage_rarely
-from notelint.config import Config, ConfigError, find_config, load_config
-from notelint.engine import Engine
-from notelint.findings import Report
-from notelint.inputs import NoteInput
+from notelint.core.analysis import analyze_input, collect_garbage_rarely
+from notelint.core.engine import Engine
+from notelint.core.findings import Report
+from notelint.core.safety import describe_failure, printable
+from notelint.core.settings import PROFILES, Settings
+from notelint.inputs.config import Config, ConfigError, find_config, load_config
+from notelint.inputs.files import NoteInput
 from notelint.kb import KnowledgeBase, KnowledgeBaseError, load_knowledge_base
 from notelint.present import text
 from notelint.present.emit import Emitter, SilentEmitter
 from notelint.present.explain import explain_text
 from notelint.present.formats import FORMATS, make_emitter
 from notelint.present.results import FileResult
-from notelint.safety import describe_failure, printable
-from notelint.settings import PROFILES, Settings
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it

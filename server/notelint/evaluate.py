@@ -8,12 +8,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from notelint.analysis import analyze
-from notelint.engine import Engine
-from notelint.findings import Report
-from notelint.inputs import decode
+from notelint.core.analysis import analyze
+from notelint.core.engine import Engine
+from notelint.core.findings import Report
+from notelint.core.settings import Settings
+from notelint.inputs.files import decode
 from notelint.kb import KnowledgeBase
-from notelint.settings import Settings
 
 # Label vocabulary differs from ours in one name.
 _ELEMENT_ALIASES = {"fluoroscopy_time": "physician_time"}

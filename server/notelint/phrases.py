@@ -17,12 +17,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from notelint.analysis import analyze
-from notelint.engine import Engine
+from notelint.core.analysis import analyze
+from notelint.core.engine import Engine
+from notelint.core.settings import Settings
 from notelint.kb import KnowledgeBase, builtin_rules_dir
 from notelint.kb.models import CODE_PATTERN, RULE_ID_PATTERN, Profile
 from notelint.kb.tomlpos import key_lines, line_of
-from notelint.settings import Settings
 
 SLOT = "{phrase}"
 RECALL_BAR = 0.95

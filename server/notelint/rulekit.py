@@ -26,12 +26,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from notelint.analysis import analyze_input
-from notelint.inputs import NoteInput, read_note
+from notelint.core.analysis import analyze_input
+from notelint.core.prefix import Unindexed, why_unindexed
+from notelint.core.settings import Settings
+from notelint.inputs.files import NoteInput, read_note
 from notelint.kb import KnowledgeBase, builtin_rules_dir
 from notelint.kb.models import Rule, RuleCase
-from notelint.prefix import Unindexed, why_unindexed
-from notelint.settings import Settings
 
 
 @dataclass(frozen=True)

@@ -26,12 +26,12 @@ from pyspark.sql.types import (
     StructType,
 )
 
-from notelint.analysis import analyze
-from notelint.engine import Engine
-from notelint.findings import Report
+from notelint.core.analysis import analyze
+from notelint.core.engine import Engine
+from notelint.core.findings import Report
+from notelint.core.settings import ALL_RULES, PROFILES, Settings
 from notelint.kb import KnowledgeBase, load_knowledge_base
 from notelint.present.json_format import codes_json
-from notelint.settings import ALL_RULES, PROFILES, Settings
 
 if TYPE_CHECKING:
     import pandas as pd  # type: ignore[import-untyped,unused-ignore]

@@ -10,7 +10,7 @@ import sys
 from typing import Any
 
 import notelint.checks.context
-import notelint.decide
+import notelint.core.decide
 from notelint.cli import main
 
 CANARY = "ZZCANARY-PATIENT-JANE-DOE"

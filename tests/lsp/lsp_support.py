@@ -15,10 +15,10 @@ from typing import Any, TypeVar
 from lsprotocol import types
 from pytest_lsp import LanguageClient, client_capabilities
 
-from notelint.analysis import analyze
+from notelint.core.analysis import analyze
+from notelint.core.settings import Settings
 from notelint.kb import load_knowledge_base
 from notelint.present.json_format import file_json
-from notelint.settings import Settings
 
 SERVER = [sys.executable, "-m", "notelint.cli", "server"]
 CLIENTS = ["visual-studio-code", "neovim", "emacs"]  # push/UTF-16, pull/UTF-8, push/UTF-32

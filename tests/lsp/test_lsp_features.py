@@ -34,8 +34,8 @@ from lsp_support import (
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
-from notelint.analysis import analyze
-from notelint.findings import Span
+from notelint.core.analysis import analyze
+from notelint.core.findings import Span
 from notelint.kb import load_knowledge_base
 from notelint.present.json_format import file_json
 

@@ -20,7 +20,7 @@ from raw_client import (
     tcp_transport,
 )
 
-from notelint.analysis import analyze
+from notelint.core.analysis import analyze
 from notelint.kb import load_knowledge_base
 
 CANARY = "ZZCANARY-PATIENT-JANE-DOE"

@@ -27,8 +27,8 @@ from lsp_support import (
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
-from notelint.findings import Severity
-from notelint.settings import Settings
+from notelint.core.findings import Severity
+from notelint.core.settings import Settings
 
 pytestmark = pytest.mark.asyncio
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from notelint.findings import Severity
+from notelint.core.findings import Severity
 from notelint.lsp import parse_address
 from notelint.lsp.logs import SafeFormatter
 from notelint.lsp.options import ClientOptions, parse_options
@@ -94,7 +94,7 @@ def test_the_linter_forgets_the_notes_it_kept_when_asked() -> None:
     has closed every note (did_close calls forget_notes)."""
     import asyncio
 
-    from notelint.analysis import remembered
+    from notelint.core.analysis import remembered
     from notelint.lsp.documents import Document
     from notelint.lsp.linting import Linter
 

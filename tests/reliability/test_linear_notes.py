@@ -9,9 +9,9 @@ from collections.abc import Callable
 import pytest
 import regex
 
-from notelint.analysis import analyze
+from notelint.core.analysis import analyze
+from notelint.core.note import _markdown_label
 from notelint.kb import KnowledgeBase
-from notelint.note import _markdown_label
 
 SMALL = 16 * 1024
 GROWTH = 8  # the large note is this many times the small one

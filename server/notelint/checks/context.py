@@ -10,8 +10,8 @@ from typing import Any
 
 import regex
 
-from notelint.episodes import Episode, Recognition
-from notelint.findings import (
+from notelint.core.episodes import Episode, Recognition
+from notelint.core.findings import (
     AnalysisError,
     CodeMention,
     Finding,
@@ -23,6 +23,9 @@ from notelint.findings import (
     Span,
     TextEdit,
 )
+from notelint.core.match import Evidence, EvidenceIndex, SideMention
+from notelint.core.note import Note
+from notelint.core.settings import Settings
 from notelint.kb import KnowledgeBase
 from notelint.kb.models import (
     Citation,
@@ -32,9 +35,6 @@ from notelint.kb.models import (
     UnitLimit,
     expand_code_ranges,
 )
-from notelint.match import Evidence, EvidenceIndex, SideMention
-from notelint.note import Note
-from notelint.settings import Settings
 
 _PLACEHOLDER_FIELD = regex.compile(r"\{(\w+)\}")
 _SEPARATOR = regex.compile(r"[ \t]*[,;][ \t]*")

@@ -6,9 +6,9 @@ the first. A site also documented as bilateral is not checked.
 from __future__ import annotations
 
 from notelint.checks.context import Context
-from notelint.findings import Related
+from notelint.core.findings import Related
+from notelint.core.match import SideMention
 from notelint.kb.models import CHECK_MODULES
-from notelint.match import SideMention
 
 RULES = CHECK_MODULES["laterality"]  # the rules whose check is module:laterality
 SHARED: tuple[str, ...] = ()

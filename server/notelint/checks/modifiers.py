@@ -18,7 +18,7 @@ The modifiers each supported code may carry are recorded in the report.
 from __future__ import annotations
 
 from notelint.checks.context import Context, suggested_modifiers
-from notelint.findings import CodeMention, Fix, Related, Span, TextEdit
+from notelint.core.findings import CodeMention, Fix, Related, Span, TextEdit
 from notelint.kb import KnowledgeBase
 from notelint.kb.models import CHECK_MODULES
 

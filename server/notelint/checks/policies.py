@@ -11,7 +11,7 @@ profile apply. A reported code a policy finding explains is not reported again a
 from __future__ import annotations
 
 from notelint.checks.context import Context, TablePolicy, anchor_span
-from notelint.findings import Related
+from notelint.core.findings import Related
 from notelint.kb.models import Policy
 
 

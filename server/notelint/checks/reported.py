@@ -21,7 +21,7 @@ A code whose guidance no recognised primary says how to code is left to NL206 (m
 from __future__ import annotations
 
 from notelint.checks.context import CodeStatus, Context, Primary, remove_fix
-from notelint.findings import CodeMention, Fix, Related, Span, TextEdit
+from notelint.core.findings import CodeMention, Fix, Related, Span, TextEdit
 from notelint.kb.models import CHECK_MODULES, Code
 
 # NL205 is a policy rule (rules/policies.toml) that this module reports too.

@@ -12,9 +12,9 @@ item, found or not.
 from __future__ import annotations
 
 from notelint.checks.context import CodeStatus, Context, anchor_span
-from notelint.findings import ChecklistItem, Fix, Related, Span, TextEdit
+from notelint.core.findings import ChecklistItem, Fix, Related, Span, TextEdit
+from notelint.core.note import Note
 from notelint.kb.models import Code
-from notelint.note import Note
 
 
 def run(ctx: Context) -> None:

@@ -6,7 +6,7 @@ the rule the limit names, with a fix that reports it once.
 from __future__ import annotations
 
 from notelint.checks.context import Context, remove_fix
-from notelint.findings import Fix, TextEdit
+from notelint.core.findings import Fix, TextEdit
 
 
 def run(ctx: Context) -> None:

@@ -11,7 +11,7 @@ recognised.
 from __future__ import annotations
 
 from notelint.checks.context import Context, documents_guidance, guidance_of
-from notelint.findings import Span, Unresolved
+from notelint.core.findings import Span, Unresolved
 from notelint.kb import KnowledgeBase
 from notelint.kb.models import CHECK_MODULES
 

@@ -116,7 +116,7 @@ def _validator_version() -> str:
 
 def _compile(kb: KnowledgeBase) -> None:
     """Compile the patterns now, so that the cache holds them too."""
-    from notelint.match import compiled
+    from notelint.core.match import compiled
 
     compiled(kb)
 

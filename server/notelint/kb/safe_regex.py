@@ -3,7 +3,7 @@
 A backtracking engine takes exponential time when a repeated part can match the same text in
 more than one way: a repeat inside a repeat (``(a+)+``, ``(\\w+\\s?)*``) or alternatives that
 can start alike under a repeat (``(?:a|a)+``, ``(?:\\w|-)+``). Both are found here by reading
-the pattern's tree (:mod:`notelint.regex_syntax`, the reader of the syntax notelint's patterns
+the pattern's tree (:mod:`notelint.core.regex_syntax`, the reader of the syntax notelint's patterns
 use), before any note is matched. Parts inside an atomic group or a possessive repeat
 cannot backtrack and are let through; so are repeats with a small upper bound.
 """
@@ -14,7 +14,7 @@ import re
 import string
 from collections.abc import Iterable, Sequence
 
-from notelint.regex_syntax import (
+from notelint.core.regex_syntax import (
     AnyChar,
     Atomic,
     BackRef,

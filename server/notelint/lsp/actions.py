@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from lsprotocol import types
 
-from notelint.autofix import safe_fixes
+from notelint.core.autofix import safe_fixes
 from notelint.lsp.convert import FixData, fixes_of, lsp_range
 from notelint.lsp.linting import Analysis
 

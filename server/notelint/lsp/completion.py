@@ -5,11 +5,11 @@ from __future__ import annotations
 import regex
 from lsprotocol import types
 
-from notelint.findings import Span
+from notelint.core.findings import Span
+from notelint.core.positions import Position
 from notelint.kb.models import CODE_PATTERN
 from notelint.lsp.convert import lsp_range
 from notelint.lsp.linting import Analysis
-from notelint.positions import Position
 
 TRIGGERS = ["-", ","]
 _CODE = CODE_PATTERN.removeprefix("^").removesuffix("$")

@@ -1,6 +1,6 @@
 """Report to LSP: diagnostics, ranges, and the fixes a diagnostic carries in ``data``.
 
-Every position goes through the report's :class:`~notelint.positions.LineIndex`; fixes are
+Every position goes through the report's :class:`~notelint.core.positions.LineIndex`; fixes are
 serialised with the CLI's JSON contract so that both front ends describe a fix the same way.
 """
 
@@ -16,8 +16,8 @@ from lsprotocol import types
 from lsprotocol.converters import get_converter
 from pygls.protocol import default_converter
 
-from notelint.findings import Finding, Severity, Span
-from notelint.positions import LineIndex
+from notelint.core.findings import Finding, Severity, Span
+from notelint.core.positions import LineIndex
 from notelint.present.json_format import fix_json
 
 SOURCE = "notelint"

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
-from notelint.positions import Encoding, LineIndex, Position
+from notelint.core.positions import Encoding, LineIndex, Position
 
 if TYPE_CHECKING:
     import asyncio

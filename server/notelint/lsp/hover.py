@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from lsprotocol import types
 
-from notelint.findings import CodeMention, Span
+from notelint.core.findings import CodeMention, Span
+from notelint.core.positions import Position
 from notelint.lsp.convert import lsp_range
 from notelint.lsp.linting import Analysis
-from notelint.positions import Position
 
 
 def hover(analysis: Analysis, position: types.Position, markdown: bool) -> types.Hover | None:

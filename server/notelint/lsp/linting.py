@@ -19,17 +19,17 @@ from typing import Any, ParamSpec, TypeVar
 
 from lsprotocol import types
 
-from notelint.analysis import analyze_input, collect_young_garbage
-from notelint.engine import Engine, Engines
-from notelint.findings import AnalysisError, Report, Span
-from notelint.inputs import text_issue
+from notelint.core.analysis import analyze_input, collect_young_garbage
+from notelint.core.engine import Engine, Engines
+from notelint.core.findings import AnalysisError, Report, Span
+from notelint.core.positions import Encoding, LineIndex
+from notelint.core.settings import Settings
+from notelint.inputs.files import text_issue
 from notelint.kb import KnowledgeBase
 from notelint.lsp import convert
 from notelint.lsp.documents import Document
 from notelint.lsp.logs import describe_exception, doc_id
 from notelint.lsp.options import ClientOptions, Resolved, Resolver
-from notelint.positions import Encoding, LineIndex
-from notelint.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -186,7 +186,7 @@ class Linter:
     generation: int = 0  # bumped whenever settings change, so cached analyses go stale
     ready: asyncio.Event = field(default_factory=asyncio.Event)  # the editor's settings are in
     # The memos of analysis, an engine per knowledge base: they hold pieces of notes (see
-    # forget_notes). Both worker threads share them (see engine.py).
+    # forget_notes). Both worker threads share them (see core/engine.py).
     engines: Engines = field(default_factory=Engines)
 
     def reconfigure(self, options: ClientOptions | None = None) -> None:

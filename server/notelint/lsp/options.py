@@ -21,11 +21,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from notelint.config import Config, ConfigError, find_config, load_config
-from notelint.findings import Severity
-from notelint.inputs import DEFAULT_MAX_BYTES
+from notelint.core.findings import Severity
+from notelint.core.settings import PROFILES, Settings
+from notelint.inputs.config import Config, ConfigError, find_config, load_config
+from notelint.inputs.files import DEFAULT_MAX_BYTES
 from notelint.kb import KnowledgeBase, KnowledgeBaseError, load_knowledge_base
-from notelint.settings import PROFILES, Settings
 
 log = logging.getLogger(__name__)
 

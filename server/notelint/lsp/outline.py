@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from lsprotocol import types
 
-from notelint.findings import Span
+from notelint.core.findings import Span
 from notelint.lsp.convert import lsp_range
 from notelint.lsp.linting import Analysis
 

@@ -17,6 +17,7 @@ from pygls.exceptions import JsonRpcException, JsonRpcInternalError, JsonRpcInva
 from pygls.lsp.server import LanguageServer
 
 from notelint import __version__
+from notelint.core.positions import Encoding
 from notelint.lsp import actions, completion, convert, hover, outline
 from notelint.lsp.convert import SOURCE
 from notelint.lsp.documents import Document, path_of
@@ -25,7 +26,6 @@ from notelint.lsp.logs import describe_exception, doc_id, loop_exception_handler
 from notelint.lsp.options import parse_options
 from notelint.lsp.protocol import NotelintProtocol
 from notelint.lsp.pygls_adapter import is_shut_down
-from notelint.positions import Encoding
 from notelint.present.json_format import file_json
 
 log = logging.getLogger(__name__)

@@ -37,8 +37,8 @@ from websockets.exceptions import ConnectionClosed, ConnectionClosedOK
 from websockets.http11 import Request, Response
 from websockets.typing import Subprotocol
 
+from notelint.core.safety import printable
 from notelint.lsp.streams import listen
-from notelint.safety import printable
 
 log = logging.getLogger(__name__)
 

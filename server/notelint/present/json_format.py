@@ -7,8 +7,8 @@ import textwrap
 from collections import Counter
 from typing import Any
 
-from notelint.findings import Finding, Fix, Report
-from notelint.positions import LineIndex, Range
+from notelint.core.findings import Finding, Fix, Report
+from notelint.core.positions import LineIndex, Range
 
 VERSION = 1
 

@@ -3,7 +3,10 @@ the summary. Names rule ids, never a case's note."""
 
 from __future__ import annotations
 
-from notelint.rulekit import CaseResult, KitResults, PatternAdvice
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the kit's results, as ``notelint rules test`` hands them over
+    from notelint.rulekit import CaseResult, KitResults, PatternAdvice
 
 
 def rule_test_lines(results: KitResults) -> list[str]:

@@ -6,8 +6,8 @@ from __future__ import annotations
 import bisect
 from collections import Counter
 
-from notelint.findings import Report, Span
-from notelint.positions import LineIndex
+from notelint.core.findings import Report, Span
+from notelint.core.positions import LineIndex
 
 EVIDENCE_WIDTH = 200  # characters of a sentence shown; the rest is elided
 

@@ -6,7 +6,7 @@ also requires around it, or ``None`` when that cannot be shown. It is only used 
 positions where a match is impossible, so it must never be too narrow; too wide only costs
 time. Anything unfamiliar therefore gives ``None``, and such a pattern is scanned in full.
 
-The pattern is read with :mod:`notelint.regex_syntax`, a reader of the subset of the syntax
+The pattern is read with :mod:`notelint.core.regex_syntax`, a reader of the subset of the syntax
 that means the same under ``re`` and ``regex`` and that rule patterns use; anything else makes
 it give up, ``regex``-only syntax that it would take for literal text is caught first (POSIX
 classes, fuzzy matching), and flags that could change the reading make us give up too.
@@ -30,8 +30,8 @@ from typing import Any
 
 import regex
 
-from notelint.memo import REUSE, Memo
-from notelint.regex_syntax import (
+from notelint.core.memo import REUSE, Memo
+from notelint.core.regex_syntax import (
     MAX_REPEAT,
     Anchor,
     AnyChar,
@@ -51,7 +51,7 @@ from notelint.regex_syntax import (
     parse,
     width,
 )
-from notelint.textdiff import differing_middle
+from notelint.core.textdiff import differing_middle
 
 _MAX_PREFIX = 8  # longer prefixes add little selectivity
 _MAX_SET = 256  # give up rather than enumerate a huge set

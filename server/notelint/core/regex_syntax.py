@@ -1,7 +1,7 @@
 """A reader for the regular expression syntax that notelint's rule patterns use.
 
 :func:`parse` turns a pattern into a tree of the nodes below, for code that reasons about
-where a match can start (:mod:`notelint.prefix`) without running the pattern. It knows a
+where a match can start (:mod:`notelint.core.prefix`) without running the pattern. It knows a
 subset, read the way both ``re`` and ``regex`` read it: literal characters and escapes, ``.``,
 classes ``[...]`` (ranges, negation, ``\\d \\w \\s`` and their negations), groups ``( )``,
 ``(?: )``, ``(?P<name> )``, atomic ``(?> )``, lookarounds ``(?= )`` ``(?! )`` ``(?<= )``

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import regex
 
-from notelint.candidates import Candidates
+from notelint.core.candidates import Candidates
 from notelint.kb.models import Assertion, Trigger
 
 _WORD = regex.compile(r"\w+")

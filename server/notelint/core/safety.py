@@ -10,13 +10,13 @@ from __future__ import annotations
 import traceback
 from pathlib import Path
 
-from notelint.findings import AnalysisError
+from notelint.core.findings import AnalysisError
 
-_PACKAGE = Path(__file__).resolve().parent
+_PACKAGE = Path(__file__).resolve().parents[1]
 
 
 def describe_failure(exc: BaseException) -> str:
-    """``ValueError at notelint/decide.py:120`` — type and innermost notelint frame only.
+    """``ValueError at notelint/core/decide.py:120`` — type and innermost notelint frame only.
     A failure the core placed (AnalysisError) is described by its cause."""
     if isinstance(exc, AnalysisError) and exc.__cause__ is not None:
         exc = exc.__cause__

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import threading
 
-from notelint.episodes import Recognition, recognition
+from notelint.core.episodes import Recognition, recognition
+from notelint.core.match import CompiledMatcher, compiled
+from notelint.core.note import SectionVocabulary, section_vocabulary
 from notelint.kb import KnowledgeBase
-from notelint.match import CompiledMatcher, compiled
-from notelint.note import SectionVocabulary, section_vocabulary
 
 
 class Engine:

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from notelint.findings import InputIssue
+from notelint.core.findings import InputIssue
 
 NOTE_SUFFIXES = frozenset({".txt", ".text", ".md", ".markdown", ".note", ".dict"})
 DEFAULT_MAX_BYTES = 2 * 1024 * 1024

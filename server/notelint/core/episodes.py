@@ -15,11 +15,11 @@ import operator
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from notelint.core.match import Evidence, EvidenceIndex, ReadingKey
+from notelint.core.memo import Memo, sentence_size
+from notelint.core.note import Note, Sentence
 from notelint.kb import KnowledgeBase
 from notelint.kb.models import Family
-from notelint.match import Evidence, EvidenceIndex, ReadingKey
-from notelint.memo import Memo, sentence_size
-from notelint.note import Note, Sentence
 
 _START = operator.attrgetter("span.start")
 

@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 import regex
 
-from notelint.findings import CodeMention, Span, span_of
-from notelint.memo import REUSE, Memo
-from notelint.textdiff import differing_middle
+from notelint.core.findings import CodeMention, Span, span_of
+from notelint.core.memo import REUSE, Memo
+from notelint.core.textdiff import differing_middle
 
 if TYPE_CHECKING:
     from notelint.kb import KnowledgeBase

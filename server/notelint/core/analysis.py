@@ -7,13 +7,13 @@ from collections.abc import Iterable
 from typing import Protocol, runtime_checkable
 
 from notelint.checks.context import make_finding
-from notelint.decide import decide
-from notelint.engine import Engine
-from notelint.findings import Finding, InputIssue, Report, Span
+from notelint.core.decide import decide
+from notelint.core.engine import Engine
+from notelint.core.findings import Finding, InputIssue, Report, Span
+from notelint.core.match import find_sides, match_evidence
+from notelint.core.note import parse_note, section_vocabulary
+from notelint.core.settings import Settings
 from notelint.kb import KnowledgeBase
-from notelint.match import find_sides, match_evidence
-from notelint.note import parse_note, section_vocabulary
-from notelint.settings import Settings
 
 
 def analyze(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from notelint.findings import Severity
+from notelint.core.findings import Severity
 
 PROFILES = ("cpt", "ash")
 # The default selection: every rule, the built-in ones (NL) and those of each namespace an

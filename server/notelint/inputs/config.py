@@ -11,12 +11,12 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from notelint.findings import Severity
+from notelint.core.findings import Severity
+from notelint.core.settings import ALL_RULES, Settings
 from notelint.kb.tomlpos import key_lines, line_of
-from notelint.settings import ALL_RULES, Settings
 
 if TYPE_CHECKING:
-    from notelint.config_schema import ConfigModel
+    from notelint.inputs.config_schema import ConfigModel
 
 CONFIG_FILES = ("notelint.toml", "pyproject.toml")
 
@@ -97,7 +97,10 @@ def _load_config(path: Path, known_rules: frozenset[str], stamp: tuple[int, int]
         tool = data.get("tool", {})
         table = tool.get("notelint", {}) if isinstance(tool, dict) else {}
     lines = key_lines(text)
-    from notelint.config_schema import ConfigModel, ValidationError  # pydantic: only with a file
+    from notelint.inputs.config_schema import (  # pydantic: only with a file
+        ConfigModel,
+        ValidationError,
+    )
 
     try:
         model = ConfigModel.model_validate(table)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import NamedTuple
 
-from notelint.positions import LineIndex
+from notelint.core.positions import LineIndex
 
 
 class Severity(IntEnum):

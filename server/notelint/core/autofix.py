@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from notelint.findings import Fix, Report, Span, TextEdit
+from notelint.core.findings import Fix, Report, Span, TextEdit
 
 MAX_ROUNDS = 8
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from notelint.safety import printable
+from notelint.core.safety import printable
 
 NDJSON_SUFFIXES = frozenset({".ndjson"})
 SUPPORTED = ("DocumentReference", "DiagnosticReport")

@@ -13,14 +13,14 @@ from typing import NamedTuple
 
 import regex
 
-from notelint.candidates import Candidates
-from notelint.context import ContextMatcher, TriggerHit
-from notelint.findings import Span
+from notelint.core.candidates import Candidates
+from notelint.core.context import ContextMatcher, TriggerHit
+from notelint.core.findings import Span
+from notelint.core.memo import REUSE, Memo, sentence_size
+from notelint.core.note import REPARSE_FROM, Lineage, Note, Sentence
+from notelint.core.prefix import PrefixIndex, reach_behind
 from notelint.kb import KnowledgeBase
 from notelint.kb.models import Assertion, Concept
-from notelint.memo import REUSE, Memo, sentence_size
-from notelint.note import REPARSE_FROM, Lineage, Note, Sentence
-from notelint.prefix import PrefixIndex, reach_behind
 
 
 @dataclass(frozen=True, slots=True)
@@ -454,7 +454,7 @@ class _Edit(NamedTuple):
 
 def _edit_between(earlier: EvidenceIndex, index: EvidenceIndex, lineage: Lineage) -> _Edit:
     """How the headed sentences of ``index``'s note, parsed as an edit of ``earlier``'s, line
-    up with those (see :class:`~notelint.note.Lineage`)."""
+    up with those (see :class:`~notelint.core.note.Lineage`)."""
     old, new = earlier._note, index._note
     first_after = bisect.bisect_left(new.headed, lineage.after, key=_SECTION)
     # Sentences after the change whose look-behind may see changed text are searched again.

@@ -1,5 +1,5 @@
 """The schema of a config file's ``[tool.notelint]`` table or notelint.toml (pydantic): imported
-by :mod:`notelint.config` only when there is a config file to read."""
+by :mod:`notelint.inputs.config` only when there is a config file to read."""
 
 from __future__ import annotations
 

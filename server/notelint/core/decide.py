@@ -19,18 +19,18 @@ from notelint.checks.context import (
     make_finding,
     suggested_modifiers,
 )
-from notelint.episodes import Recognition, recognise
-from notelint.findings import (
+from notelint.core.episodes import Recognition, recognise
+from notelint.core.findings import (
     AnalysisError,
     Report,
     Span,
     Suggestion,
 )
+from notelint.core.match import EvidenceIndex, SideMention
+from notelint.core.note import Note
+from notelint.core.settings import Settings
 from notelint.kb import KnowledgeBase
 from notelint.kb.models import Code, Family
-from notelint.match import EvidenceIndex, SideMention
-from notelint.note import Note
-from notelint.settings import Settings
 
 __all__ = ["CodeStatus", "Primary", "decide", "make_finding"]
 
