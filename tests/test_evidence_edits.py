@@ -10,11 +10,12 @@ from pathlib import Path
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from notelint.compiled_rules import CompiledRules
 from notelint.decide import decide
 from notelint.engine import Engine
 from notelint.kb import KnowledgeBase, load_knowledge_base
-from notelint.match import EvidenceIndex, compiled, find_sides, match_evidence
-from notelint.note import REPARSE_FROM, Note, _parse, parse_note, section_vocabulary
+from notelint.match import EvidenceIndex, find_sides, match_evidence
+from notelint.note import REPARSE_FROM, Note, _parse, parse_note
 from notelint.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -61,8 +62,9 @@ def _long_note() -> str:
 
 def _fresh(text: str, kb: KnowledgeBase) -> EvidenceIndex:
     """An evidence index that reuses nothing from earlier versions."""
-    matcher = compiled(kb).fresh()
-    return EvidenceIndex(_parse(text, section_vocabulary(kb).fresh()), matcher, matcher.scan(text))
+    rules = CompiledRules.of(kb)
+    matcher = rules.matcher.fresh()
+    return EvidenceIndex(_parse(text, rules.sections.fresh()), matcher, matcher.scan(text))
 
 
 def _parts(note: Note) -> tuple[object, ...]:
@@ -107,7 +109,7 @@ def _variant(text: str, variant: str) -> str:
 def test_a_long_note_reparsed_after_edits_equals_a_fresh_parse(
     edits: list[tuple[float, bool, int, str]], variant: str
 ) -> None:
-    vocabulary = section_vocabulary(_kb()).fresh()
+    vocabulary = CompiledRules.of(_kb()).sections.fresh()
     text = _variant(_long_note(), variant)
     parse_note(text, vocabulary)
     for where, to_line_start, removed, inserted in edits:
@@ -158,12 +160,13 @@ def test_reports_after_edits_equal_those_of_a_fresh_analysis(
         reused = decide(
             note,
             match_evidence(note, kb, None, engine.matcher),
-            find_sides(note, kb),
+            find_sides(note, engine.matcher),
             kb,
             settings_,
         )
-        fresh_note = parse_note(text, section_vocabulary(kb).fresh())
-        fresh = decide(fresh_note, _fresh(text, kb), find_sides(fresh_note, kb), kb, settings_)
+        fresh_note = parse_note(text, CompiledRules.of(kb).sections.fresh())
+        fresh_sides = find_sides(fresh_note, engine.matcher)
+        fresh = decide(fresh_note, _fresh(text, kb), fresh_sides, kb, settings_)
         assert reused == fresh
 
 

@@ -11,8 +11,9 @@ import regex
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from notelint.compiled_rules import CompiledRules
 from notelint.kb import KnowledgeBase, load_knowledge_base
-from notelint.match import CompiledMatcher, compiled, match_evidence
+from notelint.match import CompiledMatcher, match_evidence
 from notelint.note import parse_note
 from notelint.prefix import (
     PrefixIndex,
@@ -32,7 +33,7 @@ def _kb() -> KnowledgeBase:
 
 @functools.cache
 def _matcher() -> CompiledMatcher:
-    return compiled(_kb()).fresh()  # memos of its own: the rules' compiled state keeps none
+    return CompiledRules.of(_kb()).matcher.fresh()  # memos of its own: the rules' keep none
 
 
 @functools.cache
@@ -152,9 +153,7 @@ def _first_counted_by_brute_force(text: str, concept: str) -> tuple[int, int] | 
 
 @functools.cache
 def _vocabulary() -> object:
-    from notelint.note import section_vocabulary
-
-    return section_vocabulary(_kb()).fresh()
+    return CompiledRules.of(_kb()).sections.fresh()
 
 
 def test_lazy_evidence_equals_a_brute_force_search() -> None:

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Iterable
-from typing import Protocol, runtime_checkable
 
 from notelint.checks.context import make_finding
+from notelint.compiled_rules import CompiledRules
 from notelint.decide import decide
 from notelint.engine import Engine
 from notelint.findings import Finding, InputIssue, Report, Span
 from notelint.kb import KnowledgeBase
 from notelint.match import find_sides, match_evidence
-from notelint.note import parse_note, section_vocabulary
+from notelint.note import parse_note
 from notelint.settings import Settings
 
 
@@ -25,8 +25,9 @@ def analyze(
     note = parse_note(text, engine.sections)
     scan = engine.matcher.scan(text)  # where each pattern can match: shared by both steps
     evidence = match_evidence(note, kb, scan, engine.matcher)
-    sides = find_sides(note, kb, scan)
-    return decide(note, evidence, sides, kb, settings or Settings(), engine.recognition)
+    sides = find_sides(note, engine.matcher, scan)
+    settings = settings or Settings()
+    return decide(note, evidence, sides, kb, settings, engine.recognition, engine.rules.decide)
 
 
 # Input rules whose note is not analysed: its text is too large or not text at all.
@@ -63,21 +64,14 @@ def input_findings(
 
 def sentence_spans(text: str, kb: KnowledgeBase, engine: Engine | None = None) -> list[Span]:
     """Where each sentence of ``text`` is (headings read as sentences included), in order."""
-    vocabulary = engine.sections if engine else section_vocabulary(kb).fresh()
+    vocabulary = engine.sections if engine else CompiledRules.of(kb).sections.fresh()
     return [sentence.span for sentence in parse_note(text, vocabulary).headed]
 
 
 def remembered(kb: KnowledgeBase) -> int:
     """How many pieces of note text what was compiled from ``kb`` holds: none, since every
     memo belongs to an engine (the knowledge-base cache checks it before writing)."""
-    return sum(item.remembered() for item in kb.cache.values() if isinstance(item, _Forgetful))
-
-
-@runtime_checkable
-class _Forgetful(Protocol):
-    def forget(self) -> None: ...
-
-    def remembered(self) -> int: ...
+    return CompiledRules.of(kb).remembered()
 
 
 def collect_garbage_rarely() -> None:

@@ -9,18 +9,20 @@ import itertools
 import operator
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import regex
 
 from notelint.candidates import Candidates
 from notelint.context import ContextMatcher, TriggerHit
 from notelint.findings import Span
-from notelint.kb import KnowledgeBase
 from notelint.kb.models import Assertion, Concept
 from notelint.memo import REUSE, Memo, sentence_size
 from notelint.note import REPARSE_FROM, Lineage, Note, Sentence
 from notelint.prefix import PrefixIndex, reach_behind
+
+if TYPE_CHECKING:
+    from notelint.kb import KnowledgeBase
 
 
 @dataclass(frozen=True, slots=True)
@@ -629,11 +631,9 @@ class CompiledMatcher:
 _SAME_GROUPS = 64  # tuples kept by identity: bounded, should a caller build one per call
 
 
-def compiled(kb: KnowledgeBase) -> CompiledMatcher:
-    """Compile the knowledge base's patterns once per knowledge base."""
-    cached = kb.cache.get("matcher")
-    if isinstance(cached, CompiledMatcher):
-        return cached
+def build_matcher(kb: KnowledgeBase) -> CompiledMatcher:
+    """Compile the knowledge base's patterns (``compiled_rules.CompiledRules.matcher`` keeps
+    the result, once per knowledge base), with empty memos."""
     concepts = []
     for concept_id, concept in kb.concepts.items():
         if concept.vocabulary:
@@ -654,7 +654,7 @@ def compiled(kb: KnowledgeBase) -> CompiledMatcher:
     sides = _sides_pattern(kb)
     if sides:
         patterns.append(sides)
-    matcher = CompiledMatcher(
+    return CompiledMatcher(
         tuple(concepts),
         context,
         PrefixIndex(patterns),
@@ -663,19 +663,13 @@ def compiled(kb: KnowledgeBase) -> CompiledMatcher:
         numbers={item.id: number for number, item in enumerate(concepts)},
         memo=SentenceMemo(patterns, range(len(concepts), len(concepts) + len(context.patterns))),
     )
-    kb.cache["matcher"] = matcher
-    return matcher
 
 
 def match_evidence(
-    note: Note,
-    kb: KnowledgeBase,
-    scan: Candidates | None = None,
-    matcher: CompiledMatcher | None = None,
+    note: Note, kb: KnowledgeBase, scan: Candidates | None, matcher: CompiledMatcher
 ) -> EvidenceIndex:
     """Each concept's evidence; ``scan``, if given, is ``matcher.scan(note.text)``.
-    ``matcher`` holds the memos the search keeps (an engine's; else fresh ones)."""
-    matcher = matcher or compiled(kb).fresh()
+    ``matcher`` holds the memos the search keeps (an engine's)."""
     index = EvidenceIndex(note, matcher, matcher.scan(note.text) if scan is None else scan)
     if len(note.text) >= REPARSE_FROM and REUSE:
         recent = matcher.recent
@@ -709,9 +703,11 @@ def _sides_pattern(kb: KnowledgeBase) -> regex.Pattern[str] | None:
     )
 
 
-def find_sides(note: Note, kb: KnowledgeBase, scan: Candidates | None = None) -> list[SideMention]:
-    """Sided mentions of paired anatomy ("left knee", "knee on the right"), in reading order."""
-    matcher = compiled(kb)  # its compiled patterns only: nothing of the note is kept
+def find_sides(
+    note: Note, matcher: CompiledMatcher, scan: Candidates | None = None
+) -> list[SideMention]:
+    """Sided mentions of paired anatomy ("left knee", "knee on the right"), in reading order;
+    ``scan``, if given, is ``matcher.scan(note.text)``. Nothing of the note is kept."""
     if matcher.sides is None:
         return []
     scan = matcher.index.fresh().scan(note.text) if scan is None else scan

@@ -17,16 +17,13 @@ import operator
 import weakref
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import regex
 
 from notelint.findings import CodeMention, Span, span_of
 from notelint.memo import REUSE, Memo
 from notelint.textdiff import differing_middle
-
-if TYPE_CHECKING:
-    from notelint.kb import KnowledgeBase
 
 # A Markdown heading's opening; its label is the rest of the line less a closing run of blanks
 # and '#' (found from the end: a lazy label before that run made long blank runs quadratic).
@@ -229,19 +226,10 @@ class _ContentInfo:
     negative: bool  # says only "none", "N/A" or the like
 
 
-def section_vocabulary(kb: KnowledgeBase) -> SectionVocabulary:
-    """The knowledge base's section vocabulary, built once per knowledge base: its memos stay
-    empty (each ``engine.Engine`` takes a :meth:`~SectionVocabulary.fresh` one)."""
-    cached = kb.cache.get("sections")
-    if isinstance(cached, SectionVocabulary):
-        return cached
-    vocabulary = SectionVocabulary(kb.sections)
-    kb.cache["sections"] = vocabulary
-    return vocabulary
-
-
 class SectionVocabulary:
-    """Heading text -> section kind, from the knowledge base's [section] tables."""
+    """Heading text -> section kind, from the knowledge base's [section] tables: built once
+    per knowledge base (``compiled_rules.CompiledRules.sections``), whose memos stay empty;
+    each ``engine.Engine`` takes a :meth:`fresh` one."""
 
     _SPACES = regex.compile(r"[\s_]+")
     _NUMBERING = regex.compile(r"^\d+[.)]\s*")
