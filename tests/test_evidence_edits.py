@@ -1,6 +1,6 @@
-"""A long note edited one change at a time: what is reused from the version before (the
-parse, note.Lineage; the evidence, match.EvidenceIndex.follow) must equal what the new version
-gives from scratch."""
+"""A long note edited one change at a time: what is reused from the version before, as
+edits.LongNotes finds it (the parse, note.Lineage; the evidence, match.EvidenceIndex.follow),
+must equal what the new version gives from scratch."""
 
 from __future__ import annotations
 
@@ -12,10 +12,11 @@ from hypothesis import strategies as st
 
 from notelint.compiled_rules import CompiledRules
 from notelint.decide import decide
+from notelint.edits import REUSE_FROM
 from notelint.engine import Engine
 from notelint.kb import KnowledgeBase, load_knowledge_base
 from notelint.match import EvidenceIndex, find_sides, match_evidence
-from notelint.note import REPARSE_FROM, Note, _parse, parse_note
+from notelint.note import Note, _parse, parse_note
 from notelint.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -56,8 +57,18 @@ def _kb() -> KnowledgeBase:
 def _long_note() -> str:
     notes = sorted((ROOT / "fixtures" / "notes").glob("*.txt"))
     text = "\n\n".join(path.read_text(encoding="utf-8") for path in notes)
-    size = REPARSE_FROM + 6_000
+    size = REUSE_FROM + 6_000
     return (text * (size // len(text) + 1))[:size]
+
+
+def _steps(engine: Engine, text: str) -> EvidenceIndex:
+    """Parse, scan and search as ``analyze`` does: the engine keeps long notes for the next."""
+    earlier = engine.long_notes.earlier(text)
+    note = parse_note(text, engine.sections, earlier)
+    scan = engine.matcher.scan(text, earlier)
+    index = match_evidence(note, engine.kb, scan, engine.matcher, earlier)
+    engine.long_notes.keep(note, scan, index)
+    return index
 
 
 def _fresh(text: str, kb: KnowledgeBase) -> EvidenceIndex:
@@ -109,13 +120,14 @@ def _variant(text: str, variant: str) -> str:
 def test_a_long_note_reparsed_after_edits_equals_a_fresh_parse(
     edits: list[tuple[float, bool, int, str]], variant: str
 ) -> None:
+    engine = Engine(_kb())
     vocabulary = CompiledRules.of(_kb()).sections.fresh()
     text = _variant(_long_note(), variant)
-    parse_note(text, vocabulary)
+    _steps(engine, text)
     for where, to_line_start, removed, inserted in edits:
         at = _at(text, where, to_line_start)
         text = text[:at] + inserted + text[at + removed :]
-        note = parse_note(text, vocabulary)
+        note = _steps(engine, text)._note
         assert note.lineage is not None  # parsed as an edit, not from scratch
         assert _parts(note) == _parts(_parse(text, vocabulary))
 
@@ -132,13 +144,13 @@ def test_evidence_reused_across_edits_equals_a_fresh_search(
     engine = Engine(kb)  # keeps the earlier versions, as an editor's server does
     concepts = sorted(kb.concepts)
     text = _variant(_long_note(), variant)
-    earlier = match_evidence(parse_note(text, engine.sections), kb, None, engine.matcher)
+    earlier = _steps(engine, text)
     for concept in concepts[: int(asked_before * len(concepts))]:
         earlier.first_of(concept)  # the earlier version was asked some of its questions
     for where, to_line_start, removed, inserted in edits:
         at = _at(text, where, to_line_start)
         text = text[:at] + inserted + text[at + removed :]
-        index = match_evidence(parse_note(text, engine.sections), kb, None, engine.matcher)
+        index = _steps(engine, text)
         fresh = _fresh(text, kb)
         for concept in concepts:
             assert index.first_of(concept) == fresh.first_of(concept), concept
@@ -152,14 +164,15 @@ def test_reports_after_edits_equal_those_of_a_fresh_analysis(
     kb, settings_ = _kb(), Settings()
     engine = Engine(kb)
     text = _long_note()
-    match_evidence(parse_note(text, engine.sections), kb, None, engine.matcher)
+    _steps(engine, text)
     for where, to_line_start, removed, inserted in edits:
         at = _at(text, where, to_line_start)
         text = text[:at] + inserted + text[at + removed :]
-        note = parse_note(text, engine.sections)
+        index = _steps(engine, text)
+        note = index._note
         reused = decide(
             note,
-            match_evidence(note, kb, None, engine.matcher),
+            index,
             find_sides(note, engine.matcher),
             kb,
             settings_,
@@ -176,11 +189,11 @@ def test_an_edit_is_searched_only_where_it_changed() -> None:
     kb = _kb()
     engine = Engine(kb)  # keeps the earlier versions, as an editor's server does
     text = _long_note()
-    earlier = match_evidence(parse_note(text, engine.sections), kb, None, engine.matcher)
+    earlier = _steps(engine, text)
     for concept in kb.concepts:
         earlier.first_of(concept)
     edited = text[:1] + "x" + text[1:]
-    index = match_evidence(parse_note(edited, engine.sections), kb, None, engine.matcher)
+    index = _steps(engine, edited)
     edit = index._edit
     assert edit is not None and edit.earlier is earlier._first and edit.shift == 1
     assert edit.after < len(index._note.headed) // 10  # the rest is the earlier's, moved
@@ -190,5 +203,6 @@ def test_an_edit_is_searched_only_where_it_changed() -> None:
 def test_short_notes_reuse_nothing() -> None:
     kb = _kb()
     engine = Engine(kb)  # keeps the earlier versions, as an editor's server does
-    note = parse_note("PROCEDURE: ultrasound-guided biopsy.", engine.sections)
-    assert match_evidence(note, kb, None, engine.matcher)._edit is None
+    text = "PROCEDURE: ultrasound-guided biopsy."
+    assert _steps(engine, text)._edit is None
+    assert engine.long_notes.earlier(text) is None and engine.long_notes.remembered() == 0

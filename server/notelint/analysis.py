@@ -22,9 +22,11 @@ def analyze(
     """Analyse one note. Pure: text in, a Report out. ``engine`` holds what is kept from note
     to note (see ``engine.py``); without one, nothing is kept."""
     engine = engine or Engine(kb)
-    note = parse_note(text, engine.sections)
-    scan = engine.matcher.scan(text)  # where each pattern can match: shared by both steps
-    evidence = match_evidence(note, kb, scan, engine.matcher)
+    earlier = engine.long_notes.earlier(text)  # a long note lately analysed, edited into this
+    note = parse_note(text, engine.sections, earlier)
+    scan = engine.matcher.scan(text, earlier)  # where each pattern can match: for both steps
+    evidence = match_evidence(note, kb, scan, engine.matcher, earlier)
+    engine.long_notes.keep(note, scan, evidence)
     sides = find_sides(note, engine.matcher, scan)
     settings = settings or Settings()
     return decide(note, evidence, sides, kb, settings, engine.recognition, engine.rules.decide)
@@ -64,8 +66,10 @@ def input_findings(
 
 def sentence_spans(text: str, kb: KnowledgeBase, engine: Engine | None = None) -> list[Span]:
     """Where each sentence of ``text`` is (headings read as sentences included), in order."""
-    vocabulary = engine.sections if engine else CompiledRules.of(kb).sections.fresh()
-    return [sentence.span for sentence in parse_note(text, vocabulary).headed]
+    if engine is None:
+        return [s.span for s in parse_note(text, CompiledRules.of(kb).sections.fresh()).headed]
+    note = parse_note(text, engine.sections, engine.long_notes.earlier(text))
+    return [sentence.span for sentence in note.headed]
 
 
 def remembered(kb: KnowledgeBase) -> int:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import threading
 
 from notelint.compiled_rules import CompiledRules
+from notelint.edits import LongNotes
 from notelint.episodes import Recognition
 from notelint.kb import KnowledgeBase
 from notelint.match import CompiledMatcher
@@ -27,7 +28,7 @@ from notelint.note import SectionVocabulary
 class Engine:
     """The memos of analysing notes with one knowledge base."""
 
-    __slots__ = ("kb", "matcher", "recognition", "rules", "sections")
+    __slots__ = ("kb", "long_notes", "matcher", "recognition", "rules", "sections")
 
     def __init__(self, kb: KnowledgeBase) -> None:
         self.kb = kb
@@ -36,16 +37,18 @@ class Engine:
         self.sections: SectionVocabulary = self.rules.sections.fresh()
         self.matcher: CompiledMatcher = self.rules.matcher.fresh()
         self.recognition: Recognition = self.rules.recognition.fresh()
+        self.long_notes = LongNotes()  # for the next version of each (see edits.py)
 
     def forget(self) -> None:
         """Drop everything kept of the notes analysed so far."""
         self.sections.forget()
         self.matcher.forget()
         self.recognition.forget()
+        self.long_notes.forget()
 
     def remembered(self) -> int:
         """How many pieces of note text the memos hold (0 after :meth:`forget`)."""
-        parts = (self.sections, self.matcher, self.recognition)
+        parts = (self.sections, self.matcher, self.recognition, self.long_notes)
         return sum(part.remembered() for part in parts)
 
 

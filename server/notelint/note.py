@@ -17,13 +17,15 @@ import operator
 import weakref
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 import regex
 
 from notelint.findings import CodeMention, Span, span_of
 from notelint.memo import REUSE, Memo
-from notelint.textdiff import differing_middle
+
+if TYPE_CHECKING:
+    from notelint.edits import Earlier
 
 # A Markdown heading's opening; its label is the rest of the line less a closing run of blanks
 # and '#' (found from the end: a lazy label before that run made long blank runs quadratic).
@@ -268,11 +270,10 @@ class SectionVocabulary:
         )
         self._paragraphs: Memo[str, tuple[_Pair, ...]] = Memo()  # their sentences
         self._coding: Memo[str, tuple[_MentionAt, ...]] = Memo()  # coding lines' codes
-        self._recent: list[Note] = []  # long notes lately parsed, newest last
 
     def remembered(self) -> int:
         memos = (self._line_memo, *self._content_memos, self._paragraphs, self._coding)
-        return len(self._seen) + len(self._recent) + sum(memo.kept() for memo in memos)
+        return len(self._seen) + sum(memo.kept() for memo in memos)
 
     def _line(self, raw: str) -> _LineInfo:
         return self._line_memo[raw] or self._line_memo.put(raw, _line_info(raw, self))
@@ -287,21 +288,13 @@ class _Lines:
     infos: list[_LineInfo]
 
 
-# A note this long that differs from one parsed lately in a few lines (an edit in the editor)
-# is parsed only where it changed; a shorter one is parsed in less time than that takes.
-REPARSE_FROM = 64 * 1024
-_RECENT = 2
-
-
-def parse_note(text: str, vocabulary: SectionVocabulary) -> Note:
-    """The note's sections, sentences, placeholders and code mentions; a long note that is an
-    edit of one parsed lately is parsed where it changed (see :func:`_edited`)."""
-    if len(text) < REPARSE_FROM or not REUSE:
+def parse_note(text: str, vocabulary: SectionVocabulary, earlier: Earlier | None = None) -> Note:
+    """The note's sections, sentences, placeholders and code mentions; given the ``earlier``
+    version that ``text`` is an edit of (``edits.LongNotes``), parsed only where it changed
+    (see :func:`_edited`)."""
+    if earlier is None:
         return _parse(text, vocabulary)
-    recent = vocabulary._recent
-    note = _reparsed(text, recent, vocabulary) or _parse(text, vocabulary)
-    vocabulary._recent = [*recent[-(_RECENT - 1) :], note]
-    return note
+    return _edited(earlier.note, text, earlier.head, earlier.tail, vocabulary)
 
 
 def _parse(text: str, vocabulary: SectionVocabulary) -> Note:
@@ -317,14 +310,6 @@ def _parse(text: str, vocabulary: SectionVocabulary) -> Note:
     _Sections(note, vocabulary).build(lines, heads)
     _find_codes(note, lines, vocabulary)
     return note
-
-
-def _reparsed(text: str, recent: list[Note], vocabulary: SectionVocabulary) -> Note | None:
-    for earlier in reversed(recent):
-        differs = differing_middle(earlier.text, text)
-        if differs:
-            return _edited(earlier, text, *differs, vocabulary)
-    return None
 
 
 def _edited(earlier: Note, text: str, head: int, tail: int, vocabulary: SectionVocabulary) -> Note:
