@@ -17,24 +17,28 @@ Each is exact (``tests/test_evidence_edits.py``, ``tests/test_prefix.py``,
 ``tests/test_reuse.py``). Texts shorter than :data:`REUSE_FROM` are analysed from scratch: for
 them comparing costs about what it saves. ``NOTELINT_NO_REUSE=1`` turns all of it off.
 
-Whether each earns its keep, measured on the pure build (``NOTELINT_PURE=1``), typing one
-character near the top of a note, one engine, median ms per keystroke of ``analyze`` (the same
-run, each variant with one mechanism off):
+Whether each earns its keep: typing one character near the top (as ``bench/lsp_bench.py``
+does) or in the middle of a long note, one engine, the pure build (``NOTELINT_PURE=1``), CPU
+milliseconds per keystroke of ``analyze`` (median of 40 keystrokes; two runs, each variant in
+the same run with one mechanism turned off; the machine's other load makes wall-clock times
+swing by half, CPU time much less):
 
-=========================  ======  ======
-variant                    100 KB  300 KB
-=========================  ======  ======
-all three                    25      75
-no scan splice               30     115
-no evidence reuse            14      87
-no reparse (nor evidence)    32      97
-none of them                 34     122
-=========================  ======  ======
+=============================  ==========  ==========  ==========  ==========
+variant                        100 KB top  100 KB mid  300 KB top  300 KB mid
+=============================  ==========  ==========  ==========  ==========
+all three, in this module      13.6-13.8    9.8-11.6   36.8-38.1   34.0-34.2
+all three, before (3 places)   12.6-14.4   10.8-11.9   38.2-40.6   32.5-34.9
+no scan splice                 16.8-18.8   14.1-15.5   63.2-65.5   57.3-57.6
+no evidence reuse              15.3-15.9   13.4-13.5   44.5-47.6   37.0-40.8
+no reparse (so no evidence)    16.6        16.0-16.2   51.0-51.7   50.2-53.8
+none of them                   17.9-19.1   17.4-17.7   64.2-66.0   58.6-61.1
+=============================  ==========  ==========  ==========  ==========
 
-and in the language server (``bench/lsp_bench.py``, pure, same machine): 300 KB median 91 ms
-and p99 192 ms with all three, 137 ms and 258 ms with none. The compiled build meets the
-300 KB p99 target (50 ms) at 38-40 ms with all three (README); none of them alone can go
-without eating most of that margin, so all three stay, behind this one interface.
+Without the scan splice a 300 KB keystroke also has a long tail (the slowest of 40 took
+138-143 ms, against 41-44 ms). The compiled build's language server meets the 300 KB p99
+target (under 50 ms) at 38-40 ms with all three (README); the cheapest of them to lose, the
+evidence reuse, adds a fifth at 300 KB, which would leave that margin at a few milliseconds.
+So all three stay, behind this one interface.
 
 Threads: a version is kept by replacing the list whole, and what is kept is never changed
 afterwards but by the evidence index filling in answers any thread would give; two threads
