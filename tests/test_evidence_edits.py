@@ -1,6 +1,6 @@
-"""A long note edited one change at a time: what is reused from the version before (the
-parse, note.Lineage; the evidence, match.EvidenceIndex.follow) must equal what the new version
-gives from scratch."""
+"""A long note edited one change at a time: what is reused from the version before, as
+edits.LongNotes finds it (the parse, note.Lineage; the evidence, match.EvidenceIndex.follow),
+must equal what the new version gives from scratch."""
 
 from __future__ import annotations
 
@@ -10,10 +10,13 @@ from pathlib import Path
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from notelint.core.analysis import analyze
+from notelint.core.compiled_rules import CompiledRules
 from notelint.core.decide import decide
+from notelint.core.edits import REUSE_FROM
 from notelint.core.engine import Engine
-from notelint.core.match import EvidenceIndex, compiled, find_sides, match_evidence
-from notelint.core.note import REPARSE_FROM, Note, _parse, parse_note, section_vocabulary
+from notelint.core.match import EvidenceIndex, find_sides, match_evidence
+from notelint.core.note import Note, _parse, parse_note
 from notelint.core.settings import Settings
 from notelint.kb import KnowledgeBase, load_knowledge_base
 
@@ -55,14 +58,25 @@ def _kb() -> KnowledgeBase:
 def _long_note() -> str:
     notes = sorted((ROOT / "fixtures" / "notes").glob("*.txt"))
     text = "\n\n".join(path.read_text(encoding="utf-8") for path in notes)
-    size = REPARSE_FROM + 6_000
+    size = REUSE_FROM + 6_000
     return (text * (size // len(text) + 1))[:size]
+
+
+def _steps(engine: Engine, text: str) -> EvidenceIndex:
+    """Parse, scan and search as ``analyze`` does: the engine keeps long notes for the next."""
+    earlier = engine.long_notes.earlier(text)
+    note = parse_note(text, engine.sections, earlier)
+    scan = engine.matcher.scan(text, earlier)
+    index = match_evidence(note, engine.kb, scan, engine.matcher, earlier)
+    engine.long_notes.keep(note, scan, index)
+    return index
 
 
 def _fresh(text: str, kb: KnowledgeBase) -> EvidenceIndex:
     """An evidence index that reuses nothing from earlier versions."""
-    matcher = compiled(kb).fresh()
-    note = _parse(text, section_vocabulary(kb).fresh())
+    rules = CompiledRules.of(kb)
+    matcher = rules.matcher.fresh()
+    note = _parse(text, rules.sections.fresh())
     return EvidenceIndex(note, matcher, matcher.scan(note.flowed))
 
 
@@ -108,13 +122,14 @@ def _variant(text: str, variant: str) -> str:
 def test_a_long_note_reparsed_after_edits_equals_a_fresh_parse(
     edits: list[tuple[float, bool, int, str]], variant: str
 ) -> None:
-    vocabulary = section_vocabulary(_kb()).fresh()
+    engine = Engine(_kb())
+    vocabulary = CompiledRules.of(_kb()).sections.fresh()
     text = _variant(_long_note(), variant)
-    parse_note(text, vocabulary)
+    _steps(engine, text)
     for where, to_line_start, removed, inserted in edits:
         at = _at(text, where, to_line_start)
         text = text[:at] + inserted + text[at + removed :]
-        note = parse_note(text, vocabulary)
+        note = _steps(engine, text)._note
         assert note.lineage is not None  # parsed as an edit, not from scratch
         assert _parts(note) == _parts(_parse(text, vocabulary))
 
@@ -131,13 +146,13 @@ def test_evidence_reused_across_edits_equals_a_fresh_search(
     engine = Engine(kb)  # keeps the earlier versions, as an editor's server does
     concepts = sorted(kb.concepts)
     text = _variant(_long_note(), variant)
-    earlier = match_evidence(parse_note(text, engine.sections), kb, None, engine.matcher)
+    earlier = _steps(engine, text)
     for concept in concepts[: int(asked_before * len(concepts))]:
         earlier.first_of(concept)  # the earlier version was asked some of its questions
     for where, to_line_start, removed, inserted in edits:
         at = _at(text, where, to_line_start)
         text = text[:at] + inserted + text[at + removed :]
-        index = match_evidence(parse_note(text, engine.sections), kb, None, engine.matcher)
+        index = _steps(engine, text)
         fresh = _fresh(text, kb)
         for concept in concepts:
             assert index.first_of(concept) == fresh.first_of(concept), concept
@@ -151,20 +166,22 @@ def test_reports_after_edits_equal_those_of_a_fresh_analysis(
     kb, settings_ = _kb(), Settings()
     engine = Engine(kb)
     text = _long_note()
-    match_evidence(parse_note(text, engine.sections), kb, None, engine.matcher)
+    _steps(engine, text)
     for where, to_line_start, removed, inserted in edits:
         at = _at(text, where, to_line_start)
         text = text[:at] + inserted + text[at + removed :]
-        note = parse_note(text, engine.sections)
+        index = _steps(engine, text)
+        note = index._note
         reused = decide(
             note,
-            match_evidence(note, kb, None, engine.matcher),
-            find_sides(note, kb),
+            index,
+            find_sides(note, engine.matcher),
             kb,
             settings_,
         )
-        fresh_note = parse_note(text, section_vocabulary(kb).fresh())
-        fresh = decide(fresh_note, _fresh(text, kb), find_sides(fresh_note, kb), kb, settings_)
+        fresh_note = parse_note(text, CompiledRules.of(kb).sections.fresh())
+        fresh_sides = find_sides(fresh_note, engine.matcher)
+        fresh = decide(fresh_note, _fresh(text, kb), fresh_sides, kb, settings_)
         assert reused == fresh
 
 
@@ -174,11 +191,11 @@ def test_an_edit_is_searched_only_where_it_changed() -> None:
     kb = _kb()
     engine = Engine(kb)  # keeps the earlier versions, as an editor's server does
     text = _long_note()
-    earlier = match_evidence(parse_note(text, engine.sections), kb, None, engine.matcher)
+    earlier = _steps(engine, text)
     for concept in kb.concepts:
         earlier.first_of(concept)
     edited = text[:1] + "x" + text[1:]
-    index = match_evidence(parse_note(edited, engine.sections), kb, None, engine.matcher)
+    index = _steps(engine, edited)
     edit = index._edit
     assert edit is not None and edit.earlier is earlier._first and edit.shift == 1
     assert edit.after < len(index._note.headed) // 10  # the rest is the earlier's, moved
@@ -188,22 +205,20 @@ def test_an_edit_is_searched_only_where_it_changed() -> None:
 def test_short_notes_reuse_nothing() -> None:
     kb = _kb()
     engine = Engine(kb)  # keeps the earlier versions, as an editor's server does
-    note = parse_note("PROCEDURE: ultrasound-guided biopsy.", engine.sections)
-    assert match_evidence(note, kb, None, engine.matcher)._edit is None
+    text = "PROCEDURE: ultrasound-guided biopsy."
+    assert _steps(engine, text)._edit is None
+    assert engine.long_notes.earlier(text) is None and engine.long_notes.remembered() == 0
 
 
 def test_a_copied_earlier_note_typed_into_a_long_note_and_taken_out_again() -> None:
-    """Its heading changes the kind of every section after it, so such a note is never parsed
-    as an edit of another, and its edits read as a fresh parse does."""
-    engine = Engine(_kb())
+    """Its heading changes the kind of every section after it: a long note with one is never
+    read as an edit of another, and each version reads as it would from scratch."""
+    kb = _kb()
+    engine = Engine(kb)
     text = _long_note()
     at = _at(text, 0.5, True)
     versions = [text, text[:at] + "Previous note:\n" + text[at:], text]
     for version in versions:
-        note = parse_note(version, engine.sections)
-        fresh = parse_note(version, section_vocabulary(_kb()).fresh())
-        assert _parts(note) == _parts(fresh)
-    kinds = {
-        s.kind for s in parse_note(versions[1], engine.sections).sections[1:] if s.span.start > at
-    }
-    assert kinds == {"history"}
+        assert analyze(version, kb, engine=engine) == analyze(version, kb)
+    note = parse_note(versions[1], CompiledRules.of(kb).sections.fresh())
+    assert {s.kind for s in note.sections if s.span.start > at} == {"history"}

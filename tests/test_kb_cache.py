@@ -46,7 +46,8 @@ def test_results_from_the_cache_are_those_without_it(where: Path) -> None:
     _load(dirs)  # writes the file
     assert len(list(where.glob("kb-*.pickle"))) == 1
     from_disk = _load(dirs)
-    assert from_disk.cache.get("matcher") is not None  # the compiled patterns came with it
+    assert from_disk.compiled is not None  # the compiled patterns came with it
+    assert from_disk.compiled._matcher is not None
     assert _results(from_disk) == _results(_build(dirs))
 
 

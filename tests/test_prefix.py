@@ -11,7 +11,9 @@ import regex
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from notelint.core.match import CompiledMatcher, compiled, match_evidence
+from notelint.core.compiled_rules import CompiledRules
+from notelint.core.edits import Earlier
+from notelint.core.match import CompiledMatcher, match_evidence
 from notelint.core.note import parse_note
 from notelint.core.prefix import (
     PrefixIndex,
@@ -20,6 +22,7 @@ from notelint.core.prefix import (
     reach_behind,
     required_prefixes,
 )
+from notelint.core.textdiff import differing_middle
 from notelint.kb import KnowledgeBase, load_knowledge_base
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,7 +35,7 @@ def _kb() -> KnowledgeBase:
 
 @functools.cache
 def _matcher() -> CompiledMatcher:
-    return compiled(_kb()).fresh()  # memos of its own: the rules' compiled state keeps none
+    return CompiledRules.of(_kb()).matcher.fresh()  # memos of its own: the rules' keep none
 
 
 @functools.cache
@@ -152,9 +155,7 @@ def _first_counted_by_brute_force(text: str, concept: str) -> tuple[int, int] | 
 
 @functools.cache
 def _vocabulary() -> object:
-    from notelint.core.note import section_vocabulary
-
-    return section_vocabulary(_kb()).fresh()
+    return CompiledRules.of(_kb()).sections.fresh()
 
 
 def test_lazy_evidence_equals_a_brute_force_search() -> None:
@@ -294,11 +295,15 @@ def test_edits_to_a_long_text_splice_the_same_starts(
     notes = sorted((ROOT / "fixtures" / "notes").glob("*.txt"))
     text = "\n\n".join(path.read_text(encoding="utf-8") for path in notes)
     text = (text * (70_000 // len(text) + 1))[:70_000]
-    index.scan(text)
+    scan = index.scan(text)
     for where, removed, inserted in edits:
         at = int(where * len(text))
-        text = text[:at] + inserted + text[at + removed :]
-        scan = index.scan(text)
+        earlier_text, text = text, text[:at] + inserted + text[at + removed :]
+        differs = differing_middle(earlier_text, text)
+        assert differs is not None
+        # What analysis passes as edits.LongNotes finds it; the scan reads only scan and edit.
+        earlier = Earlier(None, scan, None, *differs)  # type: ignore[arg-type]
+        scan = index.scan(text, earlier)
         fresh = PrefixIndex(patterns).scan(text)
         assert scan.starts == fresh.starts
         assert scan.cut == fresh.cut

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 import prefix_reference as reference
 import safe_regex_reference
-from notelint.core.match import compiled
+from notelint.core.compiled_rules import CompiledRules
 from notelint.core.prefix import _holds, reach_behind, required_prefixes, why_unindexed
 from notelint.core.regex_syntax import (
     Anchor,
@@ -46,7 +46,7 @@ def _known_patterns() -> tuple[str, ...]:
     and raw strings of the tests."""
     found: set[str] = set()
     for kb in (load_knowledge_base(), load_knowledge_base([ORG_RULES])):
-        found.update(p.pattern for p in compiled(kb).index.patterns)
+        found.update(p.pattern for p in CompiledRules.of(kb).matcher.index.patterns)
         for concept in kb.concepts.values():
             found.update(concept.patterns)
             for combination in concept.combine:
@@ -116,7 +116,7 @@ def _lookbehind_looks_further(seq: Seq, inside: bool = False) -> bool:
 def test_every_pattern_the_rules_use_reads_as_with_the_standard_parser() -> None:
     patterns = _known_patterns()
     assert len(patterns) > 2000
-    index = compiled(load_knowledge_base()).index
+    index = CompiledRules.of(load_knowledge_base()).matcher.index
     indexed = sum(required_prefixes(p.pattern) is not None for p in index.patterns)
     assert indexed >= len(index.patterns) - 3  # the test means something
     for pattern in patterns:

@@ -67,3 +67,21 @@ def test_memos_belong_to_engines_never_to_the_rules(kb: KnowledgeBase) -> None:
     assert engine.remembered() > 0
     engine.forget()
     assert engine.remembered() == 0
+
+
+def test_compiled_rules_are_built_once_however_many_threads_ask(kb: KnowledgeBase) -> None:
+    import dataclasses
+
+    from notelint.core.compiled_rules import CompiledRules
+
+    rules = dataclasses.replace(kb, compiled=None)  # the same rules, nothing compiled yet
+
+    def tables(_: int) -> tuple[object, ...]:
+        compiled = CompiledRules.of(rules)
+        return compiled, compiled.matcher, compiled.sections, compiled.recognition, compiled.decide
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        got = list(pool.map(tables, range(8)))
+    assert all(all(a is b for a, b in zip(row, got[0], strict=True)) for row in got)
+    assert got[0][0] is rules.compiled and got[0][0] is not kb.compiled
+    assert Engine(rules).rules is rules.compiled  # every engine of these rules shares them

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import regex
 
@@ -26,7 +26,6 @@ from notelint.core.findings import (
 from notelint.core.match import Evidence, EvidenceIndex, SideMention
 from notelint.core.note import Note
 from notelint.core.settings import Settings
-from notelint.kb import KnowledgeBase
 from notelint.kb.models import (
     Citation,
     Code,
@@ -35,6 +34,9 @@ from notelint.kb.models import (
     UnitLimit,
     expand_code_ranges,
 )
+
+if TYPE_CHECKING:
+    from notelint.kb import KnowledgeBase
 
 _PLACEHOLDER_FIELD = regex.compile(r"\{(\w+)\}")
 _SEPARATOR = regex.compile(r"[ \t]*[,;][ \t]*")
@@ -60,12 +62,12 @@ class Tables:
     side_of: dict[str, str]  # a modifier naming a side (RT) -> the side ("right")
     side_modifier: dict[str, str]  # a side -> the modifier that names it
     primary_kinds: frozenset[str]  # kinds of code that are themselves the primary procedure
+    modifier_conflicts: dict[str, frozenset[str]]  # a modifier -> those that cannot apply with it
 
 
 def build_tables(kb: KnowledgeBase) -> Tables:
-    cached = kb.cache.get("decide")
-    if isinstance(cached, Tables):
-        return cached
+    """Deciding's tables (``compiled_rules.CompiledRules.decide`` keeps them, once per
+    knowledge base)."""
     family_of: dict[str, str] = {}
     for family_id, family in kb.families.items():
         for code_id in family.expanded_codes():
@@ -83,7 +85,7 @@ def build_tables(kb: KnowledgeBase) -> Tables:
     side_of: dict[str, str] = {n: m.side for n, m in kb.modifiers.items() if m.side is not None}
     known.update(c for f in kb.families.values() for c in f.primary.values())
     known.update(c for p in policies for c in (*p.codes, *p.with_codes, *p.unless_codes))
-    tables = Tables(
+    return Tables(
         family_of,
         frozenset(known),
         tuple(dict.fromkeys(c.modality for c in kb.codes.values())),
@@ -92,9 +94,18 @@ def build_tables(kb: KnowledgeBase) -> Tables:
         side_of,
         {side: name for name, side in side_of.items()},
         frozenset(k for k, spec in kb.code_kinds.items() if spec.primary),
+        _modifier_conflicts(kb),
     )
-    kb.cache["decide"] = tables
-    return tables
+
+
+def _modifier_conflicts(kb: KnowledgeBase) -> dict[str, frozenset[str]]:
+    """For each modifier, those that cannot apply with it, as either's entry says."""
+    pairs: dict[str, set[str]] = {}
+    for one, entry in kb.modifiers.items():
+        for other in entry.conflicts_with:
+            pairs.setdefault(one, set()).add(other)
+            pairs.setdefault(other, set()).add(one)
+    return {name: frozenset(others) for name, others in pairs.items()}
 
 
 @dataclass(frozen=True, slots=True)

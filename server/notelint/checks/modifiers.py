@@ -103,7 +103,7 @@ def _distinct_modifier(ctx: Context) -> str | None:
 
 
 def _check_mention_modifiers(ctx: Context, mention: CodeMention, sides: set[str]) -> None:
-    contradicting = _conflict_table(ctx.kb)
+    contradicting = ctx.tables.modifier_conflicts
     first_at: dict[str, int] = {}  # each modifier's first position: linear in a long run
     for i, name in enumerate(mention.modifiers):
         # One finding per contradicting pair, on the later of the two (naming the earlier);
@@ -133,18 +133,3 @@ def _check_mention_modifiers(ctx: Context, mention: CodeMention, sides: set[str]
                 fixes=fixes,
                 values={"modifier": name, "side": documented},
             )
-
-
-def _conflict_table(kb: KnowledgeBase) -> dict[str, frozenset[str]]:
-    """For each modifier, those that cannot apply with it, as either's entry says."""
-    cached = kb.cache.get("modifier_conflicts")
-    if isinstance(cached, dict):
-        return cached
-    pairs: dict[str, set[str]] = {}
-    for one, entry in kb.modifiers.items():
-        for other in entry.conflicts_with:
-            pairs.setdefault(one, set()).add(other)
-            pairs.setdefault(other, set()).add(one)
-    table = {name: frozenset(others) for name, others in pairs.items()}
-    kb.cache["modifier_conflicts"] = table
-    return table

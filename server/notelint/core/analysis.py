@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Iterable
-from typing import Protocol, runtime_checkable
 
 from notelint.checks.context import make_finding
+from notelint.core.compiled_rules import CompiledRules
 from notelint.core.decide import decide
 from notelint.core.engine import Engine
 from notelint.core.findings import Finding, InputIssue, Report, Span
 from notelint.core.match import find_sides, match_evidence
-from notelint.core.note import parse_note, section_vocabulary
+from notelint.core.note import parse_note
 from notelint.core.settings import Settings
 from notelint.kb import KnowledgeBase
 
@@ -22,11 +22,15 @@ def analyze(
     """Analyse one note. Pure: text in, a Report out. ``engine`` holds what is kept from note
     to note (see ``engine.py``); without one, nothing is kept."""
     engine = engine or Engine(kb)
-    note = parse_note(text, engine.sections)
-    scan = engine.matcher.scan(note.flowed)  # where each pattern can match: shared by both steps
-    evidence = match_evidence(note, kb, scan, engine.matcher)
-    sides = find_sides(note, kb, scan)
-    return decide(note, evidence, sides, kb, settings or Settings(), engine.recognition)
+    earlier = engine.long_notes.earlier(text)  # a long note lately analysed, edited into this
+    note = parse_note(text, engine.sections, earlier)
+    # Where each pattern can match, in the text as its sentences read: for both steps.
+    scan = engine.matcher.scan(note.flowed, engine.long_notes.flowed(earlier, note))
+    evidence = match_evidence(note, kb, scan, engine.matcher, earlier)
+    engine.long_notes.keep(note, scan, evidence)
+    sides = find_sides(note, engine.matcher, scan)
+    settings = settings or Settings()
+    return decide(note, evidence, sides, kb, settings, engine.recognition, engine.rules.decide)
 
 
 # Input rules whose note is not analysed: its text is too large or not text at all.
@@ -63,21 +67,16 @@ def input_findings(
 
 def sentence_spans(text: str, kb: KnowledgeBase, engine: Engine | None = None) -> list[Span]:
     """Where each sentence of ``text`` is (headings read as sentences included), in order."""
-    vocabulary = engine.sections if engine else section_vocabulary(kb).fresh()
-    return [sentence.span for sentence in parse_note(text, vocabulary).headed]
+    if engine is None:
+        return [s.span for s in parse_note(text, CompiledRules.of(kb).sections.fresh()).headed]
+    note = parse_note(text, engine.sections, engine.long_notes.earlier(text))
+    return [sentence.span for sentence in note.headed]
 
 
 def remembered(kb: KnowledgeBase) -> int:
     """How many pieces of note text what was compiled from ``kb`` holds: none, since every
     memo belongs to an engine (the knowledge-base cache checks it before writing)."""
-    return sum(item.remembered() for item in kb.cache.values() if isinstance(item, _Forgetful))
-
-
-@runtime_checkable
-class _Forgetful(Protocol):
-    def forget(self) -> None: ...
-
-    def remembered(self) -> int: ...
+    return CompiledRules.of(kb).remembered()
 
 
 def collect_garbage_rarely() -> None:

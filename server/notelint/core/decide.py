@@ -13,6 +13,7 @@ from notelint.checks.context import (
     CodeStatus,
     Context,
     Primary,
+    Tables,
     build_tables,
     documents_guidance,
     guidance_of,
@@ -45,10 +46,13 @@ def decide(
     kb: KnowledgeBase,
     settings: Settings,
     recognition: Recognition | None = None,
+    tables: Tables | None = None,
 ) -> Report:
     """The findings and codes of a note from its evidence; ``recognition`` holds the memos of
-    procedure recognition (an engine's, else fresh ones)."""
-    ctx = Context(note, ev, kb, settings, sides, Report(text=note.text), build_tables(kb))
+    procedure recognition (an engine's, else fresh ones), ``tables`` what deciding compiles
+    from the knowledge base (the compiled rules', else built now)."""
+    tables = tables or build_tables(kb)
+    ctx = Context(note, ev, kb, settings, sides, Report(text=note.text), tables)
     ctx.recognition = recognition
     try:
         return _decide(ctx)

@@ -1,7 +1,8 @@
 """The one place where analysing notes keeps anything from one note to the next.
 
 What is compiled from the rules (patterns, their prefix index, vocabularies, tables) depends
-on the knowledge base alone and is built once per knowledge base. What is worked out from
+on the knowledge base alone and is built once per knowledge base, as its
+:class:`~notelint.core.compiled_rules.CompiledRules` (``engine.rules``). What is worked out from
 note text (a line's parse, a sentence's matches and assertion context, a stating sentence's
 reading, long notes lately analysed, for their next version) is kept in memos, and every memo
 belongs to an :class:`Engine`: each front end owns one per knowledge base (the language server,
@@ -16,32 +17,38 @@ from __future__ import annotations
 
 import threading
 
-from notelint.core.episodes import Recognition, recognition
-from notelint.core.match import CompiledMatcher, compiled
-from notelint.core.note import SectionVocabulary, section_vocabulary
+from notelint.core.compiled_rules import CompiledRules
+from notelint.core.edits import LongNotes
+from notelint.core.episodes import Recognition
+from notelint.core.match import CompiledMatcher
+from notelint.core.note import SectionVocabulary
 from notelint.kb import KnowledgeBase
 
 
 class Engine:
     """The memos of analysing notes with one knowledge base."""
 
-    __slots__ = ("kb", "matcher", "recognition", "sections")
+    __slots__ = ("kb", "long_notes", "matcher", "recognition", "rules", "sections")
 
     def __init__(self, kb: KnowledgeBase) -> None:
         self.kb = kb
-        self.sections: SectionVocabulary = section_vocabulary(kb).fresh()
-        self.matcher: CompiledMatcher = compiled(kb).fresh()
-        self.recognition: Recognition = recognition(kb)
+        self.rules = CompiledRules.of(kb)  # shared by every engine of this knowledge base
+        # Their memos, this engine's own; their compiled parts, the rules'.
+        self.sections: SectionVocabulary = self.rules.sections.fresh()
+        self.matcher: CompiledMatcher = self.rules.matcher.fresh()
+        self.recognition: Recognition = self.rules.recognition.fresh()
+        self.long_notes = LongNotes()  # for the next version of each (see edits.py)
 
     def forget(self) -> None:
         """Drop everything kept of the notes analysed so far."""
         self.sections.forget()
         self.matcher.forget()
         self.recognition.forget()
+        self.long_notes.forget()
 
     def remembered(self) -> int:
         """How many pieces of note text the memos hold (0 after :meth:`forget`)."""
-        parts = (self.sections, self.matcher, self.recognition)
+        parts = (self.sections, self.matcher, self.recognition, self.long_notes)
         return sum(part.remembered() for part in parts)
 
 

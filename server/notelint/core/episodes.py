@@ -14,12 +14,15 @@ import dataclasses
 import operator
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from notelint.core.match import Evidence, EvidenceIndex, ReadingKey
 from notelint.core.memo import Memo, sentence_size
 from notelint.core.note import Note, Sentence
-from notelint.kb import KnowledgeBase
 from notelint.kb.models import Family
+
+if TYPE_CHECKING:
+    from notelint.kb import KnowledgeBase
 
 _START = operator.attrgetter("span.start")
 
@@ -102,16 +105,10 @@ class _Reading:
 _NOTHING = _Reading({}, {})
 
 
-def recognition(kb: KnowledgeBase) -> Recognition:
-    """What recognising procedures works out from the knowledge base alone, with empty memos of
-    its own: each owner of memos (``engine.Engine``) takes one."""
-    return _vocabulary(kb).fresh()
-
-
-def _vocabulary(kb: KnowledgeBase) -> Recognition:
-    cached = kb.cache.get("episodes")
-    if isinstance(cached, Recognition):
-        return cached
+def build_recognition(kb: KnowledgeBase) -> Recognition:
+    """What recognising procedures works out from the knowledge base alone, with an empty memo
+    (``compiled_rules.CompiledRules.recognition`` keeps one per knowledge base; each
+    ``engine.Engine`` takes a :meth:`~Recognition.fresh` one)."""
     families = kb.families.values()
     targets = tuple(dict.fromkeys(t for f in families for t in f.targets))
     actions = tuple(dict.fromkeys(a for f in families for a in f.actions))
@@ -121,7 +118,7 @@ def _vocabulary(kb: KnowledgeBase) -> Recognition:
     for number, (_, family) in enumerate(families_):
         for action in dict.fromkeys(family.actions) if not family.fallback else ():
             by_action.setdefault(action, []).append(number)
-    vocabulary = Recognition(
+    return Recognition(
         families_,
         targets,
         actions,
@@ -129,8 +126,6 @@ def _vocabulary(kb: KnowledgeBase) -> Recognition:
         (*targets, *actions, *unless),
         {action: tuple(numbers) for action, numbers in by_action.items()},
     )
-    kb.cache["episodes"] = vocabulary
-    return vocabulary
 
 
 def statements(note: Note) -> frozenset[int]:
@@ -184,7 +179,7 @@ def recognise(
     something is stated, only for families that include that modality's guidance (a procedure
     merely mentioned among the steps may show guidance included, never reported apart).
     """
-    vocabulary = vocabulary or _vocabulary(kb).fresh()
+    vocabulary = vocabulary or build_recognition(kb)
     documented = frozenset(modalities)
     finder = _Finder(note, ev, vocabulary, statements(note))
     relevant = vocabulary.relevant(documented)

@@ -9,18 +9,21 @@ import itertools
 import operator
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import regex
 
 from notelint.core.candidates import Candidates
 from notelint.core.context import ContextMatcher, TriggerHit
 from notelint.core.findings import Span
-from notelint.core.memo import REUSE, Memo, sentence_size
-from notelint.core.note import REPARSE_FROM, Lineage, Note, Sentence
+from notelint.core.memo import Memo, sentence_size
+from notelint.core.note import Lineage, Note, Sentence
 from notelint.core.prefix import PrefixIndex, reach_behind
-from notelint.kb import KnowledgeBase
 from notelint.kb.models import Assertion, Concept
+
+if TYPE_CHECKING:
+    from notelint.core.edits import Earlier
+    from notelint.kb import KnowledgeBase
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,17 +66,12 @@ class EvidenceIndex:
         self._known: tuple[dict[int, dict[int, Matches]], dict[int, dict[int, Matches]]] = ({}, {})
         self._edit: _Edit | None = None
 
-    def follow(self, earlier: Iterable[EvidenceIndex]) -> None:
+    def follow(self, earlier: EvidenceIndex) -> None:
         """Reuse what was found in the earlier version this note was parsed as an edit of,
-        if its evidence is one of ``earlier``."""
+        if ``earlier`` is its evidence."""
         lineage = self._note.lineage
-        if lineage is None:
-            return
-        earlier_note = lineage.earlier()
-        for index in earlier:
-            if index._note is earlier_note:
-                self._edit = _edit_between(index, self, lineage)
-                return
+        if lineage is not None and earlier._note is lineage.earlier():
+            self._edit = _edit_between(earlier, self, lineage)
 
     def has(self, concept: str) -> bool:
         first = self._first  # asked very often, mostly of concepts already searched
@@ -432,8 +430,6 @@ ReadingKey = tuple[bool, FirstKey, _Mentions]
 REACH = 16
 _SECTION = operator.itemgetter(1)  # of a Sentence
 
-_RECENT = 2  # evidence of long notes kept for their next versions (see EvidenceIndex.follow)
-
 
 class _Edit(NamedTuple):
     """How a note's headed sentences line up with those of an earlier version of it.
@@ -584,7 +580,6 @@ class CompiledMatcher:
     sides: int | None
     numbers: dict[str, int]  # concept id -> its number in `concepts` and in the index
     memo: SentenceMemo
-    recent: list[EvidenceIndex] = field(default_factory=list)  # of long notes, newest last
     _groups: dict[tuple[str, ...], GroupMemo] = field(default_factory=dict)
 
     # The same, by the identity of a tuple asked for (which it keeps alive, so the identity is
@@ -604,36 +599,35 @@ class CompiledMatcher:
             self._same[id(concepts)] = (concepts, group)
         return group
 
-    def scan(self, text: str) -> Candidates:
-        return self.index.scan(text)
+    def scan(self, text: str, earlier: Earlier | None = None) -> Candidates:
+        """Where each pattern may match in ``text``; given the ``earlier`` version that
+        ``text`` is an edit of (``edits.LongNotes``), scanned only where it changed."""
+        return self.index.scan(text, earlier)
 
     def fresh(self) -> CompiledMatcher:
         """This matcher with nothing remembered: the compiled patterns are shared, read-only,
         and the memos are its own (see ``engine.Engine``)."""
         return dataclasses.replace(
-            self, index=self.index.fresh(), memo=self.memo.fresh(), recent=[], _groups={}, _same={}
+            self, index=self.index.fresh(), memo=self.memo.fresh(), _groups={}, _same={}
         )
 
     def forget(self) -> None:
         """Drop what was remembered of the texts analysed so far."""
         self.memo.forget()
         self.index.forget()
-        self.recent.clear()
         self._groups.clear()
         self._same.clear()
 
     def remembered(self) -> int:
-        return self.memo.remembered() + self.index.remembered() + len(self.recent)
+        return self.memo.remembered() + self.index.remembered()
 
 
 _SAME_GROUPS = 64  # tuples kept by identity: bounded, should a caller build one per call
 
 
-def compiled(kb: KnowledgeBase) -> CompiledMatcher:
-    """Compile the knowledge base's patterns once per knowledge base."""
-    cached = kb.cache.get("matcher")
-    if isinstance(cached, CompiledMatcher):
-        return cached
+def build_matcher(kb: KnowledgeBase) -> CompiledMatcher:
+    """Compile the knowledge base's patterns (``compiled_rules.CompiledRules.matcher`` keeps
+    the result, once per knowledge base), with empty memos."""
     concepts = []
     for concept_id, concept in kb.concepts.items():
         if concept.vocabulary:
@@ -654,7 +648,7 @@ def compiled(kb: KnowledgeBase) -> CompiledMatcher:
     sides = _sides_pattern(kb)
     if sides:
         patterns.append(sides)
-    matcher = CompiledMatcher(
+    return CompiledMatcher(
         tuple(concepts),
         context,
         PrefixIndex(patterns),
@@ -663,24 +657,22 @@ def compiled(kb: KnowledgeBase) -> CompiledMatcher:
         numbers={item.id: number for number, item in enumerate(concepts)},
         memo=SentenceMemo(patterns, range(len(concepts), len(concepts) + len(context.patterns))),
     )
-    kb.cache["matcher"] = matcher
-    return matcher
 
 
 def match_evidence(
     note: Note,
     kb: KnowledgeBase,
-    scan: Candidates | None = None,
-    matcher: CompiledMatcher | None = None,
+    scan: Candidates | None,
+    matcher: CompiledMatcher,
+    earlier: Earlier | None = None,
 ) -> EvidenceIndex:
-    """Each concept's evidence; ``scan``, if given, is ``matcher.scan(note.flowed)``.
-    ``matcher`` holds the memos the search keeps (an engine's; else fresh ones)."""
-    matcher = matcher or compiled(kb).fresh()
-    index = EvidenceIndex(note, matcher, matcher.scan(note.flowed) if scan is None else scan)
-    if len(note.text) >= REPARSE_FROM and REUSE:
-        recent = matcher.recent
-        index.follow(reversed(recent))
-        recent[:] = [*recent[-(_RECENT - 1) :], index]
+    """Each concept's evidence; ``scan``, if given, is ``matcher.scan(note.text)``.
+    ``matcher`` holds the memos the search keeps (an engine's). Given the ``earlier`` version
+    that the note was parsed as an edit of (``edits.LongNotes``), what was found there outside
+    the sentences the edit changed is reused (see :meth:`EvidenceIndex.follow`)."""
+    index = EvidenceIndex(note, matcher, matcher.scan(note.text) if scan is None else scan)
+    if earlier is not None:
+        index.follow(earlier.evidence)
     return index
 
 
@@ -709,9 +701,11 @@ def _sides_pattern(kb: KnowledgeBase) -> regex.Pattern[str] | None:
     )
 
 
-def find_sides(note: Note, kb: KnowledgeBase, scan: Candidates | None = None) -> list[SideMention]:
-    """Sided mentions of paired anatomy ("left knee", "knee on the right"), in reading order."""
-    matcher = compiled(kb)  # its compiled patterns only: nothing of the note is kept
+def find_sides(
+    note: Note, matcher: CompiledMatcher, scan: Candidates | None = None
+) -> list[SideMention]:
+    """Sided mentions of paired anatomy ("left knee", "knee on the right"), in reading order;
+    ``scan``, if given, is ``matcher.scan(note.text)``. Nothing of the note is kept."""
     if matcher.sides is None:
         return []
     scan = matcher.index.fresh().scan(note.flowed) if scan is None else scan

@@ -23,10 +23,9 @@ import regex
 
 from notelint.core.findings import CodeMention, Span, span_of
 from notelint.core.memo import REUSE, Memo
-from notelint.core.textdiff import differing_middle
 
 if TYPE_CHECKING:
-    from notelint.kb import KnowledgeBase
+    from notelint.core.edits import Earlier
 
 # A Markdown heading's opening; its label is the rest of the line less a closing run of blanks
 # and '#' (found from the end: a lazy label before that run made long blank runs quadratic).
@@ -268,19 +267,10 @@ class _ContentInfo:
     negative: bool  # says only "none", "N/A" or the like
 
 
-def section_vocabulary(kb: KnowledgeBase) -> SectionVocabulary:
-    """The knowledge base's section vocabulary, built once per knowledge base: its memos stay
-    empty (each ``engine.Engine`` takes a :meth:`~SectionVocabulary.fresh` one)."""
-    cached = kb.cache.get("sections")
-    if isinstance(cached, SectionVocabulary):
-        return cached
-    vocabulary = SectionVocabulary(kb.sections, kb.rest_reads_as)
-    kb.cache["sections"] = vocabulary
-    return vocabulary
-
-
 class SectionVocabulary:
-    """Heading text -> section kind, from the knowledge base's [section] tables."""
+    """Heading text -> section kind, from the knowledge base's [section] tables: built once
+    per knowledge base (``compiled_rules.CompiledRules.sections``), whose memos stay empty;
+    each ``engine.Engine`` takes a :meth:`fresh` one."""
 
     _SPACES = regex.compile(r"[\s_]+")
     _NUMBERING = regex.compile(r"^\d+[.)]\s*")
@@ -323,11 +313,10 @@ class SectionVocabulary:
         )
         self._paragraphs: Memo[str, tuple[_Pair, ...]] = Memo()  # their sentences
         self._coding: Memo[str, tuple[_MentionAt, ...]] = Memo()  # coding lines' codes
-        self._recent: list[Note] = []  # long notes lately parsed, newest last
 
     def remembered(self) -> int:
         memos = (self._line_memo, *self._content_memos, self._paragraphs, self._coding)
-        return len(self._seen) + len(self._recent) + sum(memo.kept() for memo in memos)
+        return len(self._seen) + sum(memo.kept() for memo in memos)
 
     def _line(self, raw: str) -> _LineInfo:
         return self._line_memo[raw] or self._line_memo.put(raw, _line_info(raw, self))
@@ -342,20 +331,14 @@ class _Lines:
     infos: list[_LineInfo]
 
 
-# A note this long that differs from one parsed lately in a few lines (an edit in the editor)
-# is parsed only where it changed; a shorter one is parsed in less time than that takes.
-REPARSE_FROM = 64 * 1024
-_RECENT = 2
-
-
-def parse_note(text: str, vocabulary: SectionVocabulary) -> Note:
-    """The note's sections, sentences, placeholders and code mentions; a long note that is an
-    edit of one parsed lately is parsed where it changed (see :func:`_edited`)."""
-    if len(text) < REPARSE_FROM or not REUSE:
+def parse_note(text: str, vocabulary: SectionVocabulary, earlier: Earlier | None = None) -> Note:
+    """The note's sections, sentences, placeholders and code mentions; given the ``earlier``
+    version that ``text`` is an edit of (``edits.LongNotes``), parsed only where it changed
+    (see :func:`_edited`), unless the earlier copies an earlier note (see
+    :func:`_read_earlier_notes`)."""
+    if earlier is None or _copies_earlier_note(earlier.note, vocabulary):
         return _read_earlier_notes(_parse(text, vocabulary), vocabulary)
-    recent = vocabulary._recent
-    note = _reparsed(text, recent, vocabulary) or _parse(text, vocabulary)
-    vocabulary._recent = [*recent[-(_RECENT - 1) :], note]
+    note = _edited(earlier.note, text, earlier.head, earlier.tail, vocabulary)
     return _read_earlier_notes(note, vocabulary)
 
 
@@ -364,7 +347,8 @@ def _read_earlier_notes(note: Note, vocabulary: SectionVocabulary) -> Note:
     the kind its heading's kind reads as (history): it tells what happened then, not today.
     A copied note keeps its own title and headings, so nothing in it can end the copy: it runs
     to the end of the note, where such copies are pasted. Reading it this way takes the whole
-    note, so a long note with such a copy is never parsed as an edit of another."""
+    note: a long note with such a copy is never parsed, nor its evidence found, as an edit of
+    another (its lineage is dropped)."""
     if not vocabulary.rest_reads_as:
         return note
     sections, reads_as = note.sections, None
@@ -372,6 +356,7 @@ def _read_earlier_notes(note: Note, vocabulary: SectionVocabulary) -> Note:
         reads_as = reads_as or vocabulary.rest_reads_as.get(section.kind)
         if reads_as is not None and section.kind != reads_as:
             sections[number] = section._replace(kind=reads_as)
+            note.lineage = None
     return note
 
 
@@ -393,16 +378,6 @@ def _parse(text: str, vocabulary: SectionVocabulary) -> Note:
     _Sections(note, vocabulary).build(lines, heads)
     _find_codes(note, lines, vocabulary)
     return note
-
-
-def _reparsed(text: str, recent: list[Note], vocabulary: SectionVocabulary) -> Note | None:
-    for earlier in reversed(recent):
-        if _copies_earlier_note(earlier, vocabulary):
-            continue  # its sections' kinds depend on a heading above them
-        differs = differing_middle(earlier.text, text)
-        if differs:
-            return _edited(earlier, text, *differs, vocabulary)
-    return None
 
 
 def _edited(earlier: Note, text: str, head: int, tail: int, vocabulary: SectionVocabulary) -> Note:

@@ -26,7 +26,7 @@ import itertools
 import re
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import regex
 
@@ -51,7 +51,9 @@ from notelint.core.regex_syntax import (
     parse,
     width,
 )
-from notelint.core.textdiff import differing_middle
+
+if TYPE_CHECKING:
+    from notelint.core.edits import Earlier
 
 _MAX_PREFIX = 8  # longer prefixes add little selectivity
 _MAX_SET = 256  # give up rather than enumerate a huge set
@@ -377,8 +379,6 @@ _WORD = regex.compile(r"\w+")
 # On the folded (ASCII) text, `re` splits into the same words as `regex` would, but faster.
 _SEPARATORS = re.compile(r"(\W+)")
 _MAX_WORDS_CACHED = 100_000
-_SPLICE_FROM = 64 * 1024  # shorter texts are scanned in less time than it takes to compare
-_RECENT = 4
 
 
 @functools.lru_cache(maxsize=4096)
@@ -505,24 +505,23 @@ class PrefixIndex:
         self._lines: Memo[str, _LineStarts] = Memo()
         self._seen: Memo[str, bool] = Memo()  # lines scanned once, not yet filed
         self._shared: Memo[_LineStarts, _LineStarts] = Memo()  # each distinct entry, once
-        self._recent: list[Scan] = []  # long texts lately scanned, for edits to them
 
     def remembered(self) -> int:
         memos = (self._lines, self._seen, self._shared)
-        return len(self._cache) + sum(memo.kept() for memo in memos) + len(self._recent)
+        return len(self._cache) + sum(memo.kept() for memo in memos)
 
-    def scan(self, text: str) -> Scan:
-        """Possible match starts of each anchored pattern in ``text``.
+    def scan(self, text: str, earlier: Earlier | None = None) -> Scan:
+        """Possible match starts of each anchored pattern in ``text``; given the ``earlier``
+        version that ``text`` is an edit of (``edits.LongNotes``), scanned only where it
+        changed (see :meth:`_splice`).
 
         No literal holds a line break and every check sees one as it sees the text's end, so
         a line's starts depend on that line alone: they are kept, line by line, since notes
         repeat their template lines and an edited document repeats all but the lines typed.
         """
         folded = _fold(text)
-        if len(folded) >= _SPLICE_FROM and REUSE:
-            scan = self._splice(text, folded) or self._scan_lines(text, folded)
-            self._recent = [*self._recent[-(_RECENT - 1) :], scan]
-            return scan
+        if earlier is not None and isinstance(earlier.scan, Scan):
+            return self._splice(text, folded, earlier.scan, earlier.head, earlier.tail)
         return self._scan_lines(text, folded)
 
     def _scan_lines(self, text: str, folded: str) -> Scan:
@@ -561,33 +560,28 @@ class PrefixIndex:
             offset += len(line) + 1
         return Scan(self, text, folded, pieces, cut)
 
-    def _splice(self, text: str, folded: str) -> Scan | None:
-        """A long text that differs from one scanned lately only in a few lines (an edit in
-        the editor): the old starts before those lines stay, those after move by the change
-        in length, and only the lines in between are scanned."""
-        for old in reversed(self._recent):
-            differs = differing_middle(old.folded, folded)
-            if differs is None:
-                continue
-            head, tail = differs
-            start = folded.rfind("\n", 0, head) + 1  # the changed lines, in the new text
-            end = folded.find("\n", len(folded) - tail)
-            end = len(folded) if end < 0 else end
-            shift = len(folded) - len(old.folded)
-            middle = self._scan_lines(folded[start:end], folded[start:end])
-            sure = _spliced(old.starts, middle.starts, start, end - shift, shift)
-            cut = {end_: starts for end_, starts in old.cut.items() if end_ <= start}
-            cut.update(
-                (start + end_, {n: [start + at for at in ats] for n, ats in starts.items()})
-                for end_, starts in middle.cut.items()
-            )
-            cut.update(
-                (end_ + shift, {n: [at + shift for at in ats] for n, ats in starts.items()})
-                for end_, starts in old.cut.items()
-                if end_ > end - shift
-            )
-            return Scan(self, text, folded, {n: [(0, at)] for n, at in sure.items()}, cut)
-        return None
+    def _splice(self, text: str, folded: str, old: Scan, head: int, tail: int) -> Scan:
+        """A long text that is ``old``'s but for all its first ``head`` and last ``tail``
+        characters (an edit in the editor): the old starts before the changed lines stay,
+        those after move by the change in length, and only the lines in between are scanned.
+        (Text equal in the original is equal folded, and folding keeps every offset.)"""
+        start = folded.rfind("\n", 0, head) + 1  # the changed lines, in the new text
+        end = folded.find("\n", len(folded) - tail)
+        end = len(folded) if end < 0 else end
+        shift = len(folded) - len(old.folded)
+        middle = self._scan_lines(folded[start:end], folded[start:end])
+        sure = _spliced(old.starts, middle.starts, start, end - shift, shift)
+        cut = {end_: starts for end_, starts in old.cut.items() if end_ <= start}
+        cut.update(
+            (start + end_, {n: [start + at for at in ats] for n, ats in starts.items()})
+            for end_, starts in middle.cut.items()
+        )
+        cut.update(
+            (end_ + shift, {n: [at + shift for at in ats] for n, ats in starts.items()})
+            for end_, starts in old.cut.items()
+            if end_ > end - shift
+        )
+        return Scan(self, text, folded, {n: [(0, at)] for n, at in sure.items()}, cut)
 
     def _remember(self, lines: list[str]) -> dict[str, _LineStarts]:
         """Scan new lines in one pass over them joined, then file the starts under each line."""

@@ -115,10 +115,11 @@ def _validator_version() -> str:
 
 
 def _compile(kb: KnowledgeBase) -> None:
-    """Compile the patterns now, so that the cache holds them too."""
-    from notelint.core.match import compiled
+    """Compile the patterns now, so that the cache holds them too (the one table of the
+    compiled rules that takes long to build: see ``compiled_rules.py``)."""
+    from notelint.core.compiled_rules import CompiledRules
 
-    compiled(kb)
+    CompiledRules.of(kb).matcher  # noqa: B018 (built on first use)
 
 
 def _trusted(folder: Path) -> bool:
@@ -153,9 +154,8 @@ def _read(path: Path, key: bytes) -> KnowledgeBase | None:
 
 
 def _write(path: Path, key: bytes, kb: KnowledgeBase) -> None:
-    held = (getattr(item, "remembered", None) for item in kb.cache.values())
-    if any(count() for count in held if count):  # never (memos belong to engines): but note
-        return  # text must not reach the disk
+    if kb.compiled is not None and kb.compiled.remembered():  # never (memos belong to
+        return  # engines): but note text must not reach the disk
     try:
         payload = pickle.dumps(kb, protocol=pickle.HIGHEST_PROTOCOL)
     except (pickle.PicklingError, TypeError, AttributeError):

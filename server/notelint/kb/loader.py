@@ -44,6 +44,8 @@ from notelint.kb.tomlpos import key_lines, line_of
 if TYPE_CHECKING:
     from pydantic import ValidationError
 
+    from notelint.core.compiled_rules import CompiledRules
+
 _TOML_LINE = r"\(at line (\d+), column (\d+)\)"  # compiled only for a bad file
 
 
@@ -91,8 +93,9 @@ class KnowledgeBase:
     # Where each item was defined, for messages about references: (kind, id) -> (file, line);
     # and where some of its fields are ("rule.example_fires", id), for ``notelint rules test``.
     origins: dict[tuple[str, str], tuple[str, int]] = field(default_factory=dict)
-    # Compiled forms built by the matching layer, keyed by purpose.
-    cache: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
+    # What the analysis compiles from these rules, made on first use by ``CompiledRules.of``
+    # (the one place that sets it; the disk cache keeps its matcher with the rules).
+    compiled: CompiledRules | None = field(default=None, repr=False, compare=False)
 
     def guidance_modalities(self) -> tuple[str, ...]:
         """The modalities whose guidance families code, in the order they are declared."""
