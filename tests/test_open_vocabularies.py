@@ -181,6 +181,14 @@ def test_an_organisation_modality_with_its_guidance_concept_is_accepted(tmp_path
             [concept."guidance.optical"]
             description = "optical guidance"
             patterns = ['\\boptical guidance\\b']
+
+            [code."C9999"]
+            needs_family = true
+            description = "an optical camera guiding a needle"
+            kind = "needle_guidance"
+            modality = "optical"
+            supported_by = { all = [["guidance.optical"]] }
+            source = { document = "families", line = 1, passage = "MR guidance for needle placement is reported apart as 77021 where the primary procedure's family takes guidance apart" }
             """
         ),
         encoding="utf-8",
@@ -192,6 +200,11 @@ def test_an_organisation_modality_with_its_guidance_concept_is_accepted(tmp_path
         .describe_guidance(kb.guidance_modalities())
         .endswith("mri, optical: not known (check)")
     )
+    # A note documenting it is read with it: its family does not say how it is coded, so a
+    # coder is asked to check, in the modality's own words.
+    report = analyze("Percutaneous liver biopsy under optical guidance; two cores obtained.", kb)
+    assert [u.modality for u in report.unresolved] == ["optical"]
+    assert any(f.rule == "NL206" and "optical" in f.message for f in report.findings)
 
 
 # --- errors name file, line and the declared choices ---------------------------------------
