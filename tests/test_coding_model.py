@@ -144,6 +144,20 @@ CASES = [
         "lesion. 18G core needle x 3 passes.",
         ["77012"],
     ),
+    # A C-arm out of service: the injection booked under fluoroscopy was done by landmarks.
+    (
+        "Scheduled: L hip intra-articular injection under fluoroscopy.\nC-arm out of service "
+        "this AM. Landmark-based injection: 22g needle advanced to bone; triamcinolone "
+        "injected. No fluoroscopy or ultrasound used.\n20610-LT",
+        [],
+    ),
+    # Fluoroscopy put to a use, and its time recorded, in a terse macro.
+    (
+        "FLUORO TPI - QL\nFluoro AP used to ID 12th rib and L3 transverse process tips. 25g "
+        "spinal advanced into QL; bupivacaine injected at 4 points. Fluoro time 0.6 min.\n"
+        "Bill: 20553, 77002",
+        ["77002"],
+    ),
     # Families whose code includes the guidance.
     ("Ultrasound-guided thyroid nodule biopsy, 25 gauge, four passes.", []),
     ("Right L5-S1 selective nerve root block under fluoroscopy.", []),

@@ -77,6 +77,7 @@ def test_corpus_matches_labels(kb: KnowledgeBase, corpus: Path) -> None:
         # Three disagreements kept, named in its README: several procedures in one note.
         pytest.param(ROOT / "fixtures" / "coding-holdout12", 40, 0.92, 0.86, id="holdout12"),
         pytest.param(ROOT / "fixtures" / "coding-holdout13", 40, 0.98, 0.98, id="holdout13"),
+        pytest.param(ROOT / "fixtures" / "coding-holdout14", 40, 0.98, 0.98, id="holdout14"),
     ],
 )
 def test_coding_fixtures_get_the_guidance_codes_a_coder_would_bill(
