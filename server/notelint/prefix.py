@@ -374,8 +374,9 @@ def _class_text(node: Class) -> str:
 # --- finding where matches may start --------------------------------------------------------
 
 _WORD = regex.compile(r"\w+")
-# On the folded (ASCII) text, `re` splits into the same words as `regex` would, but faster.
-_SEPARATORS = re.compile(r"(\W+)")
+# On the folded (ASCII) text, `re` splits into the same words as `regex` would, but faster;
+# and ASCII classes, exact there, faster still.
+_SEPARATORS = re.compile(r"(\W+)", re.ASCII)
 _MAX_WORDS_CACHED = 100_000
 _SPLICE_FROM = 64 * 1024  # shorter texts are scanned in less time than it takes to compare
 _RECENT = 4
