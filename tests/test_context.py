@@ -63,3 +63,18 @@ def test_pseudo_negation_does_not_negate_guidance(kb: KnowledgeBase) -> None:
 def test_guidance_mentioned_only_in_history_supports_nothing(kb: KnowledgeBase) -> None:
     text = "HISTORY: Prior CT-guided biopsy of the lung.\nPROCEDURE: Knee injection by palpation.\n"
     assert analyze(text, kb).suggested == []
+
+
+@pytest.mark.parametrize(
+    ("sentence", "saved"),
+    [
+        # A negation inside an aside governs nothing after the aside ends ...
+        ("(Contrast was not given) Images were saved to PACS.", True),
+        # ... but one whose scope holds a whole aside still governs past it.
+        ("No (representative) images were saved.", False),
+    ],
+)
+def test_a_negation_in_parentheses_ends_with_them(
+    kb: KnowledgeBase, sentence: str, saved: bool
+) -> None:
+    assert ("permanent_images" not in _missing(kb, sentence)) is saved

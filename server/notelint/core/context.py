@@ -106,7 +106,25 @@ def _governs(
         return False
     if any(gap[0] <= t.start and t.end <= gap[1] for t in terminators):
         return False
+    if hit.end <= start and _leaves_parentheses(text, gap[0], gap[1]):
+        return False  # "(trans-isthmic not possible) approach under continuous US"
     return len(_WORD.findall(text, gap[0], gap[1])) <= hit.window
+
+
+def _leaves_parentheses(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] closes a parenthesis opened before it: a trigger inside an
+    aside governs nothing after the aside ends."""
+    if ")" not in text[start:end]:
+        return False
+    depth = 0
+    for char in text[start:end]:
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth < 0:
+                return True
+    return False
 
 
 def _phrase(phrase: str) -> str:

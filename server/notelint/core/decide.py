@@ -8,6 +8,8 @@ unit limits), then each registered check module, in the registry's order.
 
 from __future__ import annotations
 
+import regex
+
 from notelint.checks import run_checks
 from notelint.checks.context import (
     CodeStatus,
@@ -122,8 +124,6 @@ def _documented_primaries(ctx: Context) -> list[Primary]:
         recognise(ctx.note, ctx.ev, ctx.kb, documented, ctx.recognition) if documented else []
     )
     recognised = {e.family_id for e in episodes} if documented else None
-    absorbed = {a for e in episodes for a in e.family.absorbs}
-    episodes = [e for e in episodes if e.family_id not in absorbed]
     ctx.episodes = episodes
     out: list[Primary] = []
     for code_id in ctx.reported:
@@ -133,7 +133,7 @@ def _documented_primaries(ctx: Context) -> list[Primary]:
             if not _contradicted(ctx, family_id, family, recognised):
                 out.append(Primary(family_id, family, code_id, None))
     if not documented:
-        return out  # no guidance to include or take apart
+        return _unabsorbed(ctx, out)  # no guidance to include or take apart
     # Once the note states a procedure, one only mentioned among the steps (a landmark, a
     # test aspiration) may show that guidance is included, never that it is reported apart.
     stated = bool(out) or any(e.stated for e in episodes)
@@ -143,7 +143,44 @@ def _documented_primaries(ctx: Context) -> list[Primary]:
             out.append(
                 Primary(episode.family_id, episode.family, "documented", episode, only_includes)
             )
-    return out
+    return _unabsorbed(ctx, out)
+
+
+def _unabsorbed(ctx: Context, primaries: list[Primary]) -> list[Primary]:
+    """Without the primaries another one's code includes (a kyphoplasty's bone biopsy, reported
+    or documented), unless the two name different spinal levels: those take no guidance apart."""
+    absorbing = {a: p for p in primaries for a in p.family.absorbs}
+    return [
+        p
+        for p in primaries
+        if p.family_id not in absorbing or _at_other_levels(ctx, p, absorbing[p.family_id])
+    ]
+
+
+_LEVEL = regex.compile(r"\b(?:[CTL][1-9]|[CTL]1[0-2]|S[1-5])\b")
+
+
+def _at_other_levels(ctx: Context, part: Primary, whole: Primary) -> bool:
+    """Whether both name spinal levels, and none in common ("T11 bone biopsy", "L1
+    vertebroplasty"): CPT includes the biopsy of the augmented level only. Where the biopsy
+    names none, it is taken as the same level (unbundling costs more than a miss)."""
+    mine, theirs = _levels(ctx, part), _levels(ctx, whole)
+    return bool(mine) and bool(theirs) and mine.isdisjoint(theirs)
+
+
+def _levels(ctx: Context, primary: Primary) -> set[str]:
+    episode = primary.episode or next(
+        (e for e in ctx.episodes if e.family_id == primary.family_id), None
+    )
+    if episode is None:
+        return set()
+    sentences = {episode.action.sentence, episode.target.sentence if episode.target else -1}
+    text, headed = ctx.note.text, ctx.note.headed
+    return {
+        level
+        for n in sentences - {-1}
+        for level in _LEVEL.findall(text, headed[n].span.start, headed[n].span.end)
+    }
 
 
 def _judge(ctx: Context, code: Code, status: CodeStatus) -> None:

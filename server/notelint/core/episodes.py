@@ -16,6 +16,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+import regex
+
 from notelint.core.match import Evidence, EvidenceIndex, ReadingKey
 from notelint.core.memo import Memo, sentence_size
 from notelint.core.note import Note, Sentence
@@ -131,7 +133,8 @@ def build_recognition(kb: KnowledgeBase) -> Recognition:
 def statements(note: Note) -> frozenset[int]:
     """The sentences (of ``note.headed``) that state which procedure was performed: headings
     and titles, the impression, the first sentence of the note and of each narrative or
-    procedure section, and a procedure section's leading list of short items."""
+    procedure section, and the leading list of short items of a procedure section, or numbered
+    ones of a narrative section."""
     out: set[int] = set()
     leading: dict[int, bool] = {}  # section -> whether its sentences so far were statements
     text, sections, is_heading = note.text, note.sections, note.is_heading
@@ -146,7 +149,9 @@ def statements(note: Note) -> frozenset[int]:
             out.add(number)  # a title, or "PROCEDURE: Right knee injection" on one line
             continue
         first = sentence.section not in leading
-        short = kind == "procedure" and _words(text, sentence) <= _SHORT_ITEM
+        numbered = _NUMBERED.match(text, sentence.span.start) is not None
+        limit = _NUMBERED_ITEM if numbered else _SHORT_ITEM if kind == "procedure" else 0
+        short = _words(text, sentence) <= limit
         stating = first or (leading[sentence.section] and short)
         leading[sentence.section] = stating
         if stating:
@@ -156,6 +161,10 @@ def statements(note: Note) -> frozenset[int]:
 
 # A procedure section's leading items ("1. Left genicular nerve block") are at most this long.
 _SHORT_ITEM = 12
+# A numbered item ("2) US guided core biopsy R axillary node (level I) -> 38505 + 76942")
+# lists a procedure in any narrative section, and may be longer.
+_NUMBERED_ITEM = 20
+_NUMBERED = regex.compile(r"[ \t]*\(?\d{1,2}[.)][ \t]")
 
 
 def _words(text: str, sentence: Sentence) -> int:
