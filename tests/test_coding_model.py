@@ -158,6 +158,39 @@ CASES = [
         "Bill: 20553, 77002",
         ["77002"],
     ),
+    # A kyphoplasty includes the bone biopsy of its level, reported or not; one of another
+    # level is reported apart.
+    (
+        "PROCEDURE: L1 kyphoplasty with bone biopsy\nBilateral cannulas advanced under "
+        "fluoroscopic guidance. A bone biopsy was obtained through the right cannula (2 cores). "
+        "PMMA instilled.\nCharges: 22513, 20225, 77002",
+        [],
+    ),
+    (
+        "PROCEDURES:\n1. T11 vertebral body bone biopsy, fluoroscopically guided.\n2. L1 "
+        "vertebroplasty, fluoroscopically guided.\nT11: an 11 G bone biopsy needle was advanced "
+        "under biplane fluoroscopy; two cores obtained.",
+        ["77002"],
+    ),
+    # A node sampled by aspiration passes is an FNA, whatever the note calls it.
+    (
+        "Under ultrasound guidance, a 21 gauge needle was used to perform 5 aspiration passes of "
+        "the right axillary node, for CytoLyt and cell block.\nIMPRESSION: US-guided biopsy of "
+        "right axillary lymph node.\nBILLING: 38505, 76942",
+        [],
+    ),
+    # Numbered items state procedures; cores counted are a core biopsy.
+    (
+        "Procedure note\n\n1) US guided core biopsy R breast 10:00 mass w/ clip\n2) US guided "
+        "core biopsy R axillary node (level I)\n\nR axilla: 14G x 3 cores under US.",
+        ["76942"],
+    ),
+    # An aside's negation ends with it.
+    (
+        "Core needle biopsy L thyroid nodule. 18G Temno advanced via lateral approach "
+        "(trans-isthmic not possible) under continuous US. 3 cores obtained.",
+        ["76942"],
+    ),
     # Families whose code includes the guidance.
     ("Ultrasound-guided thyroid nodule biopsy, 25 gauge, four passes.", []),
     ("Right L5-S1 selective nerve root block under fluoroscopy.", []),

@@ -78,6 +78,8 @@ def test_corpus_matches_labels(kb: KnowledgeBase, corpus: Path) -> None:
         pytest.param(ROOT / "fixtures" / "coding-holdout12", 40, 0.92, 0.86, id="holdout12"),
         pytest.param(ROOT / "fixtures" / "coding-holdout13", 40, 0.98, 0.98, id="holdout13"),
         pytest.param(ROOT / "fixtures" / "coding-holdout14", 40, 0.98, 0.98, id="holdout14"),
+        pytest.param(ROOT / "fixtures" / "coding-holdout15", 40, 0.91, 0.78, id="holdout15"),
+        pytest.param(ROOT / "fixtures" / "coding-holdout16", 40, 0.92, 0.92, id="holdout16"),
     ],
 )
 def test_coding_fixtures_get_the_guidance_codes_a_coder_would_bill(
