@@ -245,21 +245,6 @@ def _relevant(families: tuple[tuple[str, Family], ...], documented: frozenset[st
 
 
 class _Finder:
-    # Slots, not a __dict__: read at every step of the search (compiled, without a lookup).
-    __slots__ = (
-        "_ev",
-        "_found",
-        "_named",
-        "_near",
-        "_nearest",
-        "_note",
-        "_readings",
-        "_stated",
-        "_stating",
-        "_targeted",
-        "_vocabulary",
-    )
-
     def __init__(
         self, note: Note, ev: EvidenceIndex, vocabulary: Recognition, stated: frozenset[int]
     ) -> None:

@@ -45,27 +45,6 @@ class EvidenceIndex:
     searched lately (see :meth:`follow`) is searched only where the two differ.
     """
 
-    # Slots, not a __dict__: every step of a search reads these (compiled, a slot is read
-    # without a dictionary lookup).
-    __slots__ = (
-        "_all",
-        "_edit",
-        "_far",
-        "_first",
-        "_first_keys",
-        "_hits",
-        "_keys",
-        "_known",
-        "_matcher",
-        "_mentions",
-        "_near_keys",
-        "_note",
-        "_possible",
-        "_scan",
-        "_sentences",
-        "_starts",
-    )
-
     def __init__(self, note: Note, matcher: CompiledMatcher, scan: Candidates) -> None:
         self._note = note
         self._matcher = matcher
@@ -174,11 +153,11 @@ class EvidenceIndex:
         start, end = self._sentences[position].span
         possible = self._scan.may_match_any
         found = self._first_mentions(position, possible(group.others, start, end))
-        held = possible(group.held, start, end) if group.held else ()
-        if held:  # none may match: nothing to remember (most sentences of most groups)
+        if group.held:
             key = self._first_key(position)
             remembered = group.memo[key]
             if remembered is None:
+                held = possible(group.held, start, end)
                 remembered = group.memo.put(key, self._first_mentions(position, held))
             found += remembered
         return self._evidence(position, found) if found else {}

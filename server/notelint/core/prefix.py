@@ -759,24 +759,12 @@ def _sorted_cut(cut: dict[int, dict[int, set[int]]]) -> dict[int, dict[int, list
 
 # Some of a pattern's starts: an offset, and starts after it (ascending, or a set).
 _Piece = tuple[int, Collection[int]]
-# See Scan._present: of some patterns, those that may start in the text, with their starts.
-_Present = tuple[tuple[int, list[int] | None], ...]
 
 
 class Scan:
     """One text's possible match starts, per pattern of a :class:`PrefixIndex`."""
 
-    __slots__ = (
-        "_cut_ends",
-        "_groups",
-        "_made",
-        "_pieces",
-        "cut",
-        "folded",
-        "index",
-        "text",
-        "whole",
-    )
+    __slots__ = ("_cut_ends", "_made", "_pieces", "cut", "folded", "index", "text", "whole")
 
     def __init__(
         self,
@@ -794,7 +782,6 @@ class Scan:
         self._cut_ends: dict[int, list[int]] | None = None  # cut, by pattern: see cut_ends
         # Full scans of unanchored patterns, shared by equal patterns.
         self.whole: dict[int, list[regex.Match[str]]] = {}
-        self._groups: dict[object, tuple[Iterable[int], _Present]] = {}  # see _present
 
     def starts_of(self, number: int) -> list[int]:
         """Where pattern ``number`` may start, ascending (see :meth:`candidates`)."""
@@ -842,44 +829,6 @@ class Scan:
         out certainly has no match there): one pass for many patterns over one sentence."""
         if endpos in self.cut or self.in_word(endpos):
             return list(numbers)
-        present = self._present(numbers)
-        if present is None:
-            return self._may_match_each(numbers, pos, endpos)
-        bisect_left = bisect.bisect_left
-        out = []
-        for number, starts in present:
-            if starts is None:  # unanchored
-                out.append(number)
-            else:
-                i = bisect_left(starts, pos)
-                if i < len(starts) and starts[i] < endpos:
-                    out.append(number)
-        return out
-
-    def _present(self, numbers: Iterable[int]) -> _Present | None:
-        """Of a group of patterns asked about sentence after sentence, those that may start
-        anywhere in the text, in order, with their starts (None: unanchored): most have none,
-        and are left out once instead of at every sentence. Only for a tuple (remembered by
-        identity, and kept alive here so that no other takes its id) or a range."""
-        if type(numbers) is tuple:
-            key: object = id(numbers)
-        elif type(numbers) is range:
-            key = (numbers.start, numbers.stop, numbers.step)
-        else:
-            return None
-        known = self._groups.get(key)
-        if known is None or (known[0] is not numbers and type(numbers) is tuple):
-            unanchored, pieces = self.index.unanchored, self._pieces
-            present = tuple(
-                (number, None if number in unanchored else self.starts_of(number))
-                for number in numbers
-                if number in unanchored or number in pieces
-            )
-            known = self._groups[key] = (numbers, present)
-        return known[1]
-
-    def _may_match_each(self, numbers: Iterable[int], pos: int, endpos: int) -> list[int]:
-        """``may_match_any`` past its first test, pattern by pattern."""
         unanchored, pieces, made = self.index.unanchored, self._pieces, self._made
         bisect_left = bisect.bisect_left
         out = []
