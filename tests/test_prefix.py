@@ -82,28 +82,6 @@ def test_scan_finds_exactly_what_finditer_finds(text: str, cut: int, start: int)
             assert scan.may_match_any([number], pos, endpos) == [number] or not expected
 
 
-@settings(max_examples=60, deadline=None)
-@given(text=texts, seed=st.integers(0, 2**16))
-def test_groups_of_patterns_are_told_as_one_pattern_at_a_time(text: str, seed: int) -> None:
-    """A tuple or a range of patterns, whose present ones a scan keeps, is answered as a list
-    (pattern by pattern), sentence after sentence, with repeats and unanchored patterns too."""
-    scan = _matcher().scan(text)
-    count = len(_matcher().index.patterns)
-    rng = random.Random(seed)
-    group = tuple(rng.choices(range(count), k=rng.randint(0, 40)))
-    group += tuple(_matcher().index.unanchored)
-    first = rng.randrange(count)
-    ranges = range(first, min(count, first + rng.randint(0, 30)))
-    for pos in range(0, len(text) + 1, 3):
-        endpos = min(len(text), pos + rng.randint(0, 40))
-        assert scan.may_match_any(group, pos, endpos) == scan.may_match_any(
-            list(group), pos, endpos
-        )
-        assert scan.may_match_any(ranges, pos, endpos) == scan.may_match_any(
-            list(ranges), pos, endpos
-        )
-
-
 def test_lines_filed_from_other_notes_give_the_same_starts() -> None:
     index = PrefixIndex(list(_matcher().index.patterns))
     notes = sorted((ROOT / "fixtures" / "notes").glob("*.txt"))
