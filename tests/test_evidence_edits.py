@@ -222,3 +222,8 @@ def test_a_copied_earlier_note_typed_into_a_long_note_and_taken_out_again() -> N
         assert analyze(version, kb, engine=engine) == analyze(version, kb)
     note = parse_note(versions[1], CompiledRules.of(kb).sections.fresh())
     assert {s.kind for s in note.sections if s.span.start > at} == {"history"}
+    # Edited before and after the copy, it is read as an edit, as a fresh parse reads it.
+    copied = versions[1]
+    for edited in (f"x{copied}", f"{copied}\nPlan: review.\n", copied):
+        assert analyze(edited, kb, engine=engine) == analyze(edited, kb)
+    assert engine.long_notes.earlier(copied + "y") is not None

@@ -229,21 +229,28 @@ def _guided_elsewhere(ctx: Context, primary: Primary, modality: str) -> bool:
     ]
     if not includers:
         return False
-    own = _spoken_of(ctx, [primary.family])
-    others = _spoken_of(ctx, includers)
-    section = [sentence.section for sentence in ctx.note.headed]
-    own_sections = {section[n] for n in own}
-    for mention in ctx.ev.all_of(f"guidance.{modality}"):
+    own = _named_by(primary.family)
+    others = tuple(dict.fromkeys(c for f in includers for c in _named_by(f)))
+    headed, ev = ctx.note.headed, ctx.ev
+    for mention in ev.each_of(f"guidance.{modality}"):  # the first usually answers
         at = mention.sentence
-        if at in own or (at not in others and section[at] in own_sections):
+        if ev.mentions_in(at, own):
+            return False
+        if not ev.mentions_in(at, others) and _section_speaks_of(ctx, headed[at].section, own):
             return False
     return True
 
 
-def _spoken_of(ctx: Context, families: list[Family]) -> set[int]:
-    """The sentences that name the families' targets (their actions, for one with none)."""
-    concepts = dict.fromkeys(c for f in families for c in (f.targets or f.actions))
-    return {e.sentence for concept in concepts for e in ctx.ev.all_of(concept)}
+def _named_by(family: Family) -> tuple[str, ...]:
+    """The concepts that name the family's procedure: its targets (its actions, if none)."""
+    return tuple(family.targets or family.actions)
+
+
+def _section_speaks_of(ctx: Context, section: int, concepts: tuple[str, ...]) -> bool:
+    ev, headed = ctx.ev, ctx.note.headed
+    return any(
+        ev.mentions_in(n, concepts) for n in range(len(headed)) if headed[n].section == section
+    )
 
 
 def _suggest(ctx: Context) -> None:

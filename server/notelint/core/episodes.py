@@ -134,10 +134,11 @@ def statements(note: Note) -> frozenset[int]:
     """The sentences (of ``note.headed``) that state which procedure was performed: headings
     and titles, the impression, the first sentence of the note and of each narrative or
     procedure section, and the leading list of short items of a procedure section, or numbered
-    ones of a narrative section."""
+    ones of the note's opening section."""
     out: set[int] = set()
     leading: dict[int, bool] = {}  # section -> whether its sentences so far were statements
     text, sections, is_heading = note.text, note.sections, note.is_heading
+    opening = note.headed[0].section if note.headed else -1  # its numbered list names procedures
     for number, sentence in enumerate(note.headed):
         kind = sections[sentence.section].kind
         if kind in _STATING or number == 0:
@@ -149,7 +150,9 @@ def statements(note: Note) -> frozenset[int]:
             out.add(number)  # a title, or "PROCEDURE: Right knee injection" on one line
             continue
         first = sentence.section not in leading
-        numbered = _NUMBERED.match(text, sentence.span.start) is not None
+        numbered = (
+            sentence.section == opening and _NUMBERED.match(text, sentence.span.start) is not None
+        )
         limit = _NUMBERED_ITEM if numbered else _SHORT_ITEM if kind == "procedure" else 0
         short = _words(text, sentence) <= limit
         stating = first or (leading[sentence.section] and short)
@@ -161,8 +164,9 @@ def statements(note: Note) -> frozenset[int]:
 
 # A procedure section's leading items ("1. Left genicular nerve block") are at most this long.
 _SHORT_ITEM = 12
-# A numbered item ("2) US guided core biopsy R axillary node (level I) -> 38505 + 76942")
-# lists a procedure in any narrative section, and may be longer.
+# A numbered item of the note's opening section ("2) US guided core biopsy R axillary node
+# (level I) -> 38505 + 76942") lists a procedure, as a procedure section's items do, and may
+# be longer.
 _NUMBERED_ITEM = 20
 _NUMBERED = regex.compile(r"[ \t]*\(?\d{1,2}[.)][ \t]")
 

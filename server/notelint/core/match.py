@@ -103,6 +103,14 @@ class EvidenceIndex:
             found = self._all[concept] = () if number is None else tuple(self._each(number))
         return found
 
+    def each_of(self, concept: str) -> Iterator[Evidence]:
+        """:meth:`all_of`, found as it is asked for: for a question the first few answer."""
+        found = self._all.get(concept)
+        if found is not None:
+            return iter(found)
+        number = self._matcher.numbers.get(concept)
+        return iter(()) if number is None else self._each(number)
+
     def mentions_in(self, position: int, concepts: tuple[str, ...]) -> dict[str, Evidence]:
         """The first mention that counts in sentence ``position`` (of ``note.headed``) of
         each of ``concepts`` that has one there, by concept.

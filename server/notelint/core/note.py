@@ -334,11 +334,11 @@ class _Lines:
 def parse_note(text: str, vocabulary: SectionVocabulary, earlier: Earlier | None = None) -> Note:
     """The note's sections, sentences, placeholders and code mentions; given the ``earlier``
     version that ``text`` is an edit of (``edits.LongNotes``), parsed only where it changed
-    (see :func:`_edited`), unless the earlier copies an earlier note (see
-    :func:`_read_earlier_notes`)."""
-    if earlier is None or _copies_earlier_note(earlier.note, vocabulary):
-        return _read_earlier_notes(_parse(text, vocabulary), vocabulary)
-    note = _edited(earlier.note, text, earlier.head, earlier.tail, vocabulary)
+    (see :func:`_edited`)."""
+    if earlier is None:
+        note = _parse(text, vocabulary)
+    else:
+        note = _edited(earlier.note, text, earlier.head, earlier.tail, vocabulary)
     return _read_earlier_notes(note, vocabulary)
 
 
@@ -346,23 +346,24 @@ def _read_earlier_notes(note: Note, vocabulary: SectionVocabulary) -> Note:
     """Give a copy of an earlier note (a "Previous note:" heading) and every section after it
     the kind its heading's kind reads as (history): it tells what happened then, not today.
     A copied note keeps its own title and headings, so nothing in it can end the copy: it runs
-    to the end of the note, where such copies are pasted. Reading it this way takes the whole
-    note: a long note with such a copy is never parsed, nor its evidence found, as an edit of
-    another (its lineage is dropped)."""
-    if not vocabulary.rest_reads_as:
+    to the end of the note, where such copies are pasted. The copy starts at the first heading
+    whose own kind says so, so a note parsed as an edit reads as one parsed whole."""
+    starts = vocabulary.rest_reads_as
+    if not starts:
         return note
     sections, reads_as = note.sections, None
     for number, section in enumerate(sections):
-        reads_as = reads_as or vocabulary.rest_reads_as.get(section.kind)
+        reads_as = reads_as or (
+            starts.get(vocabulary.kind(section.heading) or "") if section.heading else None
+        )
         if reads_as is not None and section.kind != reads_as:
             sections[number] = section._replace(kind=reads_as)
-            note.lineage = None
     return note
 
 
-def _copies_earlier_note(note: Note, vocabulary: SectionVocabulary) -> bool:
+def _starts_earlier_note(sections: list[Section], vocabulary: SectionVocabulary) -> bool:
     starts = vocabulary.rest_reads_as
-    return bool(starts) and any(vocabulary.kind(s.heading) in starts for s in note.sections)
+    return bool(starts) and any(vocabulary.kind(s.heading) in starts for s in sections if s.heading)
 
 
 def _parse(text: str, vocabulary: SectionVocabulary) -> Note:
@@ -424,6 +425,13 @@ def _edited(earlier: Note, text: str, head: int, tail: int, vocabulary: SectionV
     note.placeholders = _spliced(old.placeholders, middle.placeholders, cut, _FIRST, _moved_spans)
     note.coding_lines = _spliced(old.coding_lines, middle.coding_lines, cut, _FIRST, _moved_spans)
     note.codes = _spliced(old.codes, middle.codes, cut, _code_start, _moved_codes)
+    # A copied earlier note's heading typed or deleted here changes the kinds of the sections
+    # after it (see _read_earlier_notes): those kept from the earlier are not this note's.
+    replaced = old.sections[before:earlier_after]
+    if _starts_earlier_note(replaced, vocabulary) or _starts_earlier_note(
+        middle.sections, vocabulary
+    ):
+        return _parse(text, vocabulary)
     return note
 
 
