@@ -25,7 +25,8 @@ built; reading a built table takes no lock.
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from notelint.checks.context import Tables, build_tables
 from notelint.core.episodes import Recognition, build_recognition
@@ -34,6 +35,8 @@ from notelint.core.note import SectionVocabulary
 
 if TYPE_CHECKING:
     from notelint.kb import KnowledgeBase
+
+_T = TypeVar("_T")
 
 _MAKING = threading.Lock()  # held only while a knowledge base's CompiledRules is made
 
@@ -66,47 +69,35 @@ class CompiledRules:
     def matcher(self) -> CompiledMatcher:
         """The patterns of concepts, context triggers and sided anatomy, with their prefix
         index: its memos stay empty (an engine matches with a ``fresh()`` copy)."""
-        table = self._matcher
-        if table is None:
-            with self._lock:
-                if self._matcher is None:
-                    self._matcher = build_matcher(self.kb)
-                table = self._matcher
-        return table
+        return self._built("_matcher", build_matcher)
 
     @property
     def sections(self) -> SectionVocabulary:
         """Heading text -> section kind: its memos stay empty (engines take ``fresh()`` ones)."""
-        table = self._sections
-        if table is None:
-            with self._lock:
-                if self._sections is None:
-                    self._sections = SectionVocabulary(self.kb.sections, self.kb.rest_reads_as)
-                table = self._sections
-        return table
+        return self._built("_sections", _section_vocabulary)
 
     @property
     def recognition(self) -> Recognition:
         """What recognising procedures reads of the families: its memo stays empty."""
-        table = self._recognition
-        if table is None:
-            with self._lock:
-                if self._recognition is None:
-                    self._recognition = build_recognition(self.kb)
-                table = self._recognition
-        return table
+        return self._built("_recognition", build_recognition)
 
     @property
     def decide(self) -> Tables:
         """Deciding's code tables: families by code, policies and unit limits with their code
         ranges expanded, side modifiers, modifier conflicts."""
-        table = self._decide
+        return self._built("_decide", build_tables)
+
+    def _built(self, slot: str, make: Callable[[KnowledgeBase], _T]) -> _T:
+        """The table in ``slot``, made by ``make`` on first use: under the lock, checked again
+        inside it, so that threads asking at once get one table; read without it after."""
+        table = getattr(self, slot)
         if table is None:
             with self._lock:
-                if self._decide is None:
-                    self._decide = build_tables(self.kb)
-                table = self._decide
-        return table
+                table = getattr(self, slot)
+                if table is None:
+                    table = make(self.kb)
+                    setattr(self, slot, table)
+        return cast(_T, table)
 
     def remembered(self) -> int:
         """How many pieces of note text the tables hold: none (the disk cache checks it before
@@ -131,3 +122,7 @@ class CompiledRules:
         self._sections = state["sections"]
         self._recognition = state["recognition"]
         self._decide = state["decide"]
+
+
+def _section_vocabulary(kb: KnowledgeBase) -> SectionVocabulary:
+    return SectionVocabulary(kb.sections, kb.rest_reads_as)
