@@ -247,10 +247,7 @@ def _named_by(family: Family) -> tuple[str, ...]:
 
 
 def _section_speaks_of(ctx: Context, section: int, concepts: tuple[str, ...]) -> bool:
-    ev, headed = ctx.ev, ctx.note.headed
-    return any(
-        ev.mentions_in(n, concepts) for n in range(len(headed)) if headed[n].section == section
-    )
+    return any(ctx.ev.mentions_in(n, concepts) for n in ctx.note.in_section(section))
 
 
 def _suggest(ctx: Context) -> None:

@@ -156,6 +156,10 @@ class Note:
         section = self.sections[sentence.section]
         return sentence.span.start == section.heading_span.start and section.has_heading
 
+    def in_section(self, section: int) -> range:
+        """The positions (in ``headed``) of the sentences of section ``section``."""
+        return range(_by_section(self.headed, section), _by_section(self.headed, section + 1))
+
     def starts(self) -> list[int]:
         """Where each of ``headed`` starts."""
         if self._starts is None:
