@@ -66,7 +66,7 @@ def _steps(engine: Engine, text: str) -> EvidenceIndex:
     """Parse, scan and search as ``analyze`` does: the engine keeps long notes for the next."""
     earlier = engine.long_notes.earlier(text)
     note = parse_note(text, engine.sections, earlier)
-    scan = engine.matcher.scan(text, earlier)
+    scan = engine.matcher.scan(note.flowed, engine.long_notes.flowed(earlier, note))
     index = match_evidence(note, engine.kb, scan, engine.matcher, earlier)
     engine.long_notes.keep(note, scan, index)
     return index
@@ -82,6 +82,7 @@ def _fresh(text: str, kb: KnowledgeBase) -> EvidenceIndex:
 
 def _parts(note: Note) -> tuple[object, ...]:
     return (
+        note.flowed,
         note.sections,
         note.sentences,
         note.headed,
@@ -183,6 +184,52 @@ def test_reports_after_edits_equal_those_of_a_fresh_analysis(
         fresh_sides = find_sides(fresh_note, engine.matcher)
         fresh = decide(fresh_note, _fresh(text, kb), fresh_sides, kb, settings_)
         assert reused == fresh
+
+
+# Each version analysed whole, as the language server does: recognising procedures asks every
+# stating sentence what it names, and the next version takes those answers, moved, where the
+# edit left the sentence alone.
+@settings(max_examples=12, deadline=None)
+@example(edits=[(0.0, True, 0, "a"), (0.0, True, 1, "")])
+@example(edits=[(0.5, True, 0, "PROCEDURE: CT-guided core biopsy of the liver.\n")])
+@given(edits=edits)
+def test_analyses_after_edits_equal_those_of_a_fresh_analysis(
+    edits: list[tuple[float, bool, int, str]],
+) -> None:
+    kb = _kb()
+    engine = Engine(kb)
+    text = _long_note()
+    analyze(text, kb, engine=engine)
+    for where, to_line_start, removed, inserted in edits:
+        at = _at(text, where, to_line_start)
+        text = text[:at] + inserted + text[at + removed :]
+        assert analyze(text, kb, engine=engine) == analyze(text, kb)
+
+
+def test_an_edited_version_takes_the_earlier_mentions_moved() -> None:
+    """What recognition asked of the earlier version is answered for the sentences the edit
+    left alone without searching them again, at their new offsets, as a fresh search gives."""
+    kb = _kb()
+    engine = Engine(kb)
+    text = _long_note()
+    analyze(text, kb, engine=engine)
+    edited = "x" + text
+    analyze(edited, kb, engine=engine)
+    index = engine.long_notes.earlier(edited + "y")
+    assert index is not None
+    evidence, fresh = index.evidence, _fresh(edited, kb)
+    actions = engine.recognition.actions
+    asked = evidence._mentions[id(engine.matcher.group(actions))]
+    edit = evidence._edit
+    assert edit is not None
+    carried = [p for p in asked if edit.earlier_position(p) is not None]
+    assert len(carried) > 100
+    found = [evidence.mentions_in(p, actions) for p in carried]
+    assert any(found)  # some sentences name actions, at offsets moved by the edit
+    assert found == [fresh.mentions_in(p, actions) for p in carried]
+    assert [evidence.reading_key(p, actions) for p in carried] == [
+        fresh.reading_key(p, actions) for p in carried
+    ]
 
 
 def test_an_edit_is_searched_only_where_it_changed() -> None:

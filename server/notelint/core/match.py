@@ -62,6 +62,7 @@ class EvidenceIndex:
         self._far: dict[int, frozenset[int] | range] = {}
         self._mentions: dict[int, dict[int, dict[str, Evidence]]] = {}
         self._near_keys: dict[int, SentenceKey] = {}
+        self._reading_keys: dict[int, dict[int, ReadingKey]] = {}  # group -> sentence -> key
         # Near or not -> sentence -> its matches in SentenceMemo (see _matches).
         self._known: tuple[dict[int, dict[int, Matches]], dict[int, dict[int, Matches]]] = ({}, {})
         self._edit: _Edit | None = None
@@ -125,14 +126,57 @@ class EvidenceIndex:
             by_position = self._mentions[id(group)] = {}
         known = by_position.get(position)
         if known is None:
-            known = by_position[position] = self._mentions_at(position, group)
+            known = self._carried_mentions(id(group), position)
+            if known is None:
+                known = self._mentions_at(position, group)
+            by_position[position] = known
         return known
+
+    def _carried_mentions(self, group: int, position: int) -> dict[str, Evidence] | None:
+        """The earlier version's mentions in sentence ``position``, moved, if the edit left
+        that sentence and all its patterns can see unchanged and the earlier asked for them."""
+        edit = self._edit
+        earlier = None if edit is None else edit.earlier_position(position)
+        if earlier is None:
+            return None
+        assert edit is not None
+        found = edit.mentions.get(group, {}).get(earlier)
+        if not found or earlier == position:
+            return found
+        shift = edit.shift
+        return {
+            concept: Evidence(
+                e.concept,
+                Span(e.span.start + shift, e.span.end + shift),
+                position,
+                e.section_kind,
+                e.assertion,
+                e.counts,
+            )
+            for concept, e in found.items()
+        }
 
     def reading_key(self, position: int, concepts: tuple[str, ...]) -> ReadingKey:
         """A key for all that ``concepts``' mentions in sentence ``position`` depend on:
         sentences with equal keys, in any notes, have equal :meth:`mentions_in`. (What is
         worked out from those mentions alone may be remembered under it.)"""
         group = self._matcher.group(concepts)
+        keys = self._reading_keys.get(id(group))
+        if keys is None:
+            keys = self._reading_keys[id(group)] = {}
+        key = keys.get(position)
+        if key is None:
+            edit = self._edit
+            earlier = None if edit is None else edit.earlier_position(position)
+            if earlier is not None:
+                assert edit is not None
+                key = edit.reading_keys.get(id(group), {}).get(earlier)
+            if key is None:
+                key = self._reading_key(position, group)
+            keys[position] = key
+        return key
+
+    def _reading_key(self, position: int, group: GroupMemo) -> ReadingKey:
         sentence = self._sentences[position]
         far_mentions: _Mentions = ()  # of patterns that see before the key's text
         if group.others and position in self._far_sentences(group):
@@ -201,6 +245,14 @@ class EvidenceIndex:
         key = self._first_keys.get(position)
         if key is not None:
             return key
+        edit = self._edit
+        earlier = None if edit is None else edit.earlier_position(position)
+        if earlier is not None:
+            assert edit is not None
+            key = edit.first_keys.get(earlier)
+            if key is not None:
+                self._first_keys[position] = key
+                return key
         sentence = self._sentences[position]
         start, end = sentence.span
         owned_until = self._starts[position + 1] if position + 1 < len(self._starts) else end
@@ -448,12 +500,27 @@ class _Edit(NamedTuple):
     counts, or not, the same way here.
     """
 
-    earlier: dict[str, Evidence | None]  # what the earlier note's index found (not the index,
-    # which would keep every earlier version alive through its own _Edit)
+    # What the earlier note's index found (not the index, which would keep every earlier
+    # version alive through its own _Edit): first mentions, mentions per sentence by group,
+    # and the keys of sentences (see EvidenceIndex).
+    earlier: dict[str, Evidence | None]
+    mentions: dict[int, dict[int, dict[str, Evidence]]]
+    first_keys: dict[int, FirstKey]
+    reading_keys: dict[int, dict[int, ReadingKey]]
     before: int
     after: int
     earlier_after: int
     shift: int
+
+    def earlier_position(self, position: int) -> int | None:
+        """The earlier's sentence that sentence ``position`` is, with all that its patterns
+        and its key see (the text up to the next sentence), or None. (The sentence just
+        before the change may end where the changed text starts: it is read again.)"""
+        if position < self.before - 1:
+            return position
+        if position >= self.after:
+            return position - self.after + self.earlier_after
+        return None
 
 
 def _edit_between(earlier: EvidenceIndex, index: EvidenceIndex, lineage: Lineage) -> _Edit:
@@ -466,6 +533,9 @@ def _edit_between(earlier: EvidenceIndex, index: EvidenceIndex, lineage: Lineage
     earlier_first_after = bisect.bisect_left(old.headed, lineage.earlier_after, key=_SECTION)
     return _Edit(
         earlier._first,
+        earlier._mentions,
+        earlier._first_keys,
+        earlier._reading_keys,
         bisect.bisect_left(new.headed, lineage.before, key=_SECTION),
         after,
         earlier_first_after + after - first_after,

@@ -429,6 +429,8 @@ def _edited(earlier: Note, text: str, head: int, tail: int, vocabulary: SectionV
     note.placeholders = _spliced(old.placeholders, middle.placeholders, cut, _FIRST, _moved_spans)
     note.coding_lines = _spliced(old.coding_lines, middle.coding_lines, cut, _FIRST, _moved_spans)
     note.codes = _spliced(old.codes, middle.codes, cut, _code_start, _moved_codes)
+    if old._flowed is not None:  # no line break outside the middle's sentences reads otherwise
+        note._flowed = old._flowed[:start] + middle.flowed + old._flowed[old_end:]
     # A copied earlier note's heading typed or deleted here changes the kinds of the sections
     # after it (see _read_earlier_notes): those kept from the earlier are not this note's.
     replaced = old.sections[before:earlier_after]
