@@ -54,6 +54,19 @@ CASES = [
         "shoulder roll.",
         ["77003"],
     ),
+    # Irreversible electroporation includes its guidance (0600T/0601T), whatever the billing
+    # line claims; an earlier ablation's zone biopsied today is a biopsy, not an ablation.
+    (
+        "Percutaneous irreversible electroporation (IRE) of a caudate HCC. Four IRE electrodes "
+        "placed around the lesion under CT guidance.\nCharges: 47382, 77013-26",
+        [],
+    ),
+    (
+        "ULTRASOUND GUIDED LIVER BIOPSY\nPreliminary ultrasound showed the ablation zone in "
+        "segment 6 with a nodular margin. Under real-time sonographic guidance 3 18G cores were "
+        "obtained from the nodular margin of the ablation zone.",
+        ["76942"],
+    ),
     # Guidance said outright not to have been used outweighs a macro's title.
     (
         "AC JOINT INJECTION UNDER FLUOROSCOPIC GUIDANCE\nProcedure: The right AC joint was "
@@ -511,3 +524,26 @@ def test_stand_alone_fluoroscopy_with_presence_and_time_documented(kb: Knowledge
         kb,
     )
     assert _rules(report).isdisjoint({"NL106", "NL107", "NL301"})
+
+
+@pytest.mark.parametrize(
+    ("sentence", "element"),
+    [
+        ("Serial CT: ice ball grows to 3.9 cm and covers the mass.", "ablation_monitoring"),
+        (
+            "CT at 3, 6 and 10 minutes of each freeze shows the ice ball enlarging to 4.6 cm.",
+            "ablation_monitoring",
+        ),
+        ("Contrast CT after probe removal: no hemorrhage.", "post_procedure_imaging"),
+        ("The vein remained patent on Doppler after ablation.", "post_procedure_imaging"),
+        ("Images sent to the radiation oncology planning system and PACS.", "permanent_images"),
+    ],
+)
+def test_ablation_monitoring_and_imaging_after_it_in_other_words(
+    sentence: str, element: str, kb: KnowledgeBase
+) -> None:
+    saved = "" if element == "permanent_images" else " Images archived to PACS."
+    text = f"CT-guided cryoablation of a 3 cm left renal mass.{saved}\n{sentence}"
+    missing = {f.element for f in analyze(text, kb).findings if f.element}
+    assert element not in missing
+    assert element in {f.element for f in analyze(text.replace(sentence, ""), kb).findings}

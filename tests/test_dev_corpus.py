@@ -80,6 +80,7 @@ def test_corpus_matches_labels(kb: KnowledgeBase, corpus: Path) -> None:
         pytest.param(ROOT / "fixtures" / "coding-holdout14", 40, 0.98, 0.98, id="holdout14"),
         pytest.param(ROOT / "fixtures" / "coding-holdout15", 40, 0.91, 0.78, id="holdout15"),
         pytest.param(ROOT / "fixtures" / "coding-holdout16", 40, 0.92, 0.92, id="holdout16"),
+        pytest.param(ROOT / "fixtures" / "coding-holdout17", 40, 0.98, 0.98, id="holdout17"),
     ],
 )
 def test_coding_fixtures_get_the_guidance_codes_a_coder_would_bill(
