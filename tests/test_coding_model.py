@@ -67,6 +67,48 @@ CASES = [
         "obtained from the nodular margin of the ablation zone.",
         ["76942"],
     ),
+    # A nerve block given as the anaesthesia is part of the procedure it numbs; a pudendal
+    # block done for pain is a nerve block, with its guidance apart.
+    (
+        "Date of service: 04/22/2026\nLocal: bilateral pudendal/periprostatic block, 20 mL 1% "
+        "lidocaine.\nTRUS-guided transrectal prostate biopsy, 12 cores.",
+        [],
+    ),
+    ("Ultrasound-guided right pudendal nerve block for pelvic pain, 10 mL bupivacaine.", ["76942"]),
+    # A ganglion cyst (20612) takes its ultrasound guidance apart; it is not its wrist joint.
+    (
+        "US guided aspiration L dorsal wrist ganglion: 18g needle advanced in-plane under "
+        "continuous US visualization, tip seen within the cyst, 0.8 mL aspirated.",
+        ["76942"],
+    ),
+    # "Lateral elbow" is the common extensor origin, not the elbow joint (20551, not 20606).
+    (
+        "US guided injection - R lateral elbow\nUsing US guidance a 25G needle was advanced in "
+        "plane to the common extensor origin and 20 mg triamcinolone injected.",
+        ["76942"],
+    ),
+    # Platelet-rich plasma (0232T) includes its guidance and the injection's own code.
+    (
+        "Under fluoroscopy, 4 mL leukocyte-poor PRP was injected into the right hip joint "
+        "through a 22G spinal needle.",
+        [],
+    ),
+    # No needle went in: nothing for a needle guidance code to guide.
+    (
+        "CT GUIDED BONE BIOPSY - NOT PERFORMED\nA planning CT with grid was obtained. Procedure "
+        "aborted before any needle placement; no needle inserted.",
+        [],
+    ),
+    # A procedure only planned, under its own heading, was not done.
+    (
+        "Planned: percutaneous US-guided native kidney biopsy today.\nBiopsy deferred: BP 192/104.",
+        [],
+    ),
+    # A needle seen on live ultrasound is ultrasound guidance.
+    (
+        "Transperineal prostate biopsy, 12 cores, needle trajectory confirmed on live sagittal US.",
+        ["76942"],
+    ),
     # Guidance said outright not to have been used outweighs a macro's title.
     (
         "AC JOINT INJECTION UNDER FLUOROSCOPIC GUIDANCE\nProcedure: The right AC joint was "
@@ -537,13 +579,35 @@ def test_stand_alone_fluoroscopy_with_presence_and_time_documented(kb: Knowledge
         ("Contrast CT after probe removal: no hemorrhage.", "post_procedure_imaging"),
         ("The vein remained patent on Doppler after ablation.", "post_procedure_imaging"),
         ("Images sent to the radiation oncology planning system and PACS.", "permanent_images"),
+        ("The lesion is not well seen on ultrasound, so CT guidance chosen.", "necessity"),
     ],
 )
-def test_ablation_monitoring_and_imaging_after_it_in_other_words(
+def test_documentation_elements_in_other_words(
     sentence: str, element: str, kb: KnowledgeBase
 ) -> None:
     saved = "" if element == "permanent_images" else " Images archived to PACS."
-    text = f"CT-guided cryoablation of a 3 cm left renal mass.{saved}\n{sentence}"
+    procedure = "core biopsy" if element == "necessity" else "cryoablation"
+    text = f"CT-guided {procedure} of a 3 cm left renal mass.{saved}\n{sentence}"
     missing = {f.element for f in analyze(text, kb).findings if f.element}
     assert element not in missing
     assert element in {f.element for f in analyze(text.replace(sentence, ""), kb).findings}
+
+
+@pytest.mark.parametrize(
+    ("header", "billing", "expected"),
+    [
+        ("Date of service: 12/09/2025", "", ["76942"]),  # the 2025 code set: 55700 + 76942
+        ("Date of service: 04/22/2026", "", []),  # 2026: the biopsy codes include imaging
+        ("DOS: 2026-01-05", "", []),
+        ("", "", ["76942"]),  # undated: as the family's guidance says
+        ("", "\nCharges: 55707, 76942", []),  # a 2026 code reported: the revision applies
+    ],
+)
+def test_a_code_set_revision_applies_from_its_year(
+    header: str, billing: str, expected: list[str], kb: KnowledgeBase
+) -> None:
+    text = f"{header}\nTRUS-guided transrectal prostate biopsy, 12 cores obtained.{billing}"
+    report = analyze(text, kb)
+    assert _guidance(report) == expected
+    if billing:
+        assert "NL301" in _rules(report)  # the reported 76942 is part of the biopsy code

@@ -81,6 +81,9 @@ def test_corpus_matches_labels(kb: KnowledgeBase, corpus: Path) -> None:
         pytest.param(ROOT / "fixtures" / "coding-holdout15", 40, 0.91, 0.78, id="holdout15"),
         pytest.param(ROOT / "fixtures" / "coding-holdout16", 40, 0.92, 0.92, id="holdout16"),
         pytest.param(ROOT / "fixtures" / "coding-holdout17", 40, 0.98, 0.98, id="holdout17"),
+        # One miss kept, named in its README: a family notelint does not know asks a coder.
+        pytest.param(ROOT / "fixtures" / "coding-holdout18", 40, 0.98, 0.92, id="holdout18"),
+        pytest.param(ROOT / "fixtures" / "coding-holdout19", 40, 0.98, 0.98, id="holdout19"),
     ],
 )
 def test_coding_fixtures_get_the_guidance_codes_a_coder_would_bill(

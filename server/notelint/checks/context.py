@@ -227,10 +227,38 @@ def documents_guidance(ctx: Context, modality: str) -> bool:
 def guidance_of(ctx: Context, family: Family, modality: str) -> str | None:
     """'included', the guidance code a family reports apart for ``modality``, or None."""
     value = family.guidance.get(modality)
-    conditional = value and value != "included" and family.separate_only_with
-    if conditional and not ctx.ev.has_any(family.separate_only_with):
+    if not value or value == "included":
+        return value
+    if family.separate_only_with and not ctx.ev.has_any(family.separate_only_with):
         return "included"  # part of the other imaging service (conventional arthrography)
+    if family.included_from and _revised(ctx, family):
+        return "included"  # the code set's revision folded the guidance into the primary
     return value
+
+
+def _revised(ctx: Context, family: Family) -> bool:
+    """Whether the note is coded under the revision that made the family's guidance
+    included: it reports one of the revision's codes, or is dated its year or later."""
+    revision = family.included_from
+    if revision is None:
+        return False
+    if not family.revision_codes().isdisjoint(ctx.reported):
+        return True
+    year = service_year(ctx)
+    return year is not None and year >= revision.year
+
+
+def service_year(ctx: Context) -> int | None:
+    """The year of the note's date of service, from the date its header gives
+    (``context.service_date``), or None when it gives none."""
+    mention = ctx.ev.first_of("context.service_date")
+    if mention is None:
+        return None
+    found = _YEAR.search(ctx.note.text, mention.span.start, mention.span.end)
+    return int(found.group()) if found else None
+
+
+_YEAR = regex.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
 
 
 def suggested_modifiers(ctx: Context, code_id: str) -> tuple[str, ...]:

@@ -259,6 +259,15 @@ class FamilyCitation:
 
 
 @dataclass(frozen=True, kw_only=True)
+class IncludedFrom:
+    """A code-set revision from whose year on a family's codes include all its guidance."""
+
+    year: int
+    codes: list[str]
+    citation: FamilyCitation
+
+
+@dataclass(frozen=True, kw_only=True)
 class Family:
     """A family of primary procedures, recognised by what was done, to what, and how."""
 
@@ -278,14 +287,21 @@ class Family:
     surgical: bool
     open_approach: bool
     absorbs: list[str]
+    included_from: IncludedFrom | None
     citation: FamilyCitation
     verified: bool
     verified_note: str
     units_note: str | None
 
     def expanded_codes(self) -> list[str]:
-        """Its codes with ranges ("64490-64495") written out."""
-        return expand_code_ranges(self.codes)
+        """Its codes with ranges ("64490-64495") written out, a revision's new ones too."""
+        revised = self.included_from.codes if self.included_from else []
+        return expand_code_ranges([*self.codes, *revised])
+
+    def revision_codes(self) -> frozenset[str]:
+        """The codes of the revision that made its guidance included, written out."""
+        revised = self.included_from.codes if self.included_from else []
+        return frozenset(expand_code_ranges(revised))
 
     def describe_guidance(self, modalities: Iterable[str]) -> str:
         """How each modality's guidance is coded with this family, in words; ``modalities``:
@@ -298,6 +314,8 @@ class Family:
         unknown = [m for m in modalities if m not in self.guidance]
         if parts and unknown:
             known += f"; {', '.join(unknown)}: not known (check)"
+        if self.included_from:
+            known += f"; from {self.included_from.year} on, all included"
         return known
 
 

@@ -232,6 +232,17 @@ class FamilyCitation(Strict):
     passage: str = Field(min_length=1)
 
 
+class IncludedFrom(Strict):
+    """A revision of the code set from whose year on the family's codes include all its
+    guidance (prostate biopsy, 2026): notes dated that year or later, or reporting one of the
+    revision's ``codes``, have it included; earlier and undated notes are coded as
+    ``guidance`` says."""
+
+    year: int = Field(ge=1990, le=2100)  # the code set's year, in force from 1 January
+    codes: list[str] = Field(default_factory=list)  # the revision's new codes
+    citation: FamilyCitation
+
+
 class Family(Strict):
     """A family of primary procedures, recognised by what was done, to what, and how.
 
@@ -269,6 +280,7 @@ class Family(Strict):
     # Families whose procedure this one's code includes when both are done (a vertebroplasty
     # includes the bone biopsy of its level): their episodes take no guidance code apart.
     absorbs: list[str] = Field(default_factory=list)
+    included_from: IncludedFrom | None = None
     citation: FamilyCitation
     verified: bool
     verified_note: str = ""
