@@ -109,6 +109,28 @@ CASES = [
         "Transperineal prostate biopsy, 12 cores, needle trajectory confirmed on live sagittal US.",
         ["76942"],
     ),
+    # Stand-alone fluoroscopy: a skin marker is no localization device, the findings' "sternotomy
+    # wires" no operation today, a peritoneal dialysis catheter no central venous one.
+    (
+        "FLUOROSCOPIC FOREIGN BODY LOCALIZATION, RIGHT HAND\nPROCEDURE: The hand was rotated "
+        "under live fluoroscopy. A radiopaque marker was placed on the skin over the fragment.",
+        ["76000"],
+    ),
+    (
+        "FLUOROSCOPY CHEST - SNIFF TEST\nTechnique: Real-time fluoroscopy of the chest during "
+        "sniffing.\nFindings: Paradoxical right hemidiaphragm motion. Median sternotomy wires.",
+        ["76000"],
+    ),
+    (
+        "CINEFLUOROSCOPY - PROSTHETIC MITRAL VALVE\nFluoroscopy of the heart in multiple "
+        "projections; cine loops recorded. Restricted posterior leaflet opening.",
+        ["76000"],
+    ),
+    (
+        "Under fluoroscopic guidance a wire was advanced through the peritoneal dialysis catheter "
+        "and its coil redirected into the pelvis.",
+        [],
+    ),
     # Guidance said outright not to have been used outweighs a macro's title.
     (
         "AC JOINT INJECTION UNDER FLUOROSCOPIC GUIDANCE\nProcedure: The right AC joint was "
@@ -580,6 +602,7 @@ def test_stand_alone_fluoroscopy_with_presence_and_time_documented(kb: Knowledge
         ("The vein remained patent on Doppler after ablation.", "post_procedure_imaging"),
         ("Images sent to the radiation oncology planning system and PACS.", "permanent_images"),
         ("The lesion is not well seen on ultrasound, so CT guidance chosen.", "necessity"),
+        ("Spot fluoroscopic images obtained.", "permanent_images"),
     ],
 )
 def test_documentation_elements_in_other_words(
@@ -591,6 +614,22 @@ def test_documentation_elements_in_other_words(
     missing = {f.element for f in analyze(text, kb).findings if f.element}
     assert element not in missing
     assert element in {f.element for f in analyze(text.replace(sentence, ""), kb).findings}
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    ["Radiologist performed the entire exam.", "Performed and interpreted by the radiologist."],
+)
+def test_who_performed_stand_alone_fluoroscopy_says_the_physician_was_there(
+    sentence: str, kb: KnowledgeBase
+) -> None:
+    text = (
+        "FLUOROSCOPY CHEST - SNIFF TEST\nReal-time fluoroscopy of the chest during sniffing; "
+        "cine loops archived. Fluoroscopy time: 1.2 minutes.\n"
+    )
+    missing = {f.element for f in analyze(text, kb).findings}
+    assert "physician_presence" in missing
+    assert "physician_presence" not in {f.element for f in analyze(text + sentence, kb).findings}
 
 
 @pytest.mark.parametrize(
