@@ -131,6 +131,36 @@ CASES = [
         "and its coil redirected into the pelvis.",
         [],
     ),
+    # Blocks of the brachial plexus, axillary, sciatic or femoral nerve include their imaging
+    # (64415-64417, 64445-64448), and the nerves such a block reaches are its parts; a lateral
+    # femoral cutaneous nerve is not the femoral nerve (64450, guidance apart).
+    (
+        "Peripheral Nerve Block Note\nPopliteal sciatic block under ultrasound: tibial and common "
+        "peroneal nerves traced proximally, 22G needle in plane, tip between the tibial and CPN.",
+        [],
+    ),
+    (
+        "Axillary brachial plexus block under ultrasound as the surgical anesthetic.\nUS probe in "
+        "the axilla; median, ulnar, radial and musculocutaneous nerves each surrounded with "
+        "local anesthetic, needle in plane.",
+        [],
+    ),
+    (
+        "Ultrasound-guided left lateral femoral cutaneous nerve block: 25G needle in plane, "
+        "spread seen around the nerve.",
+        ["76942"],
+    ),
+    # A yes/no field answered no; a machine said not to have been used.
+    (
+        "Trigger point injections, R upper trapezius and levator scapulae.\nUS guidance used: "
+        "[ ] Yes  [X] No\n27g needle, 1 mL 1% lidocaine per site.",
+        [],
+    ),
+    (
+        "US-GUIDED TRIGGER POINT INJECTION\nR trapezius, by palpation. US was at bedside for "
+        "another pt; not used.",
+        [],
+    ),
     # Guidance said outright not to have been used outweighs a macro's title.
     (
         "AC JOINT INJECTION UNDER FLUOROSCOPIC GUIDANCE\nProcedure: The right AC joint was "
@@ -171,15 +201,15 @@ CASES = [
     ("Under flora scopic guidance the right hip joint was injected with triamcinolone.", ["77002"]),
     # A block asked for by the surgeon of an operation is not that operation.
     (
-        "Block type: Popliteal sciatic, single shot, RIGHT\nRequesting surgeon: [Surgeon] (R "
-        "ankle ORIF)\nNarrative: Linear probe in the popliteal fossa, sciatic nerve identified. "
-        "Needle advanced in plane, spread seen as LA injected.\n64445-RT",
+        "Block type: Suprascapular nerve, single shot, RIGHT\nRequesting surgeon: [Surgeon] (R "
+        "shoulder ORIF)\nNarrative: Linear probe in the suprascapular notch, suprascapular nerve "
+        "identified. Needle advanced in plane, spread seen as LA injected.\n64418-RT",
         ["76942"],
     ),
     # A catheter's needle in plane is ultrasound's.
     (
-        "Left adductor canal continuous catheter. Saphenous nerve identified. 17g Tuohy advanced "
-        "in plane, tip seen beneath sartorius. Catheter threaded.\nCharges: 64448-LT",
+        "Left ilioinguinal nerve block. 22g Tuohy advanced in plane, tip seen between the "
+        "internal oblique and transversus abdominis.\nCharges: 64425-LT",
         ["76942"],
     ),
     # A consultant recounting the biopsy IR did this morning.
@@ -351,16 +381,17 @@ CASES = [
         ["77002"],
     ),
     (
-        "Addendum: right femoral nerve block for analgesia after right total knee arthroplasty. "
+        "Addendum: right obturator nerve block for analgesia after right total knee arthroplasty. "
         "The block was performed under real-time ultrasound guidance; the needle was advanced "
-        "in-plane to the femoral nerve and bupivacaine injected.",
+        "in-plane to the obturator nerve and bupivacaine injected.",
         ["76942"],
     ),
     # The in-plane technique is ultrasound's; a thyroid "biopsy" by FNA technique is no core
     # biopsy, whatever the coding line says.
     (
-        "Block: R interscalene brachial plexus.\nUS (linear 13-6 MHz): C5/C6 roots identified. "
-        "22G block needle in plane, tip visualized adjacent to the roots; ropivacaine injected.",
+        "Block: R greater occipital nerve.\nUS (linear 13-6 MHz): nerve identified over the "
+        "obliquus capitis inferior. 25G block needle in plane, tip visualized adjacent to the "
+        "nerve; bupivacaine injected.",
         ["76942"],
     ),
     (
@@ -404,7 +435,7 @@ CASES = [
         "Block: Right interscalene brachial plexus block.\nReal-time ultrasound imaging "
         "identified the C5 and C6 roots; a 22G needle was advanced in-plane and 15 mL "
         "levobupivacaine injected.",
-        ["76942"],
+        [],  # 64415 includes its imaging guidance
     ),
     (
         "CT-Guided Microwave Ablation - Liver\nSolitary segment 7 metastasis, post-hepatectomy "

@@ -729,8 +729,17 @@ def _field(labelled: regex.Match[str] | None) -> _FieldAt | None:
     if labelled.group("value") is None:
         return _FieldAt(True, False)
     value = labelled.group("value")
-    negative = bool(NEGATIVE_VALUE.match(value.strip()))
+    negative = bool(NEGATIVE_VALUE.match(value.strip())) or (
+        ("[" in value or "☒" in value) and _TICKED_NO.search(value) is not None
+    )
     return _FieldAt(_is_blank(value), negative)
+
+
+# A yes/no choice answered no: "US guidance used: [ ] Yes  [X] No", "☐ Yes ☒ No".
+_TICKED_NO = regex.compile(
+    r"(?:\[[xX✓✔]\]|☒|☑)[ \t]*no\b(?![ \t]*\w)|(?:\[ ?\]|☐)[ \t]*yes\b[^\[☐☒☑\n]{0,10}(?:\[[xX✓✔]\]|☒|☑)[ \t]*no\b",
+    regex.IGNORECASE,
+)
 
 
 class _Sections:
