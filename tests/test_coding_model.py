@@ -161,6 +161,44 @@ CASES = [
         "another pt; not used.",
         [],
     ),
+    # An unticked option in a row of boxes was not chosen; the next box ends it.
+    (
+        "Procedure: [x] Joint injection  [ ] Tendon sheath  [ ] Nerve\nSite: 1st MTPJ\n"
+        "Guidance: [ ] none/palpation  [x] ultrasound  [ ] fluoroscopy\n25g needle in plane, "
+        "tip seen in the joint.",
+        [],
+    ),
+    # What was had before, another service's procedure, a dated one recounted in a letter, a
+    # post-ORIF foot: none of them is today's procedure or an operation.
+    (
+        "US-guided first MTP aspiration, 22g needle in plane, tip seen in the dorsal recess.\n"
+        "Note: pt had fluoro-guided toe injection here in 2024 - not repeated.",
+        [],
+    ),
+    (
+        "Interval: IR performed US-guided percutaneous liver biopsy this AM; 2 cores, no "
+        "hematoma. Plan: follow histology.",
+        [],
+    ),
+    (
+        "Dear Dr. [Referring physician],\nOn 10/27/2026 we performed an ultrasound-guided core "
+        "biopsy of the segment 6 liver lesion; pathology returned HCC.",
+        [],
+    ),
+    (
+        "Left subtalar joint injection under fluoroscopy. The posterior facet is not reliably "
+        "entered by landmarks in this post-ORIF foot. 22g needle advanced under intermittent "
+        "fluoroscopy; contrast outlined the posterior facet.",
+        ["77002"],
+    ),
+    # An excision is an operation: the surgeon's own ultrasound-guided block is its anaesthesia.
+    (
+        "PROCEDURE: Excision of ganglion cyst, R dorsal foot.\nDESCRIPTION: Block: with linear "
+        "probe at the ankle the deep peroneal nerve was seen and 5 mL lidocaine placed "
+        "perineurally under ultrasound guidance; the superficial peroneal nerve was identified and "
+        "5 mL deposited. Blocks confirmed at 15 minutes. Cyst dissected to its stalk and excised.",
+        [],
+    ),
     # Guidance said outright not to have been used outweighs a macro's title.
     (
         "AC JOINT INJECTION UNDER FLUOROSCOPIC GUIDANCE\nProcedure: The right AC joint was "

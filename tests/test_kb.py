@@ -193,3 +193,17 @@ def test_a_code_pair_needs_a_modifier_indicator_ncci_uses(tmp_path: Path) -> Non
     assert errors == [
         f"{tmp_path / 'org.toml'}:5: code_pair.0.modifier_indicator: Input should be '0', '1' or '9'"
     ]
+
+
+def test_a_trigger_pattern_that_does_not_compile_names_its_line(tmp_path: Path) -> None:
+    errors = _errors(
+        tmp_path,
+        """
+        [[trigger]]
+        assertion = "historical"
+        patterns = ['\\bon (unclosed']
+        """,
+    )
+    assert errors and errors[0].startswith(f"{tmp_path / 'org.toml'}:2:"), errors
+    assert "does not compile" in errors[0]
+    assert _errors(tmp_path, '[[trigger]]\nassertion = "historical"\n')  # says nothing

@@ -46,7 +46,7 @@ class ContextMatcher:
         self.patterns: list[regex.Pattern[str]] = []
         for trigger in triggers:
             words = sorted(trigger.phrases, key=len, reverse=True)
-            alternation = "|".join(_phrase(p) for p in words)
+            alternation = "|".join([*map(_phrase, words), *trigger.patterns])
             self.patterns.append(
                 regex.compile(rf"(?<!\w)(?:{alternation})(?!\w)", regex.IGNORECASE)
             )

@@ -389,6 +389,7 @@ class Trigger:
     """Phrases that give mentions near them an assertion context (negated, historical...)."""
 
     phrases: list[str]
+    patterns: list[str]
     assertion: Literal["negated", "hypothetical", "historical", "other", "pseudo", "terminate"]
     direction: Literal["forward", "backward", "both"]
     window: int

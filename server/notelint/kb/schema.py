@@ -345,10 +345,23 @@ class CodePair(Strict):
 
 
 class Trigger(Strict):
-    phrases: list[str] = Field(min_length=1)
+    phrases: list[str] = Field(default_factory=list)
+    # Regular expressions, for what no list of phrases can say ("on 10/27/2026").
+    patterns: list[str] = Field(default_factory=list)
     assertion: Literal["negated", "hypothetical", "historical", "other", "pseudo", "terminate"]
     direction: Literal["forward", "backward", "both"] = "forward"
     window: int = Field(default=4, ge=0, le=20)
+
+    @model_validator(mode="after")
+    def _says_something(self) -> Trigger:
+        if not self.phrases and not self.patterns:
+            raise ValueError("a trigger needs phrases or patterns")
+        for pattern in self.patterns:
+            try:
+                regex.compile(pattern)
+            except regex.error as exc:
+                raise ValueError(f"pattern {pattern!r} does not compile: {exc}") from None
+        return self
 
 
 # The model of each top-level table of a rule file.
