@@ -719,3 +719,12 @@ def test_a_code_set_revision_applies_from_its_year(
     assert _guidance(report) == expected
     if billing:
         assert "NL301" in _rules(report)  # the reported 76942 is part of the biopsy code
+
+
+def test_a_code_set_revision_is_explained_with_its_citation(kb: KnowledgeBase) -> None:
+    from notelint.present.families import family_text
+
+    text = family_text(kb, "prostate_biopsy")
+    revision = kb.families["prostate_biopsy"].included_from
+    assert revision is not None and "From 2026 on" in text
+    assert revision.citation.url in text and revision.citation.passage in text

@@ -132,14 +132,20 @@ class EvidenceIndex:
             by_position[position] = known
         return known
 
-    def _carried_mentions(self, group: int, position: int) -> dict[str, Evidence] | None:
-        """The earlier version's mentions in sentence ``position``, moved, if the edit left
-        that sentence and all its patterns can see unchanged and the earlier asked for them."""
+    def _from_earlier(self, position: int) -> tuple[_Edit, int] | None:
+        """The edit this note is of, and the earlier version's position of sentence
+        ``position``, if the edit left that sentence and all its patterns see alone."""
         edit = self._edit
         earlier = None if edit is None else edit.earlier_position(position)
-        if earlier is None:
+        return None if edit is None or earlier is None else (edit, earlier)
+
+    def _carried_mentions(self, group: int, position: int) -> dict[str, Evidence] | None:
+        """The earlier version's mentions in sentence ``position``, moved, if the edit left
+        it alone and the earlier asked for them."""
+        carried = self._from_earlier(position)
+        if carried is None:
             return None
-        assert edit is not None
+        edit, earlier = carried
         found = edit.mentions.get(group, {}).get(earlier)
         if not found or earlier == position:
             return found
@@ -166,11 +172,9 @@ class EvidenceIndex:
             keys = self._reading_keys[id(group)] = {}
         key = keys.get(position)
         if key is None:
-            edit = self._edit
-            earlier = None if edit is None else edit.earlier_position(position)
-            if earlier is not None:
-                assert edit is not None
-                key = edit.reading_keys.get(id(group), {}).get(earlier)
+            carried = self._from_earlier(position)
+            if carried is not None:
+                key = carried[0].reading_keys.get(id(group), {}).get(carried[1])
             if key is None:
                 key = self._reading_key(position, group)
             keys[position] = key
@@ -245,11 +249,9 @@ class EvidenceIndex:
         key = self._first_keys.get(position)
         if key is not None:
             return key
-        edit = self._edit
-        earlier = None if edit is None else edit.earlier_position(position)
-        if earlier is not None:
-            assert edit is not None
-            key = edit.first_keys.get(earlier)
+        carried = self._from_earlier(position)
+        if carried is not None:
+            key = carried[0].first_keys.get(carried[1])
             if key is not None:
                 self._first_keys[position] = key
                 return key

@@ -71,6 +71,16 @@ def family_text(kb: KnowledgeBase, family_id: str) -> str:
         f"  {citation.passage}",
         f"  {verified_text(family)}",
     ]
+    if family.included_from:
+        revision, cited = family.included_from, family.included_from.citation
+        lines += [
+            "",
+            f"From {revision.year} on (the date of service, or a reported "
+            f"{', '.join(revision.codes) or 'new code'})",
+            "  every modality's guidance is included",
+            f"  {cited.authority}" + (f" ({cited.url})" if cited.url else ""),
+            f"  {cited.passage}",
+        ]
     if family.units_note:
         lines += ["", "Units", f"  {family.units_note}"]
     return "\n".join(lines)
