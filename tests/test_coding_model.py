@@ -10,6 +10,7 @@ from notelint.core.analysis import analyze
 from notelint.core.findings import Report
 from notelint.evaluate import guidance_codes
 from notelint.kb import KnowledgeBase, load_knowledge_base
+from notelint.present.families import family_text
 
 SCORED = guidance_codes(load_knowledge_base()) | {"77003", "77021", "76937", "77001", "77022"}
 
@@ -722,8 +723,6 @@ def test_a_code_set_revision_applies_from_its_year(
 
 
 def test_a_code_set_revision_is_explained_with_its_citation(kb: KnowledgeBase) -> None:
-    from notelint.present.families import family_text
-
     text = family_text(kb, "prostate_biopsy")
     revision = kb.families["prostate_biopsy"].included_from
     assert revision is not None and "From 2026 on" in text
