@@ -200,6 +200,31 @@ CASES = [
         "5 mL deposited. Blocks confirmed at 15 minutes. Cyst dissected to its stalk and excised.",
         [],
     ),
+    # British and MSK words: an intercostal drain is a chest drain (32557, guidance included);
+    # a glenohumeral hydrodilatation is a major joint injection (20611), not a muscle's.
+    (
+        "INTERCOSTAL DRAIN INSERTION - Seldinger\nIndication: R empyema.\nAseptic technique, 1% "
+        "lidocaine. Under real-time US the introducer needle was advanced into the collection, "
+        "pus aspirated. 14Fr drain placed over the wire.",
+        [],
+    ),
+    (
+        "Procedure: Hydrodilatation L glenohumeral joint\nInfraspinatus, posterior labrum and "
+        "humeral head identified. 21G needle advanced in-plane into the posterior GH joint recess "
+        "under direct sonographic guidance.",
+        [],
+    ),
+    # The unit out of service, said at some length; stopped before local or any needle.
+    (
+        "ULTRASOUND-GUIDED RANDOM LIVER BIOPSY\nThe ultrasound unit in IR suite 2 was out of "
+        "service this morning. 17G introducer advanced under intermittent CT; three cores.",
+        ["77012"],
+    ),
+    (
+        "Right hip intra-articular injection under fluoroscopic guidance. AP image obtained. "
+        "Procedure ABORTED prior to local anesthetic or any needle placement.",
+        [],
+    ),
     # Guidance said outright not to have been used outweighs a macro's title.
     (
         "AC JOINT INJECTION UNDER FLUOROSCOPIC GUIDANCE\nProcedure: The right AC joint was "
