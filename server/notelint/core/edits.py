@@ -39,8 +39,8 @@ none of them                   17.9-19.1   17.4-17.7   64.2-66.0   58.6-61.1
 
 (Those figures predate procedure recognition. With it, before the mentions per sentence were
 carried over, a 300 KB keystroke took 53 ms of ``analyze`` in the compiled build and the server's
-p99 was 78-90 ms; carrying them and splicing the flowed text brought ``analyze`` to 30-31 ms and
-the p99 to 43-46 ms, ``bench/lsp_bench.py``, two runs.)
+p99 was 78-90 ms; carrying them and splicing the flowed text brought ``analyze`` to 26-31 ms and
+the p99 to 33-46 ms, ``bench/lsp_bench.py``, three runs.)
 
 Without the scan splice a 300 KB keystroke also has a long tail (the slowest of 40 took
 138-143 ms, against 41-44 ms). The compiled build's language server meets the 300 KB p99
