@@ -231,21 +231,18 @@ def guidance_of(ctx: Context, family: Family, modality: str) -> str | None:
         return value
     if family.separate_only_with and not ctx.ev.has_any(family.separate_only_with):
         return "included"  # part of the other imaging service (conventional arthrography)
-    if family.included_from and _revised(ctx, family):
+    if family.included_from and _revised(ctx, family, family.included_from.year):
         return "included"  # the code set's revision folded the guidance into the primary
     return value
 
 
-def _revised(ctx: Context, family: Family) -> bool:
-    """Whether the note is coded under the revision that made the family's guidance
-    included: it reports one of the revision's codes, or is dated its year or later."""
-    revision = family.included_from
-    if revision is None:
-        return False
+def _revised(ctx: Context, family: Family, year: int) -> bool:
+    """Whether the note is coded under the revision (of ``year``) that made the family's
+    guidance included: it reports one of the revision's codes, or is dated that year or later."""
     if not family.revision_codes().isdisjoint(ctx.reported):
         return True
-    year = service_year(ctx)
-    return year is not None and year >= revision.year
+    dated = service_year(ctx)
+    return dated is not None and dated >= year
 
 
 def service_year(ctx: Context) -> int | None:

@@ -9,7 +9,7 @@ import itertools
 import operator
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
 import regex
 
@@ -121,9 +121,7 @@ class EvidenceIndex:
         before costs a lookup, however many concepts.
         """
         group = self._matcher.group(concepts)
-        by_position = self._mentions.get(id(group))
-        if by_position is None:
-            by_position = self._mentions[id(group)] = {}
+        by_position = _of_group(self._mentions, group)
         known = by_position.get(position)
         if known is None:
             known = self._carried_mentions(id(group), position)
@@ -167,9 +165,7 @@ class EvidenceIndex:
         sentences with equal keys, in any notes, have equal :meth:`mentions_in`. (What is
         worked out from those mentions alone may be remembered under it.)"""
         group = self._matcher.group(concepts)
-        keys = self._reading_keys.get(id(group))
-        if keys is None:
-            keys = self._reading_keys[id(group)] = {}
+        keys = _of_group(self._reading_keys, group)
         key = keys.get(position)
         if key is None:
             carried = self._from_earlier(position)
@@ -491,6 +487,20 @@ _Mentions = tuple[tuple[int, int, int, Assertion], ...]
 ReadingKey = tuple[bool, FirstKey, _Mentions]
 REACH = 16
 _SECTION = operator.itemgetter(1)  # of a Sentence
+
+
+_PerSentence = TypeVar("_PerSentence")
+
+
+def _of_group(
+    table: dict[int, dict[int, _PerSentence]], group: GroupMemo
+) -> dict[int, _PerSentence]:
+    """A group's entry of a group -> sentence -> answer table (groups by identity), made
+    when first asked for."""
+    found = table.get(id(group))
+    if found is None:
+        found = table[id(group)] = {}
+    return found
 
 
 class _Edit(NamedTuple):
