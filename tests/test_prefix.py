@@ -79,6 +79,8 @@ def test_scan_finds_exactly_what_finditer_finds(text: str, cut: int, start: int)
             pos = min(start, endpos)
             expected = _spans(pattern.finditer(text, pos, endpos))
             assert _spans(scan.finditer(number, pos, endpos)) == expected, (pattern.pattern, endpos)
+            relative = [(start - pos, end - pos) for start, end in expected]
+            assert list(scan.spans(number, pos, endpos)) == relative, (pattern.pattern, endpos)
             assert scan.may_match_any([number], pos, endpos) == [number] or not expected
 
 
