@@ -343,6 +343,19 @@ CASES = [
         "under biplane fluoroscopy; two cores obtained.",
         ["77002"],
     ),
+    (
+        "PROCEDURES:\n1. Balloon kyphoplasty, T12\n2. Percutaneous needle biopsy, L3 vertebral "
+        "body (separate level)\nL3 biopsy: the right L3 pedicle was targeted on AP fluoroscopy; "
+        "an 11g Jamshidi was advanced under lateral fluoroscopy, two cores.\nT12 kyphoplasty: "
+        "balloon tamps inflated, PMMA instilled.",
+        ["77002"],
+    ),
+    # A condition and what would follow it is a plan, however long the condition.
+    (
+        "Subacromial bursa injection L shoulder (landmark), palpated, 40 mg Kenalog.\nIf no "
+        "better in 6 wk -> GH joint inj under fluoro vs MRI arthrogram.\n20610-LT",
+        [],
+    ),
     # A node sampled by aspiration passes is an FNA, whatever the note calls it.
     (
         "Under ultrasound guidance, a 21 gauge needle was used to perform 5 aspiration passes of "
@@ -752,3 +765,21 @@ def test_a_code_set_revision_is_explained_with_its_citation(kb: KnowledgeBase) -
     revision = kb.families["prostate_biopsy"].included_from
     assert revision is not None and "From 2026 on" in text
     assert revision.citation.url in text and revision.citation.passage in text
+
+
+def test_a_plexus_neurolysis_does_not_rule_out_ct_guidance_as_a_facet_neurotomy_would(
+    kb: KnowledgeBase,
+) -> None:
+    # 64633-64636 include their imaging; a celiac plexus neurolysis (64680) is not known to.
+    text = (
+        "CT-GUIDED CELIAC PLEXUS NEUROLYSIS\nUnder intermittent CT guidance two 22-gauge needles "
+        "were advanced anterolateral to the aorta; 30 mL dehydrated alcohol injected.\n"
+        "64680, 77012"
+    )
+    assert "NL201" not in _rules(analyze(text, kb))
+    facet = analyze(
+        "Lumbar medial branch radiofrequency neurotomy L4-5 under CT guidance.\n64635, 77012", kb
+    )
+    unsupported = [f for f in facet.findings if f.rule == "NL201"]
+    assert unsupported and "the note documents" in unsupported[0].message
+    assert "which rules it out" in unsupported[0].message

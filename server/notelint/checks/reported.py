@@ -145,10 +145,12 @@ def _unsupported_code(
 
 
 def _missing_support(ctx: Context, code: Code) -> str:
+    """Why the narrative does not support ``code``: what it lacks, or what it says that rules
+    the code out ("the note documents radiofrequency or chemical destruction of a nerve")."""
     for group in code.supported_by.all:
         if not ctx.ev.has_any(group):
-            return " or ".join(ctx.kb.concepts[c].description for c in group)
+            described = " or ".join(ctx.kb.concepts[c].description for c in group)
+            return f"the note does not document {described}"
     present = [c for c in code.supported_by.none if ctx.ev.has(c)]
-    return "a context that excludes it: " + ", ".join(
-        ctx.kb.concepts[c].description for c in present
-    )
+    described = ", ".join(ctx.kb.concepts[c].description for c in present)
+    return f"the note documents {described}, which rules it out"
