@@ -350,6 +350,25 @@ CASES = [
         "balloon tamps inflated, PMMA instilled.",
         ["77002"],
     ),
+    # An EHR list left unanswered offers its options; it says none of them was done.
+    (
+        'Percutaneous liver biopsy\nGuidance: {Blank single:19197::"US-guided"/"CT-guided"/'
+        '"Landmark"}\nThe biopsy needle was advanced and 2 passes were made.\nBilling: 47000',
+        [],
+    ),
+    # A heading no table lists that says it tells of the past, or a listed one with an aside.
+    (
+        'BONE MARROW BIOPSY\nPrior marrow (copied forward from 01/2024 note):\n"Posterior iliac '
+        'crest biopsy performed under CT guidance due to body habitus."\nPROCEDURE: PSIS '
+        "identified by palpation; 11G Jamshidi advanced into the iliac crest, core obtained.",
+        [],
+    ),
+    (
+        "IR CLINIC FOLLOW-UP\nPROCEDURE HISTORY (copied forward from procedure note, reviewed "
+        "today):\nPercutaneous RF ablation of a 2.2 cm segment 6 HCC under real-time ultrasound "
+        "guidance; gas cloud monitored.\nImaging today: MRI shows a non-enhancing ablation zone.",
+        [],
+    ),
     # A condition and what would follow it is a plan, however long the condition.
     (
         "Subacromial bursa injection L shoulder (landmark), palpated, 40 mg Kenalog.\nIf no "

@@ -207,3 +207,17 @@ def test_a_trigger_pattern_that_does_not_compile_names_its_line(tmp_path: Path) 
     assert errors and errors[0].startswith(f"{tmp_path / 'org.toml'}:2:"), errors
     assert "does not compile" in errors[0]
     assert _errors(tmp_path, '[[trigger]]\nassertion = "historical"\n')  # says nothing
+
+
+def test_section_heading_words_must_be_a_list_of_words(tmp_path: Path) -> None:
+    errors = _errors(
+        tmp_path,
+        """
+        [section.history]
+        headings = ["hx"]
+        heading_words = "prior"
+        """,
+    )
+    assert errors == [
+        f"{tmp_path / 'org.toml'}:4: section.history.heading_words must be a list of words"
+    ]

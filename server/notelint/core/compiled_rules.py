@@ -125,4 +125,4 @@ class CompiledRules:
 
 
 def _section_vocabulary(kb: KnowledgeBase) -> SectionVocabulary:
-    return SectionVocabulary(kb.sections, kb.rest_reads_as)
+    return SectionVocabulary(kb.sections, kb.rest_reads_as, kb.heading_words)

@@ -30,12 +30,13 @@ if TYPE_CHECKING:
 # A Markdown heading's opening; its label is the rest of the line less a closing run of blanks
 # and '#' (found from the end: a lazy label before that run made long blank runs quadratic).
 _MARKDOWN_OPENING = regex.compile(r"[ \t]{0,3}#{1,6}[ \t]+")
-# "Label: value" or "Label:" alone; optional list marker or numbering before the label.
+# "Label: value" or "Label:" alone; optional list marker or numbering before the label, and
+# an aside after it ("Procedure history (copied forward from procedure note, reviewed today):").
 # The value runs to the last character that is not a space or tab: found greedily, since a
 # lazy `.*?` tries the end of the line after each character of it.
 _LABEL_LINE = regex.compile(
     r"^(?P<lead>[ \t]*(?:[-*•>]+[ \t]*)*(?:\(?\d{1,2}[.)][ \t]+|[A-Z][.)][ \t]+)?)"
-    r"(?P<label>[A-Za-z][A-Za-z0-9 /&'(),.#-]{0,48}?)[ \t]*:"
+    r"(?P<label>[A-Za-z][A-Za-z0-9 /&'(),.#-]{0,48}?(?:[ \t]*\([^()\n:]{1,70}\))?)[ \t]*:"
     r"(?:[ \t]+(?P<value>\S(?:.*[^ \t\n])?))?[ \t]*$"
 )
 
@@ -54,7 +55,8 @@ _ABBREVIATION = regex.compile(
 # An _ABBREVIATION match is at most 7 characters: 16 keep it and the character before it.
 _ABBREVIATION_REACH = 16
 _MENU_WORD = r"(?:yes|no|none|nil|minimal|mild|moderate|severe|good|fair|poor|left|right|bilateral|done|not done|n/a)"
-_BRACKETS = r"\[(?![xX✓✔]\])[^\[\]\n]{0,120}\]|\{\{[^{}\n]{0,120}\}\}|_{3,}|\*{3,}|\bX{3,}\b|<<[^<>\n]{0,60}>>"
+# An EHR list left unanswered keeps its id and options: {Blank single:19197::"US-guided"/"CT"}.
+_BRACKETS = r"\[(?![xX✓✔]\])[^\[\]\n]{0,120}\]|\{\{[^{}\n]{0,120}\}\}|\{[^{}\n]{1,60}?:\d{1,9}::?[^{}\n]{0,240}\}|_{3,}|\*{3,}|\bX{3,}\b|<<[^<>\n]{0,60}>>"
 _MENU = rf"\b{_MENU_WORD}(?:,[ \t]*{_MENU_WORD})?(?:[ \t]*/[ \t]*{_MENU_WORD}\b(?:,[ \t]*{_MENU_WORD}\b)?)+"
 _PLACEHOLDER = regex.compile(f"{_BRACKETS}|{_MENU}", regex.IGNORECASE)
 # A checklist line: a box, ticked or not, then what it says ("[x] real-time needle
@@ -278,13 +280,23 @@ class SectionVocabulary:
 
     _SPACES = regex.compile(r"[\s_]+")
     _NUMBERING = regex.compile(r"^\d+[.)]\s*")
+    _ASIDE = regex.compile(r"\s*\([^()]*\)$")  # "procedure history (copied forward ...)"
 
     def __init__(
-        self, headings: Mapping[str, list[str]], rest_reads_as: Mapping[str, str] | None = None
+        self,
+        headings: Mapping[str, list[str]],
+        rest_reads_as: Mapping[str, str] | None = None,
+        heading_words: Mapping[str, list[str]] | None = None,
     ) -> None:
         self._kinds = {h: kind for kind, hs in headings.items() for h in hs}
         # Kinds whose heading starts a copy of an earlier note -> what the rest reads as.
         self.rest_reads_as = dict(rest_reads_as or {})
+        # Words that make a heading no table lists read as a kind, one pattern per kind.
+        self._words = [
+            (kind, regex.compile(r"\b(?:" + "|".join(map(regex.escape, words)) + r")\b"))
+            for kind, words in (heading_words or {}).items()
+            if words
+        ]
         self.forget()
 
     def fresh(self) -> SectionVocabulary:
@@ -299,8 +311,12 @@ class SectionVocabulary:
             return self._seen[label]
         if len(self._seen) >= 10_000:
             self._seen.clear()
-        key = self._SPACES.sub(" ", label.strip().strip("#*:").lower()).strip()
-        kind = self._kinds.get(self._NUMBERING.sub("", key))
+        key = self._NUMBERING.sub("", self._SPACES.sub(" ", label.strip().strip("#*:").lower()))
+        kind = self._kinds.get(key.strip())
+        if kind is None:  # a listed heading with an aside, else one that names its kind
+            kind = self._kinds.get(self._ASIDE.sub("", key).strip()) or next(
+                (k for k, words in self._words if words.search(key)), None
+            )
         if REUSE:
             self._seen[label] = kind
         return kind
@@ -636,7 +652,7 @@ def _may_hold_brackets(line: str) -> bool:
     for than to match."""
     return (
         "[" in line
-        or "{{" in line
+        or "{" in line
         or "___" in line
         or "***" in line
         or "<<" in line

@@ -82,6 +82,9 @@ class KnowledgeBase:
     # A section kind whose heading marks a copy of an earlier note -> the kind that it and the
     # sections after it read as, up to the next note title (section.<kind>.rest_reads_as).
     rest_reads_as: dict[str, str] = field(default_factory=dict)
+    # A section kind -> words that make a heading no table lists read as that kind
+    # ("Prior marrow (copied forward from 01/2024 note)": history) (section.<kind>.heading_words).
+    heading_words: dict[str, list[str]] = field(default_factory=dict)
     # The open vocabularies (rules/registry.toml and an organisation's own), in declared order.
     namespaces: dict[str, Namespace] = field(default_factory=dict)
     modalities: dict[str, ModalitySpec] = field(default_factory=dict)
@@ -414,6 +417,14 @@ def _load_sections(
             continue
         kb.sections.setdefault(kind, []).extend(h.lower() for h in headings)
         kb.origins.setdefault(("section", kind), (name, line_of(lines, ("section", kind))))
+        words = body.get("heading_words", [])
+        if not isinstance(words, list) or not all(isinstance(w, str) and w for w in words):
+            at = line_of(lines, ("section", kind, "heading_words"))
+            errors.append(
+                RuleFileError(name, at, f"section.{kind}.heading_words must be a list of words")
+            )
+        elif words:
+            kb.heading_words.setdefault(kind, []).extend(w.lower() for w in words)
         reads_as = body.get("rest_reads_as")
         if reads_as is None:
             continue
