@@ -369,6 +369,28 @@ CASES = [
         "guidance; gas cloud monitored.\nImaging today: MRI shows a non-enhancing ablation zone.",
         [],
     ),
+    # An ablation stopped before its antenna went in takes no ablation guidance.
+    (
+        "CT-guided microwave ablation of liver lesion - ABORTED\nPlanning CT: the lesion was not "
+        "visible. No antenna was placed, no ablation energy was delivered. Procedure terminated "
+        "before any needle was introduced.",
+        [],
+    ),
+    # Another device unavailable is not this one: fluoroscopy was used.
+    (
+        "Fluoroscopy-guided needle biopsy, left iliac bone lesion.\nFluoroscopy chosen: the lesion "
+        "is well seen on fluoroscopy, and the CT suite was unavailable for 2 weeks.\nUnder "
+        "fluoroscopy an 11G Jamshidi needle was advanced into the sclerotic area; two cores.",
+        ["77002"],
+    ),
+    # A radiopaque marker laid over a foreign body on the skin is no localization device.
+    (
+        "EXAM: FLUOROSCOPY - FOREIGN BODY LOCALIZATION, LEFT HAND\nThe radiologist examined the "
+        "hand under live fluoroscopy. A radiopaque skin marker was placed directly over the "
+        "foreign body and the skin marked. Fluoroscopy time: 0.4 minutes. Spot images saved.\n"
+        "CPT 76000",
+        ["76000"],
+    ),
     # A condition and what would follow it is a plan, however long the condition.
     (
         "Subacromial bursa injection L shoulder (landmark), palpated, 40 mg Kenalog.\nIf no "
