@@ -391,6 +391,14 @@ CASES = [
         "CPT 76000",
         ["76000"],
     ),
+    # Ethanol left in a cyst through the aspirating needle is the cyst's aspiration and injection
+    # (60300), not tissue ablation, whatever the note calls it.
+    (
+        'Aspiration + percutaneous ethanol injection ("ethanol ablation") of recurrent L thyroid '
+        "cyst.\nUnder real-time US an 18G needle was advanced into the cyst (tip seen centrally); "
+        "18 mL aspirated, 2 mL ethanol instilled. Images saved.\n60300-LT, 76942",
+        ["76942"],
+    ),
     # A condition and what would follow it is a plan, however long the condition.
     (
         "Subacromial bursa injection L shoulder (landmark), palpated, 40 mg Kenalog.\nIf no "

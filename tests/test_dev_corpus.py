@@ -96,6 +96,9 @@ def test_corpus_matches_labels(kb: KnowledgeBase, corpus: Path) -> None:
         pytest.param(ROOT / "fixtures" / "coding-holdout28", 35, 0.98, 0.84, id="holdout28"),
         # One miss kept, named in its README: a template title naming two procedures.
         pytest.param(ROOT / "fixtures" / "coding-holdout29", 35, 0.98, 0.92, id="holdout29"),
+        # Misses kept, named in their READMEs: coding facts not read in an authority (check).
+        pytest.param(ROOT / "fixtures" / "coding-holdout26", 35, 0.98, 0.69, id="holdout26"),
+        pytest.param(ROOT / "fixtures" / "coding-holdout27", 35, 0.98, 0.69, id="holdout27"),
         pytest.param(ROOT / "fixtures" / "coding-holdout30", 35, 0.98, 0.98, id="holdout30"),
     ],
 )
