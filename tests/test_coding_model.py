@@ -399,6 +399,43 @@ CASES = [
         "18 mL aspirated, 2 mL ethanol instilled. Images saved.\n60300-LT, 76942",
         ["76942"],
     ),
+    # CPT 2025's fascial plane blocks include their imaging (64473), and were unlisted before.
+    (
+        "PROCEDURE: Fascia iliaca compartment block, LEFT, ultrasound-guided\nLinear probe below "
+        "the inguinal ligament; fascia iliaca identified; needle advanced in plane, spread seen "
+        "beneath the fascia. Images saved.\nCharge: 64450-LT, 76942",
+        [],
+    ),
+    # A block the note calls the anaesthesia for another procedure is part of it, whatever the
+    # title says; a joint named to say where the nerve is ("proximal to the wrist crease") is no
+    # target.
+    (
+        "Procedure: ultrasound-guided ulnar nerve block + closed reduction R 5th metacarpal fx\n"
+        "Anesthesia for the reduction: US-guided ulnar nerve block, ulnar nerve identified ~5 cm "
+        "proximal to wrist crease. 25 g needle in-plane, tip adjacent to nerve, 5 mL lidocaine "
+        "injected. Image saved.\nBilling: 26605, 64450, 76942",
+        [],
+    ),
+    # A lumbar puncture's ultrasound guidance is reported apart (ACEP); ultrasound that only
+    # marked the skin guided nothing.
+    (
+        "Lumbar puncture, diagnostic, under real-time ultrasound guidance. 22 g Quincke needle "
+        "inserted at L4-5 in-plane with the probe, tip followed into the thecal sac. Images of "
+        "the interlaminar window saved.\nCPT 62270, 76942",
+        ["76942"],
+    ),
+    (
+        "Lumbar puncture. L4-5 interspace marked with ultrasound, then the needle was inserted by "
+        "landmarks; clear CSF obtained.\nCPT 62270",
+        [],
+    ),
+    # An attestation that leaves the procedure to the resident's note documents none itself.
+    (
+        "ATTENDING ATTESTATION\nRe: ultrasound-guided needle aspiration, L axillary abscess, "
+        "performed by the resident. I was present for the ultrasound-guided aspiration.\nBilling "
+        "per resident procedure note.",
+        [],
+    ),
     # A condition and what would follow it is a plan, however long the condition.
     (
         "Subacromial bursa injection L shoulder (landmark), palpated, 40 mg Kenalog.\nIf no "
@@ -626,7 +663,12 @@ def test_skin_marking_before_a_bedside_tap_is_not_guidance(kb: KnowledgeBase) ->
         "Bedside thoracentesis. The effusion was identified and the site was marked with "
         "ultrasound. A catheter was then advanced into the pleural space; 800 mL removed."
     )
-    assert [s.code for s in analyze(text, kb).suggested] == ["32554"]
+    # The marking phrase governs the modality it shares a word with ("marked with ultrasound"):
+    # no guidance is documented, so neither a guidance code nor the with-imaging tap is offered.
+    suggested = [s.code for s in analyze(text, kb).suggested]
+    assert not {"76942", "32555"} & set(suggested)
+    guided = text.replace("marked with", "punctured under") + " Images saved."
+    assert "32555" in [s.code for s in analyze(guided, kb).suggested]
 
 
 def test_arthrography_fluoroscopy_is_separate_only_before_ct_or_mr(kb: KnowledgeBase) -> None:

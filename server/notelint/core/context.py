@@ -98,10 +98,12 @@ def _governs(
         return True  # "images were not saved": the trigger sits inside the mention
     if hit.assertion in _SHARED_WORDS and hit.start < end and start < hit.end:
         return True  # "outside CT showed": the trigger shares the mention's words
-    if hit.end <= start and hit.direction in ("forward", "both"):
-        gap = (hit.end, start)
-    elif hit.start >= end and hit.direction in ("backward", "both"):
-        gap = (end, hit.start)
+    # A trigger that begins before the mention governs it forward even where the two share a
+    # word ("marked with" / "with ultrasound"); one that ends after it, backward.
+    if hit.start < start and hit.end <= end and hit.direction in ("forward", "both"):
+        gap = (min(hit.end, start), start)
+    elif hit.end > end and hit.start >= start and hit.direction in ("backward", "both"):
+        gap = (end, max(hit.start, end))
     else:
         return False
     if any(gap[0] <= t.start and t.end <= gap[1] for t in terminators):
