@@ -436,6 +436,14 @@ CASES = [
         "per resident procedure note.",
         [],
     ),
+    # One appended to a full procedure note, agreeing with it, leaves nothing out.
+    (
+        "Ultrasound-guided needle aspiration, left buttock abscess.\n18 g needle advanced in-plane "
+        "under real-time US with the tip seen entering the collection; 5 mL pus aspirated. Image "
+        "saved.\nATTENDING ATTESTATION: I agree with the findings and plan as documented in the "
+        "resident's note.\nCPT 10160, 76942",
+        ["76942"],
+    ),
     # A condition and what would follow it is a plan, however long the condition.
     (
         "Subacromial bursa injection L shoulder (landmark), palpated, 40 mg Kenalog.\nIf no "

@@ -100,6 +100,9 @@ def test_corpus_matches_labels(kb: KnowledgeBase, corpus: Path) -> None:
         pytest.param(ROOT / "fixtures" / "coding-holdout26", 35, 0.98, 0.69, id="holdout26"),
         pytest.param(ROOT / "fixtures" / "coding-holdout27", 35, 0.98, 0.69, id="holdout27"),
         pytest.param(ROOT / "fixtures" / "coding-holdout30", 35, 0.98, 0.98, id="holdout30"),
+        pytest.param(ROOT / "fixtures" / "coding-holdout31", 35, 0.98, 0.98, id="holdout31"),
+        # Two misses kept, named in its README: codes whose rule is not known (check).
+        pytest.param(ROOT / "fixtures" / "coding-holdout32", 35, 0.98, 0.83, id="holdout32"),
     ],
 )
 def test_coding_fixtures_get_the_guidance_codes_a_coder_would_bill(
