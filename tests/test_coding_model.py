@@ -444,6 +444,24 @@ CASES = [
         "resident's note.\nCPT 10160, 76942",
         ["76942"],
     ),
+    # Several procedures, each stated with its own modality: the fluoroscopy is the epidural's,
+    # the ultrasound the bursa's, and both codes include theirs.
+    (
+        "Procedures today:\n(1) L L4-5 transforaminal epidural steroid injection - fluoroscopy\n"
+        "(2) L greater trochanteric bursa injection - ultrasound\n\n(1) Prone. Under fluoro, 22G "
+        "spinal advanced to the subpedicular zone; contrast with epidural flow.\n(2) Curvilinear "
+        "probe over the trochanter; 22G needle in plane into the bursa, image saved.\n"
+        "64483-LT / 20611-LT",
+        [],
+    ),
+    (
+        "PROCEDURE NOTE\nProcedures:\n1. Left lumbar sympathetic block at L3, fluoroscopic "
+        "guidance.\n2. Left knee intra-articular injection, ultrasound guidance.\n1. Under AP then "
+        "oblique fluoroscopy a 22 G needle was advanced to the L3 body.\n2. 18 G needle placed "
+        "in-plane under real-time ultrasound into the suprapatellar recess.\n"
+        "Charges: 64520-LT, 77003, 20611-LT",
+        ["77003"],
+    ),
     # A condition and what would follow it is a plan, however long the condition.
     (
         "Subacromial bursa injection L shoulder (landmark), palpated, 40 mg Kenalog.\nIf no "

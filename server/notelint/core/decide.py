@@ -8,6 +8,8 @@ unit limits), then each registered check module, in the registry's order.
 
 from __future__ import annotations
 
+import functools
+
 import regex
 
 from notelint.checks import run_checks
@@ -220,6 +222,8 @@ def _guided_elsewhere(ctx: Context, primary: Primary, modality: str) -> bool:
     sentence, else a section, that speaks of another procedure and not of this one, or of
     none ("1. Interlaminar epidural, fluoroscopic guidance 2. Trigger point injections",
     then a "TPIs:" section without fluoroscopy). Unbundling costs more than a miss."""
+    if _guided_otherwise(ctx, primary, modality):
+        return True
     includers = [
         e.family
         for e in ctx.episodes
@@ -239,6 +243,34 @@ def _guided_elsewhere(ctx: Context, primary: Primary, modality: str) -> bool:
         if not ev.mentions_in(at, others) and _section_speaks_of(ctx, headed[at].section, own):
             return False
     return True
+
+
+def _guided_otherwise(ctx: Context, primary: Primary, modality: str) -> bool:
+    """In a note of several procedures, whether the sentence that states ``primary`` names
+    other guidance and not ``modality``'s ("2. Left knee intra-articular injection, ultrasound
+    guidance" beside "1. Lumbar sympathetic block, fluoroscopic guidance"): the fluoroscopy is
+    the other procedure's."""
+    episode = primary.episode or next(
+        (e for e in ctx.episodes if e.family_id == primary.family_id), None
+    )
+    others = any(e.family_id != primary.family_id and not e.family.surgical for e in ctx.episodes)
+    if episode is None or not others:
+        return False
+    sentences = {episode.action.sentence, *([episode.target.sentence] if episode.target else [])}
+    named = {
+        m
+        for at in sentences
+        for m in ctx.tables.modalities
+        if ctx.ev.mentions_in(at, _guidance_concept(m))
+    }
+    return bool(named) and modality not in named
+
+
+@functools.cache
+def _guidance_concept(modality: str) -> tuple[str, ...]:
+    """The concepts that name ``modality`` in a sentence, its guidance or the bare word, as one
+    tuple (one object, so that the evidence index finds its group by identity)."""
+    return (f"guidance.{modality}", f"modality_named.{modality}")
 
 
 def _named_by(family: Family) -> tuple[str, ...]:

@@ -303,19 +303,22 @@ class _Finder:
         return family_id in self._stating
 
     def _stated_episode(self, family_id: str, family: Family) -> Episode | None:
-        """The family's first episode whose action a stating sentence names."""
+        """The family's first episode whose action a stating sentence names: one whose
+        sentence names its target too, else one whose target is in the sentences around."""
         if family_id not in self._stating:
             return None
         ev = self._ev
         if ev.has_any(family.unless_in_note) or not all(map(ev.has, family.requires_in_note)):
             return None
-        for position, reading in self._stating[family_id]:
+        stating = self._stating[family_id]
+        for position, reading in stating:  # a sentence that names action and target together
             made = reading.made.get(family_id)
             if made is not None:
                 action, target = made
                 named = (t for t in self._targets_in(position) if t.concept == target)
                 found = next(named) if target else None
                 return Episode(family_id, family, self._at(position)[action], found, True)
+        for position, reading in stating:  # else an action whose target is in the next sentences
             for action in reading.around.get(family_id, ()):
                 found = next(
                     (t for t in self._around(position) if t.concept in family.targets), None

@@ -45,7 +45,7 @@ _ALL_CAPS = regex.compile(r"^[ \t]*(?P<label>[A-Z][A-Z0-9 /&,()'-]{2,60}?)[ \t]*
 # A wrapped line may start with the acronym that ends the sentence before it ("... prior to
 # suprascapular" / "RFA."); one followed by a word ("CT guidance ...") starts a sentence.
 _WRAPPED_ACRONYM = regex.compile(r"[A-Z]{2,6}[.,;)]")
-_LIST_ITEM = regex.compile(r"^[ \t]*(?:[-*•]|\d{1,2}[.)]|[A-Z][.)])[ \t]+")
+_LIST_ITEM = regex.compile(r"^[ \t]*(?:[-*•]|\(?\d{1,2}[.)]|\(?[A-Z][.)])[ \t]+")
 # Where a sentence ends, from the [.!?] that ends it (so one past it): faster to find than
 # with a look-behind, and the same matches, since the white space ending one is no [.!?].
 _SENTENCE_BREAK = regex.compile(r"[.!?][\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
