@@ -462,6 +462,18 @@ CASES = [
         "Charges: 64520-LT, 77003, 20611-LT",
         ["77003"],
     ),
+    # A year said after a procedure puts it in the past; one offered and declined is not done.
+    (
+        "PM&R clinic. Had CT-guided L4 bone biopsy in 2023 (benign hemangioma).\nToday: trigger "
+        "point injections by palpation, 27g needle, 1 mL lidocaine each.\n20553",
+        [],
+    ),
+    (
+        "BILATERAL BREAST ULTRASOUND\nMultiple simple cysts, largest 2.4 cm at 3:00.\nComment: If "
+        "the patient has a focally painful cyst (e.g. L 3:00), ultrasound-guided aspiration could "
+        "be offered for symptom relief; she declined.\n76641-RT, 76641-LT",
+        [],
+    ),
     # A condition and what would follow it is a plan, however long the condition.
     (
         "Subacromial bursa injection L shoulder (landmark), palpated, 40 mg Kenalog.\nIf no "
