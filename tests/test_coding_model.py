@@ -474,6 +474,14 @@ CASES = [
         "be offered for symptom relief; she declined.\n76641-RT, 76641-LT",
         [],
     ),
+    # One modality's attempt given up for another: the needle went in under the second.
+    (
+        "PROCEDURE: The procedure was booked as an ultrasound-guided liver biopsy; the dome lesion "
+        "could not be identified sonographically. No needle was placed under ultrasound. The case was converted "
+        "to CT guidance: an 18 G needle was advanced under CT into the lesion, tip confirmed on CT "
+        "images; 3 cores.\nCPT 47000, 77012",
+        ["77012"],
+    ),
     # A condition and what would follow it is a plan, however long the condition.
     (
         "Subacromial bursa injection L shoulder (landmark), palpated, 40 mg Kenalog.\nIf no "

@@ -103,6 +103,9 @@ def test_corpus_matches_labels(kb: KnowledgeBase, corpus: Path) -> None:
         pytest.param(ROOT / "fixtures" / "coding-holdout31", 35, 0.98, 0.98, id="holdout31"),
         # Two misses kept, named in its README: codes whose rule is not known (check).
         pytest.param(ROOT / "fixtures" / "coding-holdout32", 35, 0.98, 0.83, id="holdout32"),
+        # Misses and one false suggestion kept, named in their READMEs.
+        pytest.param(ROOT / "fixtures" / "coding-holdout33", 35, 0.94, 0.89, id="holdout33"),
+        pytest.param(ROOT / "fixtures" / "coding-holdout34", 35, 0.98, 0.91, id="holdout34"),
     ],
 )
 def test_coding_fixtures_get_the_guidance_codes_a_coder_would_bill(
