@@ -221,3 +221,13 @@ def test_section_heading_words_must_be_a_list_of_words(tmp_path: Path) -> None:
     assert errors == [
         f"{tmp_path / 'org.toml'}:4: section.history.heading_words must be a list of words"
     ]
+
+
+def test_heading_words_make_unlisted_headings_read_as_their_kind() -> None:
+    from notelint.core.engine import Engine
+
+    sections = Engine(load_knowledge_base()).sections
+    assert sections.kind("Prior marrow (copied forward from 01/2024 note)") == "history"
+    assert sections.kind("PROCEDURE HISTORY (copied forward, reviewed today)") == "history"
+    assert sections.kind("Findings (preliminary)") == sections.kind("Findings")
+    assert sections.kind("Prior to procedure") is None  # a preposition, not the past

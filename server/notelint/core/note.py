@@ -291,9 +291,10 @@ class SectionVocabulary:
         self._kinds = {h: kind for kind, hs in headings.items() for h in hs}
         # Kinds whose heading starts a copy of an earlier note -> what the rest reads as.
         self.rest_reads_as = dict(rest_reads_as or {})
-        # Words that make a heading no table lists read as a kind, one pattern per kind.
+        # Words that make a heading no table lists read as a kind, one pattern per kind; not as
+        # a preposition ("Prior to procedure:" is no history).
         self._words = [
-            (kind, regex.compile(r"\b(?:" + "|".join(map(regex.escape, words)) + r")\b"))
+            (kind, regex.compile(r"\b(?:" + "|".join(map(regex.escape, words)) + r")\b(?! to\b)"))
             for kind, words in (heading_words or {}).items()
             if words
         ]
